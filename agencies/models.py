@@ -1,0 +1,96 @@
+"""Who works in Homeward: agencies, their teams, and each person's roles in teams."""
+
+from __future__ import annotations
+
+import pghistory
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class AgencyKind(models.TextChoices):
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    POLICE_FORCE = "police_force", "Police force"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    VOLUNTARY = "voluntary", "Voluntary sector"
+
+
+class Role(models.TextChoices):
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    MASH_TRIAGE = "mash_triage", "MASH triage"
+    MISSING_COORDINATOR = "missing_coordinator", "Missing co-ordinator"
+    RETURN_INTERVIEW_OFFICER = "return_interview_officer", "Return interview officer"
+    POLICE_LIAISON = "police_liaison", "Police liaison officer"
+    PANEL_MEMBER = "panel_member", "Panel member"
+    SENIOR_MANAGER = "senior_manager", "Assistant Director"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+# Roles that see every child of their local authority, whatever the allocation: the
+# Missing Co-ordinator tracks every episode, and the Assistant Director reviews the
+# looked-after children missing 24 hours and 3 months (Haringey protocol 15.1, 18.6).
+AUTHORITY_WIDE_ROLES = (Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER)
+
+
+@pghistory.track()
+class Agency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=30, choices=AgencyKind.choices)
+    # The DfE local authority code (SSDA903) or the police force code.
+    code = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in. Roles come from memberships of teams, never from flags here."""
+
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+@pghistory.track()
+class Team(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="team_name_unique_in_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+
+@pghistory.track()
+class Membership(models.Model):
+    """A user's role in a team. One person may hold several roles in several teams."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=40, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["team__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team", "role"], name="membership_unique_role_in_team"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "role"], name="membership_user_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.team}"

@@ -1,0 +1,304 @@
+"""The child: identity, profile, legal status over time, placements, allocation, access."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Func, Q
+from guardian.models import UserObjectPermissionBase
+
+from agencies.models import Agency, Team
+from protocol.clock import age_on
+
+
+class DateRange(Func):
+    """daterange(start, end, '[]'): an open-ended period has a NULL end (infinite)."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+def _period(start: str, end: str) -> DateRange:
+    # Periods include both end dates: a placement ending 3 May and one starting 3 May
+    # overlap by a day, which the SSDA903 return also refuses.
+    return DateRange(start, end, models.Value("[]"))
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class Ethnicity(models.TextChoices):
+    """The DfE census ethnicity groups, as the SSDA903 return codes them."""
+
+    WHITE_BRITISH = "WBRI", "White British"
+    WHITE_IRISH = "WIRI", "White Irish"
+    WHITE_OTHER = "WOTH", "Any other White background"
+    TRAVELLER_IRISH = "WIRT", "Traveller of Irish heritage"
+    ROMA = "WROM", "Gypsy / Roma"
+    MIXED_WHITE_CARIBBEAN = "MWBC", "White and Black Caribbean"
+    MIXED_WHITE_AFRICAN = "MWBA", "White and Black African"
+    MIXED_WHITE_ASIAN = "MWAS", "White and Asian"
+    MIXED_OTHER = "MOTH", "Any other mixed background"
+    INDIAN = "AIND", "Indian"
+    PAKISTANI = "APKN", "Pakistani"
+    BANGLADESHI = "ABAN", "Bangladeshi"
+    ASIAN_OTHER = "AOTH", "Any other Asian background"
+    CARIBBEAN = "BCRB", "Caribbean"
+    AFRICAN = "BAFR", "African"
+    BLACK_OTHER = "BOTH", "Any other Black background"
+    CHINESE = "CHNE", "Chinese"
+    OTHER = "OOTH", "Any other ethnic group"
+    REFUSED = "REFU", "Refused"
+    NOT_OBTAINED = "NOBT", "Information not yet obtained"
+
+
+@pghistory.track()
+class Child(models.Model):
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    known_as = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=20, choices=Sex.choices, default=Sex.NOT_KNOWN)
+    ethnicity = models.CharField(
+        max_length=4, choices=Ethnicity.choices, default=Ethnicity.NOT_OBTAINED
+    )
+    is_uasc = models.BooleanField(
+        "unaccompanied asylum-seeking child",
+        default=False,
+        help_text="Haringey protocol 16: the Home Office is told within 24 hours of a missing episode.",
+    )
+    responsible_authority = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="children_responsible_for"
+    )
+    # Philomena profile: what police need at the first call (description, associates, places).
+    description = models.TextField("physical description", blank=True)
+    known_associates = models.TextField(blank=True)
+    places_frequented = models.TextField(blank=True)
+    phone_numbers = models.TextField(blank=True)
+    social_media = models.TextField(blank=True)
+    health_needs = models.TextField("medical and health needs", blank=True)
+    # A photo is held only with recorded consent (who gave it, when).
+    photo = models.FileField(upload_to="child-photos/", blank=True)
+    photo_consent_given_by = models.CharField(max_length=200, blank=True)
+    photo_consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "children"
+        ordering = ["family_name", "given_name"]
+        permissions = [("view_child_record", "May view this child's record (ad-hoc grant)")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(photo="") | Q(photo_consent_recorded_at__isnull=False),
+                name="child_photo_requires_consent",
+                violation_error_message="A photo may be held only with recorded consent.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["date_of_birth"], name="child_date_of_birth"),
+            GinIndex(
+                name="child_name_trigram",
+                fields=["family_name", "given_name"],
+                opclasses=["gin_trgm_ops", "gin_trgm_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: dt.date) -> int:
+        return age_on(self.date_of_birth, day)
+
+
+class LegalStatusKind(models.TextChoices):
+    LOOKED_AFTER = "looked_after", "Looked after (CLA)"
+    CHILD_PROTECTION = "child_protection", "Child protection plan"
+    CHILD_IN_NEED = "child_in_need", "Child in need"
+    NONE = "none", "None"
+
+
+@pghistory.track()
+class LegalStatus(models.Model):
+    """A child's legal status for a period. Periods of one child never overlap."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="legal_statuses")
+    status = models.CharField(max_length=30, choices=LegalStatusKind.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["child", "-start_date"]
+        verbose_name_plural = "legal statuses"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="legal_status_ends_after_start",
+            ),
+            ExclusionConstraint(
+                name="legal_status_periods_do_not_overlap",
+                expressions=[
+                    ("child", RangeOperators.EQUAL),
+                    (_period("start_date", "end_date"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message="A child has one legal status at a time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} from {self.start_date}"
+
+
+class PlacementKind(models.TextChoices):
+    HOME = "home", "Living at home"
+    FOSTER = "foster", "Foster care"
+    RESIDENTIAL = "residential", "Residential children's home"
+    SEMI_INDEPENDENT = "semi_independent", "Semi-independent"
+    OTHER = "other", "Other"
+
+
+@pghistory.track()
+class Placement(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="placements")
+    kind = models.CharField(max_length=30, choices=PlacementKind.choices)
+    placing_authority = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="placements_made"
+    )
+    host_authority = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="placements_hosted"
+    )
+    name = models.CharField("placement or carer", max_length=200, blank=True)
+    address = models.TextField(blank=True)
+    carer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="placements_cared_for",
+        help_text="The carer, where they use Homeward (a return interview by them is not independent).",
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["child", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="placement_ends_after_start",
+            ),
+            ExclusionConstraint(
+                name="placements_do_not_overlap",
+                expressions=[
+                    ("child", RangeOperators.EQUAL),
+                    (_period("start_date", "end_date"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message="A child has one placement at a time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.start_date}"
+
+    @property
+    def is_out_of_area(self) -> bool:
+        return self.placing_authority_id != self.host_authority_id
+
+
+@pghistory.track()
+class Allocation(models.Model):
+    """A child allocated to a team, with a named worker. The team's members see the child."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="allocations")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="allocations")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["child", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "team"],
+                condition=Q(ended_at__isnull=True),
+                name="allocation_one_current_per_team",
+                violation_error_message="The child is already allocated to this team.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="allocation_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["team", "child"],
+                condition=Q(ended_at__isnull=True),
+                name="allocation_current_by_team",
+            ),
+            models.Index(
+                fields=["worker", "child"],
+                condition=Q(ended_at__isnull=True),
+                name="allocation_current_by_worker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} → {self.team}"
+
+
+class ChildAccessGrant(UserObjectPermissionBase):
+    """An ad-hoc grant of one child's record to one named person, until it expires.
+
+    django-guardian's direct foreign-key table (never the generic one): an out-of-area
+    social worker, a panel member, an independent return interviewer.
+    """
+
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="access_grants")
+    expires_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "content_object", "expires_at"], name="grant_lookup")]
+
+
+class RecordAccess(models.Model):
+    """An access event: who opened which child's record, when, and through what."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_accesses"
+    )
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="record_accesses")
+    accessed_at = models.DateTimeField(db_index=True)
+    via = models.CharField(max_length=300, help_text="The page or endpoint, e.g. GET /children/12/")
+    channel = models.CharField(max_length=10, choices=[("web", "Web"), ("api", "API")])
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        indexes = [models.Index(fields=["child", "-accessed_at"], name="record_access_by_child")]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.child} at {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,231 @@
+"""Missing, absent and away-without-authorisation episodes, and what police record of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+
+from agencies.models import Agency
+from children.models import Child, Placement
+
+
+class DateTimeRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class Category(models.TextChoices):
+    MISSING = "missing", "Missing"
+    ABSENT = "absent", "Absent"
+    AWAY_WITHOUT_AUTHORISATION = "away_without_authorisation", "Away from placement without authorisation"
+
+
+class MissingFrom(models.TextChoices):
+    HOME = "home", "Home"
+    PLACEMENT = "placement", "Placement"
+
+
+class PoliceRisk(models.TextChoices):
+    """The College of Policing APP risk grading: police's, recorded as they report it."""
+
+    VERY_LOW = "very_low", "Very low"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class HowFound(models.TextChoices):
+    RETURNED_THEMSELVES = "returned_themselves", "Returned of their own accord"
+    FOUND_BY_POLICE = "found_by_police", "Found by police"
+    FOUND_BY_FAMILY_OR_CARER = "found_by_family_or_carer", "Found by family or carer"
+    FOUND_BY_PROFESSIONAL = "found_by_professional", "Found by another professional"
+    OTHER = "other", "Other"
+
+
+# The oldest a child may be when recorded "absent" is 13: a child aged 12 or under whose
+# whereabouts are unknown is always missing (PROTOCOL.md "Words"; Haringey protocol 6.2).
+# The database holds this too, in the trigger below, so no path can skip it.
+MINIMUM_AGE_FOR_ABSENT = 13
+
+
+@pghistory.track()
+class Episode(models.Model):
+    """One continuous period from last seen to return (PROTOCOL.md "Episode")."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="episodes")
+    category = models.CharField(max_length=30, choices=Category.choices)
+    missing_from = models.CharField(max_length=20, choices=MissingFrom.choices)
+    placement = models.ForeignKey(
+        Placement, null=True, blank=True, on_delete=models.PROTECT, related_name="episodes"
+    )
+    last_seen_at = models.DateTimeField()
+    last_seen_location = models.CharField(max_length=300, blank=True)
+    circumstances = models.TextField(blank=True)
+    reported_at = models.DateTimeField()
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes_reported"
+    )
+    reported_to_police_at = models.DateTimeField(null=True, blank=True)
+    police_force = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="episodes_policed",
+        help_text="The force that reported the episode or was told of it: its liaison officers see it.",
+    )
+    police_reference = models.CharField(max_length=60, blank=True, db_index=True)
+    police_risk = models.CharField(max_length=10, choices=PoliceRisk.choices, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_location = models.CharField(max_length=300, blank=True)
+    how_found = models.CharField(max_length=30, choices=HowFound.choices, blank=True)
+    entered_in_error = models.BooleanField(default=False)
+    entered_in_error_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(returned_at__isnull=True, entered_in_error=False),
+                name="episode_one_open_per_child",
+                violation_error_message="This child already has an open episode.",
+            ),
+            # Episodes of one child never overlap; a new one may start the moment the last
+            # ended (same day is fine; SSDA903 rule 574). '[)' makes touching periods legal.
+            ExclusionConstraint(
+                name="episodes_do_not_overlap",
+                expressions=[
+                    ("child", RangeOperators.EQUAL),
+                    (
+                        DateTimeRange("last_seen_at", "returned_at", models.Value("[)")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(entered_in_error=False),
+                violation_error_message="An episode cannot start before the child's previous episode ended.",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("last_seen_at")),
+                name="episode_return_not_before_last_seen",
+                violation_error_message="A return cannot be before the child was last seen.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_at__gte=F("last_seen_at")),
+                name="episode_reported_not_before_last_seen",
+                violation_error_message="An episode cannot be reported before the child was last seen.",
+            ),
+            models.CheckConstraint(
+                condition=Q(missing_from="home") | Q(missing_from="placement"),
+                name="episode_missing_from_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category="away_without_authorisation") | Q(missing_from="placement"),
+                name="episode_away_is_from_placement",
+                violation_error_message="Away without authorisation applies to a child away from a placement.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["child", "-last_seen_at"], name="episode_child_last_seen"),
+            models.Index(
+                fields=["child"],
+                condition=Q(returned_at__isnull=True, entered_in_error=False),
+                name="episode_open_by_child",
+            ),
+            models.Index(fields=["police_force", "child"], name="episode_force_child"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="absent_only_from_age_13",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(new__category="absent"),
+                func=f"""
+                    IF (SELECT age((NEW.last_seen_at AT TIME ZONE 'Europe/London')::date,
+                                   date_of_birth)
+                        FROM children_child WHERE id = NEW.child_id)
+                       < interval '{MINIMUM_AGE_FOR_ABSENT} years' THEN
+                        RAISE EXCEPTION 'A child aged 12 or under cannot be recorded as absent'
+                            USING ERRCODE = 'check_violation',
+                                  CONSTRAINT = 'episode_absent_only_from_age_13';
+                    END IF;
+                    RETURN NEW;
+                """,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} episode from {self.last_seen_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_at is None and not self.entered_in_error
+
+    def duration(self, now: dt.datetime) -> dt.timedelta:
+        """Elapsed time missing: to the return, or to `now` while still open."""
+        return (self.returned_at or now) - self.last_seen_at
+
+
+@pghistory.track()
+class Reclassification(models.Model):
+    """The history of an episode's category: who changed it, when, why (system if no one)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="reclassifications")
+    from_category = models.CharField(max_length=30, choices=Category.choices)
+    to_category = models.CharField(max_length=30, choices=Category.choices)
+    reason = models.TextField()
+    reclassified_at = models.DateTimeField()
+    reclassified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the protocol engine reclassified automatically.",
+    )
+
+    class Meta:
+        ordering = ["episode", "reclassified_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_category=F("to_category")), name="reclassification_changes_category"
+            )
+        ]
+
+
+@pghistory.track()
+class PoliceRiskGrading(models.Model):
+    """Each risk grading police gave the episode, in order. The episode holds the latest."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="police_risk_gradings")
+    grading = models.CharField(max_length=10, choices=PoliceRisk.choices)
+    graded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["episode", "graded_at"]
+
+
+@pghistory.track()
+class SafeAndWellCheck(models.Model):
+    """Police's safe and well check after a return (Haringey protocol 21.1; DfE 2014)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="safe_and_well_checks")
+    checked_at = models.DateTimeField()
+    officer_name = models.CharField(max_length=200, blank=True)
+    police_force = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    concerns = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["episode", "checked_at"]

@@ -1,0 +1,33 @@
+"""The Celery app, and every periodic schedule Homeward runs (STYLE.md: one place)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "missing.settings")
+
+app = Celery("missing")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Every rule of PROTOCOL.md: due deadlines are breached, and their escalations written
+    # to the outbox, within a minute of falling due (ARCHITECTURE.md "How data flows" 4).
+    "protocol-sweep": {
+        "task": "protocol.tasks.sweep",
+        "schedule": 60.0,
+    },
+    # Delivery of whatever the outbox holds, in case a post-commit hand-off was lost
+    # (a worker restarted between commit and enqueue).
+    "notifications-deliver-pending": {
+        "task": "notifications.tasks.deliver_pending",
+        "schedule": 60.0,
+    },
+    # Safety net: re-run reconcile over every child with an open episode or deadline, so
+    # a missed reconcile (or a changed PROTOCOL setting) is corrected within a day.
+    "protocol-nightly-reconcile": {
+        "task": "protocol.tasks.reconcile_open_cases",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
