@@ -251,11 +251,11 @@ def postgres(database_url: str) -> Iterator[str]:
     try:
         # The embedded server has one role, postgres, and trusts local connections.
         url = f"postgres://postgres@127.0.0.1:{server.port}{parts.path or '/homeward'}"
-        ensure_database_exists(url)
         say(
             f"PostgreSQL: nothing answered at {host}:{port}; started embedded PostgreSQL "
             f"on 127.0.0.1:{server.port} (data in var/postgres)"
         )
+        ensure_database_exists(url)
         yield url
     finally:
         server.stop()
@@ -397,10 +397,11 @@ def start_child(name: str, command: list[str], env: dict[str, str]) -> Child:
 
 
 def stop_children(children: list[Child]) -> None:
+    # The whole process group, even of a child that has exited: a Celery worker killed
+    # outright leaves its pool processes behind.
     for child in children:
-        if child.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.process.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for child in children:
         try:

@@ -1,0 +1,24 @@
+# Homeward's one image: the web server, the Celery worker and beat all run from it.
+# GOV.UK Frontend and htmx are vendored in static/vendor, so no Node stage is needed.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_SYSTEM_PYTHON=1
+
+WORKDIR /app
+
+RUN pip install --no-cache-dir "uv==0.13.8"
+COPY requirements/lock.txt requirements/lock.txt
+RUN uv pip install --system --no-cache -r requirements/lock.txt
+
+COPY . .
+
+# Celery refuses to be comfortable as root, and so should we.
+RUN useradd --create-home --uid 1000 homeward \
+    && mkdir -p var \
+    && chown -R homeward:homeward var
+USER homeward
+
+EXPOSE 8000
+CMD ["gunicorn", "missing.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,40 @@
+# Homeward: the everyday commands. `make run` is all a new developer needs.
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+UV_VERSION := 0.13.8
+
+.PHONY: venv run test lint typecheck check lock vendor
+
+# Reinstalled whenever requirements/lock.txt changes (the stamp is older than the lock).
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/lock.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	test -x $(VENV)/bin/uv && $(VENV)/bin/uv --version | grep -q "uv $(UV_VERSION)" \
+		|| $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip install --python $(PYTHON) -r requirements/lock.txt
+	touch $@
+
+run: venv
+	$(PYTHON) scripts/run.py
+
+test: venv
+	$(VENV)/bin/pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy .
+
+check: venv
+	$(PYTHON) manage.py makemigrations --check --dry-run
+	$(PYTHON) manage.py check
+
+lock: venv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements/lock.txt --python-version 3.11
+
+# Re-vendor GOV.UK Frontend and htmx after changing package.json (needs Node and npm).
+vendor:
+	scripts/vendor_frontend.sh
