@@ -86,6 +86,10 @@ class Episode(models.Model):
     returned_at = models.DateTimeField(null=True, blank=True)
     return_location = models.CharField(max_length=300, blank=True)
     how_found = models.CharField(max_length=30, choices=HowFound.choices, blank=True)
+    # Haringey protocol 16.1-16.4: an unaccompanied asylum-seeking child's episode is
+    # notified to the Home Office within 24 hours; NRM referral considered if trafficked.
+    home_office_informed_at = models.DateTimeField(null=True, blank=True)
+    nrm_referral_considered = models.BooleanField("National Referral Mechanism referral considered", default=False)
     entered_in_error = models.BooleanField(default=False)
     entered_in_error_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -24,6 +24,8 @@ class MeetingTrigger(models.TextChoices):
     REPEAT_EPISODES = "repeat_episodes", "Third episode in 90 days"
     MISSING_FIVE_DAYS = "missing_five_days", "Missing five successive days"
     REVIEW = "review", "Review while still missing"
+    SENIOR_REVIEW = "senior_review", "Assistant Director review at three months missing"
+    MISSING_AT_EIGHTEEN = "missing_at_eighteen", "Missing child meeting at eighteen"
     OTHER = "other", "Other concern"
 
 

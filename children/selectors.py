@@ -1,0 +1,173 @@
+"""Who may see which child, computed in the query itself (ARCHITECTURE.md "Access").
+
+A child is visible to:
+- members of the teams the child is currently allocated to (the allocated worker, their
+  colleagues and their team manager);
+- the Missing Co-ordinator and Assistant Director of the responsible local authority, and
+  of the authority hosting the child's current placement (out-of-area placements);
+- MASH triage staff of an authority while a referral for the child is open there;
+- police liaison officers of a force that reported, or was told of, one of the child's
+  episodes;
+- a named person holding an unexpired ad-hoc grant (django-guardian, direct FK table).
+
+Every rule is an `Exists()` over indexed columns, so one query answers "what may this
+user see" at national scale, with no permission rows per user per child.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role
+from children.models import Allocation, Child, ChildAccessGrant, LegalStatus, Placement
+
+GRANT_PERMISSION = "view_child_record"
+
+
+def _active_memberships(user, roles=None) -> QuerySet[Membership]:
+    memberships = Membership.objects.filter(user=user, is_active=True)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return memberships
+
+
+def child_visibility(user, child_ref: str = "pk") -> Q:
+    """A Q over Child (or, with `child_ref`, over a model pointing at a child) for `user`.
+
+    `child_ref` is the expression naming the child's id from the queried model:
+    "pk" for Child, "child_id" for Episode and the other case models.
+    """
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    now = timezone.now()
+    child = OuterRef(child_ref)
+    team_ids = _active_memberships(user).values("team_id")
+    authority_ids = _active_memberships(user, AUTHORITY_WIDE_ROLES).values("team__agency_id")
+    mash_authority_ids = _active_memberships(user, [Role.MASH_TRIAGE]).values("team__agency_id")
+    force_ids = _active_memberships(user, [Role.POLICE_LIAISON]).values("team__agency_id")
+
+    # Imported here: episodes and risk sit above children in the model layering.
+    from episodes.models import Episode
+    from risk.models import MashReferral, ReferralStatus
+
+    allocated = Exists(
+        Allocation.objects.filter(child_id=child, ended_at__isnull=True, team_id__in=team_ids)
+    )
+    authority_wide = Exists(
+        Child.objects.filter(pk=child, responsible_authority_id__in=authority_ids)
+    ) | Exists(
+        Placement.objects.filter(
+            child_id=child, end_date__isnull=True, host_authority_id__in=authority_ids
+        )
+    )
+    mash = Exists(
+        MashReferral.objects.filter(
+            child_id=child, status=ReferralStatus.OPEN, mash_authority_id__in=mash_authority_ids
+        )
+    )
+    police = Exists(
+        Episode.objects.filter(child_id=child, entered_in_error=False, police_force_id__in=force_ids)
+    )
+    granted = Exists(
+        ChildAccessGrant.objects.filter(
+            content_object_id=child,
+            user=user,
+            permission__codename=GRANT_PERMISSION,
+            expires_at__gt=now,
+        )
+    )
+    return Q(allocated | authority_wide | mash | police | granted)
+
+
+def visible_children(user) -> QuerySet[Child]:
+    """Every child `user` may see. The one door to children's records."""
+    return Child.objects.filter(child_visibility(user))
+
+
+def get_visible_child(user, child_id: int) -> Child:
+    """The child, or Child.DoesNotExist: a child you may not see does not exist for you."""
+    return visible_children(user).get(pk=child_id)
+
+
+def current_legal_status(child: Child, *, on=None) -> LegalStatus | None:
+    day = on or timezone.localdate()
+    return (
+        child.legal_statuses.filter(start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .first()
+    )
+
+
+def current_placement(child: Child, *, on=None) -> Placement | None:
+    day = on or timezone.localdate()
+    return (
+        child.placements.filter(start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .select_related("placing_authority", "host_authority")
+        .first()
+    )
+
+
+def current_allocations(child: Child) -> QuerySet[Allocation]:
+    return child.allocations.filter(ended_at__isnull=True).select_related("team", "worker")
+
+
+def find_children(user, query: str) -> QuerySet[Child]:
+    """Visible children whose name, date of birth or police reference matches `query`.
+
+    Names match without regard to case or accents (PostgreSQL unaccent) and by trigram
+    similarity, so "Zoe" finds "Zoë" and small misspellings still match.
+    """
+    import datetime as dt
+
+    from django.contrib.postgres.lookups import Unaccent  # noqa: F401  (registers __unaccent)
+
+    from episodes.models import Episode
+
+    query = " ".join(query.split())
+    children = visible_children(user)
+    if not query:
+        return children.none()
+    conditions = Q()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            conditions |= Q(date_of_birth=dt.datetime.strptime(query, fmt).date())  # noqa: DTZ007
+            break
+        except ValueError:
+            continue
+    conditions |= Exists(
+        Episode.objects.filter(child_id=OuterRef("pk"), police_reference__iexact=query)
+    )
+    name_condition = Q()
+    for word in query.split():
+        name_condition &= (
+            Q(given_name__unaccent__icontains=word)
+            | Q(family_name__unaccent__icontains=word)
+            | Q(known_as__unaccent__icontains=word)
+            | Q(family_name__unaccent__trigram_similar=word)
+            | Q(given_name__unaccent__trigram_similar=word)
+        )
+    conditions |= name_condition
+    return children.filter(conditions)
+
+
+def possible_duplicates(*, given_name: str, family_name: str, date_of_birth) -> QuerySet[Child]:
+    """Children who may be the same person: same date of birth and a similar name.
+
+    Searched across every child, not only the visible ones, because creating a second
+    record for a known child splits their history; the caller shows only what the user
+    may see, and says that others exist.
+    """
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    return (
+        Child.objects.filter(date_of_birth=date_of_birth)
+        .annotate(
+            similarity=TrigramSimilarity("family_name", family_name)
+            + TrigramSimilarity("given_name", given_name)
+        )
+        .filter(Q(similarity__gte=0.5) | Q(family_name__unaccent__iexact=family_name))
+        .order_by("-similarity")
+    )

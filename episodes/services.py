@@ -1,0 +1,365 @@
+"""Writes to episodes: report, return, reclassify, correct, mark entered in error."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency, AgencyKind, Membership, Role
+from children.models import Child, LegalStatusKind
+from children.permissions import Action, require
+from children.selectors import current_legal_status, current_placement
+from episodes.models import (
+    MINIMUM_AGE_FOR_ABSENT,
+    Category,
+    Episode,
+    MissingFrom,
+    PoliceRisk,
+    PoliceRiskGrading,
+    Reclassification,
+    SafeAndWellCheck,
+)
+from missing.errors import Conflict, Refused, translate_integrity_errors
+from protocol import reconcile
+from protocol.clock import london_date, require_aware
+
+# Clocks disagree: a report typed a minute after a police system stamped it must not be
+# refused as "in the future". Anything later than this is a mistake.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return require_aware(value, field.replace("_", " "))
+    except ValueError as error:
+        raise Refused(str(error).capitalize() + ".", field=field) from error
+
+
+def _not_in_future(value: dt.datetime | None, field: str, label: str) -> None:
+    if value is not None and value > timezone.now() + CLOCK_SKEW:
+        raise Refused(f"The {label} cannot be in the future.", field=field)
+
+
+def _check_category(child: Child, category: str, last_seen_at: dt.datetime) -> None:
+    if category not in Category.values:
+        raise Refused("Choose missing, absent or away without authorisation.", field="category")
+    if category == Category.ABSENT and child.age_on(london_date(last_seen_at)) < MINIMUM_AGE_FOR_ABSENT:
+        raise Refused(
+            f"{child.given_name} was {child.age_on(london_date(last_seen_at))} when last seen: a child "
+            "aged 12 or under whose whereabouts are unknown is always missing, never absent.",
+            field="category",
+            code="absent_under_13",
+        )
+    if category == Category.AWAY_WITHOUT_AUTHORISATION:
+        status = current_legal_status(child, on=london_date(last_seen_at))
+        if status is None or status.status != LegalStatusKind.LOOKED_AFTER:
+            raise Refused(
+                "Away without authorisation applies only to a looked-after child.",
+                field="category",
+            )
+
+
+def _police_force_of(user) -> Agency | None:
+    membership = (
+        Membership.objects.filter(
+            user=user, is_active=True, role=Role.POLICE_LIAISON, team__agency__kind=AgencyKind.POLICE_FORCE
+        )
+        .select_related("team__agency")
+        .first()
+    )
+    return membership.team.agency if membership else None
+
+
+def _refuse_overlap(child: Child, last_seen_at: dt.datetime, returned_at: dt.datetime | None, exclude=None) -> None:
+    """The clear message before the database's exclusion constraint would say it."""
+    episodes = Episode.objects.filter(child=child, entered_in_error=False)
+    if exclude is not None:
+        episodes = episodes.exclude(pk=exclude.pk)
+    open_episode = episodes.filter(returned_at__isnull=True).first()
+    if open_episode is not None and (exclude is None or open_episode.last_seen_at <= last_seen_at):
+        raise Conflict(
+            f"{child.given_name} already has an open episode (last seen "
+            f"{timezone.localtime(open_episode.last_seen_at):%d %B %Y at %H:%M}). "
+            "Record the return before reporting a new episode.",
+            field="last_seen_at",
+            code="open_episode_exists",
+        )
+    overlapping = episodes.filter(last_seen_at__lt=returned_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+    overlapping = overlapping.exclude(returned_at__lte=last_seen_at).order_by("-last_seen_at").first()
+    if overlapping is not None:
+        ended = overlapping.returned_at
+        raise Conflict(
+            "An episode cannot start before the child's previous episode ended"
+            + (f" ({timezone.localtime(ended):%d %B %Y at %H:%M})." if ended else ".")
+            + " A new episode may start on the day the last one ended.",
+            field="last_seen_at",
+            code="episodes_overlap",
+        )
+
+
+@transaction.atomic
+def report_episode(
+    *,
+    acting_user,
+    child: Child,
+    category: str,
+    last_seen_at: dt.datetime,
+    missing_from: str | None = None,
+    reported_at: dt.datetime | None = None,
+    last_seen_location: str = "",
+    circumstances: str = "",
+    reported_to_police_at: dt.datetime | None = None,
+    police_force: Agency | None = None,
+    police_reference: str = "",
+    police_risk: str = "",
+) -> Episode:
+    """Record a new episode, open a MASH referral for it, and reconcile the protocol."""
+    require(acting_user, Action.REPORT_EPISODE, child)
+    # Lock the child: two reports for one child at once queue here, and the second sees
+    # the first's open episode instead of hitting the constraint.
+    Child.objects.select_for_update().filter(pk=child.pk).first()
+    last_seen_at = _aware(last_seen_at, "last_seen_at")
+    reported_at = _aware(reported_at, "reported_at") or timezone.now()
+    reported_to_police_at = _aware(reported_to_police_at, "reported_to_police_at")
+    _not_in_future(last_seen_at, "last_seen_at", "time last seen")
+    _not_in_future(reported_at, "reported_at", "time reported")
+    _not_in_future(reported_to_police_at, "reported_to_police_at", "time reported to police")
+    if reported_at < last_seen_at:
+        raise Refused("The report cannot be before the child was last seen.", field="reported_at")
+    _check_category(child, category, last_seen_at)
+    placement = current_placement(child, on=london_date(last_seen_at))
+    if missing_from is None:
+        missing_from = (
+            MissingFrom.PLACEMENT if placement is not None and placement.kind != "home" else MissingFrom.HOME
+        )
+    if missing_from not in MissingFrom.values:
+        raise Refused("Say whether the child is missing from home or from a placement.", field="missing_from")
+    if police_risk and police_risk not in PoliceRisk.values:
+        raise Refused("The police risk grading is very low, low, medium or high.", field="police_risk")
+    acting_force = _police_force_of(acting_user) if acting_user is not None else None
+    if acting_force is not None:
+        # A force's liaison officer reports for their own force.
+        police_force = acting_force
+        reported_to_police_at = reported_to_police_at or reported_at
+    if police_force is not None and police_force.kind != AgencyKind.POLICE_FORCE:
+        raise Refused("The police force must be a police force.", field="police_force")
+    _refuse_overlap(child, last_seen_at, None)
+    with translate_integrity_errors():
+        episode = Episode.objects.create(
+            child=child,
+            category=category,
+            missing_from=missing_from,
+            placement=placement if missing_from == MissingFrom.PLACEMENT else None,
+            last_seen_at=last_seen_at,
+            last_seen_location=last_seen_location,
+            circumstances=circumstances,
+            reported_at=reported_at,
+            reported_by=acting_user,
+            reported_to_police_at=reported_to_police_at,
+            police_force=police_force,
+            police_reference=police_reference.strip(),
+            police_risk=police_risk,
+        )
+    if police_risk:
+        PoliceRiskGrading.objects.create(
+            episode=episode, grading=police_risk, graded_at=reported_at, recorded_by=acting_user
+        )
+    from risk.services import open_mash_referral
+
+    open_mash_referral(acting_user=acting_user, child=child, episode=episode, received_at=reported_at)
+    reconcile(child)
+    return episode
+
+
+@transaction.atomic
+def record_return(
+    *,
+    acting_user,
+    episode: Episode,
+    returned_at: dt.datetime,
+    return_location: str = "",
+    how_found: str = "",
+) -> Episode:
+    """The child is back: close the episode; safe and well check and interview fall due."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    require(acting_user, Action.RECORD_RETURN, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    if episode.returned_at is not None:
+        raise Conflict(
+            "The return is already recorded. Correct the return time instead.",
+            field="returned_at",
+            code="already_returned",
+        )
+    returned_at = _aware(returned_at, "returned_at")
+    _not_in_future(returned_at, "returned_at", "return time")
+    if returned_at < episode.last_seen_at:
+        raise Refused("The return cannot be before the child was last seen.", field="returned_at")
+    episode.returned_at = returned_at
+    episode.return_location = return_location
+    episode.how_found = how_found
+    with translate_integrity_errors():
+        episode.save(update_fields=["returned_at", "return_location", "how_found", "updated_at"])
+    reconcile(episode.child)
+    return episode
+
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "last_seen_at",
+        "reported_at",
+        "returned_at",
+        "last_seen_location",
+        "circumstances",
+        "reported_to_police_at",
+        "police_reference",
+        "return_location",
+        "how_found",
+        "missing_from",
+    }
+)
+
+
+@transaction.atomic
+def update_episode(*, acting_user, episode: Episode, **changes) -> Episode:
+    """Correct an episode's facts (a return time, a police reference); deadlines follow."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    require(acting_user, Action.RECORD_RETURN, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    unknown = set(changes) - EDITABLE_FIELDS - {"police_risk", "category"}
+    if unknown:
+        raise Refused(f"These fields cannot be changed: {', '.join(sorted(unknown))}")
+    if "category" in changes and changes["category"] != episode.category:
+        raise Refused("Use reclassify to change the category, with the reason.", field="category")
+    changes.pop("category", None)
+    grading = changes.pop("police_risk", None)
+    for field in ("last_seen_at", "reported_at", "returned_at", "reported_to_police_at"):
+        if field in changes:
+            if changes[field] is None and field in ("last_seen_at", "reported_at"):
+                raise Refused("This time is required.", field=field)
+            changes[field] = _aware(changes[field], field)
+            _not_in_future(changes[field], field, field.replace("_at", " time").replace("_", " "))
+    for name, value in changes.items():
+        setattr(episode, name, value)
+    if episode.returned_at is not None and episode.returned_at < episode.last_seen_at:
+        raise Refused("The return cannot be before the child was last seen.", field="returned_at")
+    if episode.reported_at < episode.last_seen_at:
+        raise Refused("The report cannot be before the child was last seen.", field="reported_at")
+    if "last_seen_at" in changes or "returned_at" in changes:
+        _check_category(episode.child, episode.category, episode.last_seen_at)
+        _refuse_overlap(episode.child, episode.last_seen_at, episode.returned_at, exclude=episode)
+    with translate_integrity_errors():
+        episode.save()
+    if grading is not None and grading != episode.police_risk:
+        record_police_risk(acting_user=acting_user, episode=episode, grading=grading)
+    reconcile(episode.child)
+    return episode
+
+
+@transaction.atomic
+def reclassify_episode(
+    *, acting_user, episode: Episode, category: str, reason: str, at: dt.datetime | None = None
+) -> Episode:
+    """Change the category (absent to missing, say), keeping the history and the reason.
+
+    `acting_user` is None when the protocol engine reclassifies automatically
+    (an absent episode with no contact in 24 hours: Haringey protocol 6.2).
+    """
+    episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
+    require(acting_user, Action.RECLASSIFY, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    if not reason or not reason.strip():
+        raise Refused("Give the reason for the reclassification.", field="reason")
+    if category == episode.category:
+        raise Refused(f"The episode is already recorded as {episode.get_category_display().lower()}.", field="category")
+    _check_category(episode.child, category, episode.last_seen_at)
+    Reclassification.objects.create(
+        episode=episode,
+        from_category=episode.category,
+        to_category=category,
+        reason=reason.strip(),
+        reclassified_at=at or timezone.now(),
+        reclassified_by=acting_user,
+    )
+    episode.category = category
+    if category == Category.AWAY_WITHOUT_AUTHORISATION:
+        episode.missing_from = MissingFrom.PLACEMENT
+    with translate_integrity_errors():
+        episode.save(update_fields=["category", "missing_from", "updated_at"])
+    reconcile(episode.child)
+    return episode
+
+
+@transaction.atomic
+def mark_entered_in_error(*, acting_user, episode: Episode, reason: str) -> Episode:
+    """The episode should never have been recorded: its deadlines are cancelled."""
+    episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
+    require(acting_user, Action.MARK_ENTERED_IN_ERROR, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode is already marked as entered in error.", code="entered_in_error")
+    if not reason or not reason.strip():
+        raise Refused("Say why the episode was entered in error.", field="reason")
+    episode.entered_in_error = True
+    episode.entered_in_error_reason = reason.strip()
+    episode.save(update_fields=["entered_in_error", "entered_in_error_reason", "updated_at"])
+    episode.mash_referrals.filter(status="open").update(status="closed", closed_at=timezone.now())
+    reconcile(episode.child)
+    return episode
+
+
+@transaction.atomic
+def record_police_risk(
+    *, acting_user, episode: Episode, grading: str, graded_at: dt.datetime | None = None
+) -> PoliceRiskGrading:
+    """Police's APP grading changed; keep every grading in order."""
+    if grading not in PoliceRisk.values:
+        raise Refused("The police risk grading is very low, low, medium or high.", field="police_risk")
+    record = PoliceRiskGrading.objects.create(
+        episode=episode,
+        grading=grading,
+        graded_at=_aware(graded_at, "graded_at") or timezone.now(),
+        recorded_by=acting_user,
+    )
+    Episode.objects.filter(pk=episode.pk).update(police_risk=grading, updated_at=timezone.now())
+    episode.police_risk = grading
+    return record
+
+
+@transaction.atomic
+def record_safe_and_well_check(
+    *,
+    acting_user,
+    episode: Episode,
+    checked_at: dt.datetime,
+    officer_name: str = "",
+    concerns: str = "",
+) -> SafeAndWellCheck:
+    episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
+    require(acting_user, Action.SAFE_AND_WELL_CHECK, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    checked_at = _aware(checked_at, "checked_at")
+    _not_in_future(checked_at, "checked_at", "time of the check")
+    if episode.returned_at is None:
+        raise Conflict(
+            "Record the child's return before the safe and well check.", field="checked_at", code="not_returned"
+        )
+    if checked_at < episode.returned_at:
+        raise Refused("The safe and well check cannot be before the return.", field="checked_at")
+    check = SafeAndWellCheck.objects.create(
+        episode=episode,
+        checked_at=checked_at,
+        officer_name=officer_name,
+        police_force=_police_force_of(acting_user) or episode.police_force,
+        concerns=concerns,
+        recorded_by=acting_user,
+        recorded_at=timezone.now(),
+    )
+    reconcile(episode.child)
+    return check

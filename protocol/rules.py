@@ -1,0 +1,651 @@
+"""Every rule of shared/PROTOCOL.md, as a pure function of a child's state and the settings.
+
+`rule(state, settings) -> list[Obligation]`. No models, no database, no clock: a rule
+says what the state obliges, including obligations already met (with `met_at`), and
+the ledger decides status from the time. An obligation's `key` is its identity across
+reconciles: the same trigger always yields the same key, so a corrected time moves the
+deadline rather than making a new one.
+
+Hour windows are elapsed time (timedelta on UTC instants); day, week and month windows
+are Europe/London calendar arithmetic (`protocol.clock`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from protocol.clock import (
+    LONDON,
+    add_months,
+    eighteenth_birthday_starts,
+    london_date,
+    start_of_london_day,
+)
+from protocol.conf import ProtocolSettings
+
+# Values as stored in the models; repeated here so rules import no models.
+MISSING, ABSENT, AWAY = "missing", "absent", "away_without_authorisation"
+LOOKED_AFTER = "looked_after"
+RED, AMBER, GREEN = "red", "amber", "green"
+MEETING, DISCUSSION = "strategy_meeting", "strategy_discussion"
+HELD = "held"
+
+# Owners (agencies.models.Role values).
+SOCIAL_WORKER = "social_worker"
+TEAM_MANAGER = "team_manager"
+MASH_TRIAGE = "mash_triage"
+MISSING_COORDINATOR = "missing_coordinator"
+RETURN_INTERVIEW_OFFICER = "return_interview_officer"
+POLICE_LIAISON = "police_liaison"
+SENIOR_MANAGER = "senior_manager"
+
+
+# --- State -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class EpisodeFact:
+    id: int
+    category: str
+    last_seen_at: dt.datetime
+    reported_at: dt.datetime
+    returned_at: dt.datetime | None = None
+    police_risk: str = ""
+    # When the episode stopped being absent (reclassified), and whether a person did it
+    # (contact made, or reported missing) rather than the engine at 24 hours.
+    was_absent: bool = False
+    left_absent_at: dt.datetime | None = None
+    left_absent_by_person: bool = False
+    safe_and_well_checked_at: dt.datetime | None = None
+    home_office_informed_at: dt.datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_at is None
+
+
+@dataclasses.dataclass(frozen=True)
+class AssessmentFact:
+    id: int
+    episode_id: int | None
+    rag: str
+    assessed_at: dt.datetime
+    indicators: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class InterviewFact:
+    id: int
+    episode_ids: frozenset[int]
+    offered_at: dt.datetime
+    outcome: str = ""
+    held_at: dt.datetime | None = None
+    outcome_recorded_at: dt.datetime | None = None
+
+    @property
+    def completed_at(self) -> dt.datetime | None:
+        """When the outcome counts as recorded: the interview itself if held."""
+        if not self.outcome:
+            return None
+        return self.held_at if self.outcome == HELD and self.held_at else self.outcome_recorded_at
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingFact:
+    id: int
+    kind: str
+    trigger: str
+    held_at: dt.datetime
+    episode_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LegalPeriod:
+    status: str
+    start_date: dt.date
+    end_date: dt.date | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+@dataclasses.dataclass(frozen=True)
+class ChildState:
+    """What the rules may know of a child. Episodes exclude those entered in error."""
+
+    child_id: int
+    date_of_birth: dt.date
+    is_uasc: bool = False
+    legal_statuses: tuple[LegalPeriod, ...] = ()
+    episodes: tuple[EpisodeFact, ...] = ()
+    assessments: tuple[AssessmentFact, ...] = ()
+    interviews: tuple[InterviewFact, ...] = ()
+    meetings: tuple[MeetingFact, ...] = ()
+    panel_referrals: tuple[dt.datetime, ...] = ()
+
+    def legal_status_on(self, day: dt.date) -> str | None:
+        for period in self.legal_statuses:
+            if period.covers(day):
+                return period.status
+        return None
+
+    def is_looked_after_on(self, day: dt.date) -> bool:
+        return self.legal_status_on(day) == LOOKED_AFTER
+
+
+@dataclasses.dataclass(frozen=True)
+class Obligation:
+    rule: str
+    key: str
+    opens_at: dt.datetime
+    due_at: dt.datetime
+    owner_role: str
+    reason: str
+    episode_id: int | None = None
+    met_at: dt.datetime | None = None
+    return_interview_id: int | None = None
+    strategy_meeting_id: int | None = None
+    # Met by the engine itself when it falls due (a notification rule): never breached.
+    met_by_engine: bool = False
+
+
+# --- Helpers -------------------------------------------------------------------------
+
+
+def add_calendar_days(instant: dt.datetime, days: int) -> dt.datetime:
+    """The same Europe/London wall-clock time `days` calendar days later.
+
+    A day window is calendar days, not 24-hour blocks: across the spring change, 5 days
+    after 10:00 GMT on Friday is 10:00 BST on Wednesday (119 elapsed hours). A wall time
+    that falls in the spring gap moves forward by the gap, as zoneinfo does.
+    """
+    local = instant.astimezone(LONDON)
+    target = (local.replace(tzinfo=None) + dt.timedelta(days=days)).replace(tzinfo=LONDON)
+    return target.astimezone(dt.UTC)
+
+
+def _first(times: Iterable[dt.datetime | None]) -> dt.datetime | None:
+    present = [time for time in times if time is not None]
+    return min(present) if present else None
+
+
+def episodes_in_window_before(state: ChildState, episode: EpisodeFact, days: int) -> list[EpisodeFact]:
+    """Missing or absent episodes whose start date falls within `days` days before this
+    episode's start date, inclusive at both ends (PROTOCOL.md "Time"), up to and
+    including this one."""
+    start_day = london_date(episode.last_seen_at)
+    earliest = start_day - dt.timedelta(days=days)
+    return [
+        other
+        for other in state.episodes
+        if other.category in (MISSING, ABSENT)
+        and earliest <= london_date(other.last_seen_at) <= start_day
+        and other.last_seen_at <= episode.last_seen_at
+    ]
+
+
+def police_risk_to_rag(police_risk: str) -> str | None:
+    return {"high": RED, "medium": AMBER, "low": GREEN, "very_low": GREEN}.get(police_risk)
+
+
+def current_rating(state: ChildState, episode: EpisodeFact) -> str | None:
+    """The rating that sets the assessment clock: police's grading of this episode, or
+    else the child's latest rating before it was reported."""
+    from_police = police_risk_to_rag(episode.police_risk)
+    if from_police:
+        return from_police
+    earlier = [a for a in state.assessments if a.assessed_at <= episode.reported_at]
+    return max(earlier, key=lambda a: a.assessed_at).rag if earlier else None
+
+
+def mash_threshold_minimum_level(
+    episode_starts: Iterable[dt.datetime], at: dt.datetime, settings: ProtocolSettings
+) -> int | None:
+    """mash_threshold (Haringey protocol 14.5): a referral for a child with 3 or more
+    missing episodes in the previous 6 months is graded no lower than threshold level 3.
+
+    A validation at triage, not a clock: it returns the minimum level, or None.
+    """
+    since = start_of_london_day(add_months(london_date(at), -settings.mash_threshold_window_months))
+    count = sum(1 for start in episode_starts if since <= start <= at)
+    if count >= settings.mash_threshold_episode_count:
+        return settings.mash_threshold_minimum_level
+    return None
+
+
+# --- Rules ---------------------------------------------------------------------------
+
+
+def risk_assessment(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """risk_assessment (Haringey protocol 6.1, 14.1, 15.3): every episode reported needs a
+    missing child risk assessment with a RAG rating, by reported + 4 h if Red, 24 h if
+    Amber, 72 h if Green, and 72 h while unrated. The rating that sets the clock is
+    police's grading of the episode (high Red, medium Amber, low Green) or else the
+    child's latest RAG rating. Met by the first assessment of the episode."""
+    windows = {
+        RED: settings.hours("risk_assessment_red_hours"),
+        AMBER: settings.hours("risk_assessment_amber_hours"),
+        GREEN: settings.hours("risk_assessment_green_hours"),
+    }
+    obligations = []
+    for episode in state.episodes:
+        rating = current_rating(state, episode)
+        window = windows.get(rating or "", settings.hours("risk_assessment_unrated_hours"))
+        met_at = _first(a.assessed_at for a in state.assessments if a.episode_id == episode.id)
+        obligations.append(
+            Obligation(
+                rule="risk_assessment",
+                key=f"risk_assessment:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=episode.reported_at,
+                due_at=episode.reported_at + window,
+                met_at=met_at,
+                owner_role=MASH_TRIAGE,
+                reason=f"Episode reported; rated {rating.capitalize() if rating else 'unrated'}, so the "
+                f"risk assessment is due within {window.total_seconds() / 3600:g} hours of the report.",
+            )
+        )
+    return obligations
+
+
+def absent_review(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """absent_review (Haringey protocol 6.2): an absent child is contacted within 24 hours
+    of last seen, or becomes missing. Met when the child returns or a person reclassifies
+    the episode; on breach the engine reclassifies it missing and tells the worker and
+    police liaison."""
+    window = settings.hours("absent_review_hours")
+    obligations = []
+    for episode in state.episodes:
+        if not episode.was_absent:
+            continue
+        met_at = _first(
+            [episode.returned_at, episode.left_absent_at if episode.left_absent_by_person else None]
+        )
+        obligations.append(
+            Obligation(
+                rule="absent_review",
+                key=f"absent_review:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=episode.last_seen_at,
+                due_at=episode.last_seen_at + window,
+                met_at=met_at,
+                owner_role=SOCIAL_WORKER,
+                reason="Recorded as absent: contact must be made within "
+                f"{window.total_seconds() / 3600:g} hours of last seen, or the child is missing.",
+            )
+        )
+    return obligations
+
+
+def manager_escalation(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """manager_escalation (Haringey protocol 15.1, 18.6): a looked-after child missing 24
+    hours is escalated to the team manager, the Missing Co-ordinator and the Assistant
+    Director. A notification: the engine meets it by sending, at last seen + 24 h. Known
+    in advance while the child is missing (scheduled), cancelled by an earlier return."""
+    window = settings.hours("manager_escalation_hours")
+    obligations = []
+    for episode in state.episodes:
+        if episode.category != MISSING:
+            continue
+        if not state.is_looked_after_on(london_date(episode.last_seen_at)):
+            continue
+        due = episode.last_seen_at + window
+        if episode.returned_at is not None and episode.returned_at < due:
+            continue
+        obligations.append(
+            Obligation(
+                rule="manager_escalation",
+                key=f"manager_escalation:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=due,
+                due_at=due,
+                owner_role=TEAM_MANAGER,
+                met_by_engine=True,
+                reason=f"A looked-after child missing {window.total_seconds() / 3600:g} hours is escalated "
+                "to the team manager, Missing Co-ordinator and Assistant Director.",
+            )
+        )
+    return obligations
+
+
+def _meeting_after(state: ChildState, since: dt.datetime, kinds: tuple[str, ...], episode_id: int | None = None):
+    meetings = [
+        m
+        for m in state.meetings
+        if m.kind in kinds and m.held_at >= since and (m.episode_id in (None, episode_id) or episode_id is None)
+    ]
+    return min(meetings, key=lambda m: m.held_at) if meetings else None
+
+
+def strategy_meeting(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """strategy_meeting (Peterborough 4.10): a multi-agency strategy meeting is held within
+    24 hours once a child has been missing more than 24 hours, and within 5 days of a
+    third missing or absent episode in 90 days. Met by a strategy meeting held since the
+    child went missing (or since the repeat episode was reported)."""
+    obligations = []
+    over = settings.hours("strategy_meeting_missing_hours")
+    within = settings.hours("strategy_meeting_after_missing_hours")
+    for episode in state.episodes:
+        if episode.category == MISSING:
+            trigger = episode.last_seen_at + over
+            if episode.returned_at is None or episode.returned_at > trigger:
+                meeting = _meeting_after(state, episode.last_seen_at, (MEETING,), episode.id)
+                obligations.append(
+                    Obligation(
+                        rule="strategy_meeting",
+                        key=f"strategy_meeting:episode:{episode.id}:missing",
+                        episode_id=episode.id,
+                        opens_at=trigger,
+                        due_at=trigger + within,
+                        met_at=meeting.held_at if meeting else None,
+                        strategy_meeting_id=meeting.id if meeting else None,
+                        owner_role=TEAM_MANAGER,
+                        reason=f"Missing more than {over.total_seconds() / 3600:g} hours: a strategy meeting "
+                        f"within {within.total_seconds() / 3600:g} hours.",
+                    )
+                )
+        if episode.category in (MISSING, ABSENT):
+            recent = episodes_in_window_before(state, episode, settings.repeat_window_days)
+            if len(recent) >= settings.repeat_episode_count:
+                meeting = _meeting_after(state, episode.reported_at, (MEETING,))
+                obligations.append(
+                    Obligation(
+                        rule="strategy_meeting",
+                        key=f"strategy_meeting:episode:{episode.id}:repeat",
+                        episode_id=episode.id,
+                        opens_at=episode.reported_at,
+                        due_at=add_calendar_days(episode.reported_at, settings.strategy_meeting_repeat_days),
+                        met_at=meeting.held_at if meeting else None,
+                        strategy_meeting_id=meeting.id if meeting else None,
+                        owner_role=TEAM_MANAGER,
+                        reason=f"Episode {len(recent)} in {settings.repeat_window_days} days: a strategy "
+                        f"meeting within {settings.strategy_meeting_repeat_days} days.",
+                    )
+                )
+    return obligations
+
+
+def strategy_discussion(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """strategy_discussion (Haringey protocol 14.6): a child missing five successive days
+    (120 hours since last seen) needs a strategy discussion within the next 24 hours."""
+    after = settings.hours("strategy_discussion_missing_hours")
+    within = settings.hours("strategy_discussion_within_hours")
+    obligations = []
+    for episode in state.episodes:
+        if episode.category != MISSING:
+            continue
+        trigger = episode.last_seen_at + after
+        if episode.returned_at is not None and episode.returned_at <= trigger:
+            continue
+        meeting = _meeting_after(state, trigger - within, (DISCUSSION, MEETING), episode.id)
+        obligations.append(
+            Obligation(
+                rule="strategy_discussion",
+                key=f"strategy_discussion:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=trigger,
+                due_at=trigger + within,
+                met_at=meeting.held_at if meeting else None,
+                strategy_meeting_id=meeting.id if meeting else None,
+                owner_role=TEAM_MANAGER,
+                reason="Missing five successive days: a strategy discussion within "
+                f"{within.total_seconds() / 3600:g} hours.",
+            )
+        )
+    return obligations
+
+
+def strategy_review(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """strategy_review (Haringey protocol 18.3): while the child is still missing after a
+    strategy meeting, the next meeting is held within 42 days, repeating while missing.
+    Each meeting held during the episode starts the next review's clock; it lapses if
+    the child returned before it fell due."""
+    obligations = []
+    for episode in state.episodes:
+        if episode.category != MISSING:
+            continue
+        held = sorted(
+            (
+                m
+                for m in state.meetings
+                if m.kind == MEETING
+                and m.held_at >= episode.last_seen_at
+                and (episode.returned_at is None or m.held_at < episode.returned_at)
+                and m.episode_id in (None, episode.id)
+            ),
+            key=lambda m: m.held_at,
+        )
+        for index, meeting in enumerate(held):
+            due = add_calendar_days(meeting.held_at, settings.strategy_review_days)
+            if episode.returned_at is not None and episode.returned_at < due:
+                continue
+            following = held[index + 1] if index + 1 < len(held) else None
+            obligations.append(
+                Obligation(
+                    rule="strategy_review",
+                    key=f"strategy_review:episode:{episode.id}:after:{meeting.id}",
+                    episode_id=episode.id,
+                    opens_at=meeting.held_at,
+                    due_at=due,
+                    met_at=following.held_at if following else None,
+                    strategy_meeting_id=following.id if following else None,
+                    owner_role=TEAM_MANAGER,
+                    reason=f"Still missing after the strategy meeting of "
+                    f"{meeting.held_at.astimezone(LONDON):%d %B %Y}: the next within "
+                    f"{settings.strategy_review_days} days.",
+                )
+            )
+    return obligations
+
+
+def safe_and_well_check(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """safe_and_well_check (Haringey protocol 21.1; DfE 2014): police record a safe and well
+    check after the child returns; by returned + 24 hours (a local default)."""
+    window = settings.hours("safe_and_well_check_hours")
+    return [
+        Obligation(
+            rule="safe_and_well_check",
+            key=f"safe_and_well_check:episode:{episode.id}",
+            episode_id=episode.id,
+            opens_at=episode.returned_at,
+            due_at=episode.returned_at + window,
+            met_at=episode.safe_and_well_checked_at,
+            owner_role=POLICE_LIAISON,
+            reason=f"Returned: police safe and well check within {window.total_seconds() / 3600:g} hours.",
+        )
+        for episode in state.episodes
+        if episode.returned_at is not None
+    ]
+
+
+def meets_return_interview_criteria(state: ChildState, episode: EpisodeFact, settings: ProtocolSettings) -> bool:
+    """The Hertfordshire criteria, used when return_interview_scope is "criteria": looked
+    after, missing over 24 hours, a repeat episode (3 in 90 days), rated Red or Amber, or
+    any exploitation indicator in the latest assessment."""
+    if state.is_looked_after_on(london_date(episode.last_seen_at)):
+        return True
+    if episode.returned_at and episode.returned_at - episode.last_seen_at > dt.timedelta(hours=24):
+        return True
+    if len(episodes_in_window_before(state, episode, settings.repeat_window_days)) >= settings.repeat_episode_count:
+        return True
+    assessed = [a for a in state.assessments if a.assessed_at <= (episode.returned_at or episode.reported_at)]
+    if assessed:
+        latest = max(assessed, key=lambda a: a.assessed_at)
+        return latest.rag in (RED, AMBER) or bool(latest.indicators)
+    return False
+
+
+def return_interview(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """return_interview (Haringey protocol 22.2; DfE 2014): an independent return interview
+    is offered after the child returns and its outcome recorded (held, declined, or no
+    engagement after recorded attempts) within 72 hours. One deadline per episode; one
+    interview covering several episodes meets each of them."""
+    window = settings.hours("return_interview_hours")
+    obligations = []
+    for episode in state.episodes:
+        if episode.returned_at is None:
+            continue
+        if settings.return_interview_scope == "criteria" and not meets_return_interview_criteria(
+            state, episode, settings
+        ):
+            continue
+        covering = [i for i in state.interviews if episode.id in i.episode_ids and i.completed_at]
+        first = min(covering, key=lambda i: i.completed_at) if covering else None
+        obligations.append(
+            Obligation(
+                rule="return_interview",
+                key=f"return_interview:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=episode.returned_at,
+                due_at=episode.returned_at + window,
+                met_at=first.completed_at if first else None,
+                return_interview_id=first.id if first else None,
+                owner_role=RETURN_INTERVIEW_OFFICER,
+                reason=f"Returned: an independent return interview offered and its outcome recorded "
+                f"within {window.total_seconds() / 3600:g} hours.",
+            )
+        )
+    return obligations
+
+
+def panel_referral(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """panel_referral (Haringey protocol 18.5, 11.2): a child rated Red is referred to the
+    exploitation panel within 7 days of the rating. Met by a referral made since."""
+    obligations = []
+    for assessment in state.assessments:
+        if assessment.rag != RED:
+            continue
+        referral = _first(r for r in state.panel_referrals if r >= assessment.assessed_at)
+        obligations.append(
+            Obligation(
+                rule="panel_referral",
+                key=f"panel_referral:assessment:{assessment.id}",
+                episode_id=assessment.episode_id,
+                opens_at=assessment.assessed_at,
+                due_at=add_calendar_days(assessment.assessed_at, settings.panel_referral_days),
+                met_at=referral,
+                owner_role=TEAM_MANAGER,
+                reason=f"Rated Red: refer to the exploitation panel within {settings.panel_referral_days} days.",
+            )
+        )
+    return obligations
+
+
+def _meeting_with_trigger(state: ChildState, trigger: str, since: dt.datetime) -> MeetingFact | None:
+    meetings = [m for m in state.meetings if m.trigger == trigger and m.held_at >= since]
+    return min(meetings, key=lambda m: m.held_at) if meetings else None
+
+
+def senior_review(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """senior_review (Haringey protocol 18.6): a child missing three months has a formal
+    review by the Assistant Director, due on the last seen date + 3 calendar months (at
+    00:00 Europe/London). Open from the start of the episode, so it can be planned;
+    lapses if the child returns first. Met by a meeting recorded as the senior review."""
+    obligations = []
+    for episode in state.episodes:
+        if episode.category != MISSING:
+            continue
+        due = start_of_london_day(add_months(london_date(episode.last_seen_at), settings.senior_review_months))
+        if episode.returned_at is not None and episode.returned_at < due:
+            continue
+        meeting = _meeting_with_trigger(state, "senior_review", episode.last_seen_at)
+        obligations.append(
+            Obligation(
+                rule="senior_review",
+                key=f"senior_review:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=episode.last_seen_at,
+                due_at=due,
+                met_at=meeting.held_at if meeting else None,
+                strategy_meeting_id=meeting.id if meeting else None,
+                owner_role=SENIOR_MANAGER,
+                reason=f"Missing {settings.senior_review_months} months: formal review by the Assistant Director.",
+            )
+        )
+    return obligations
+
+
+def missing_at_eighteen(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """missing_at_eighteen (Haringey protocol 18.6): a child still missing at 00:00 on
+    their 18th birthday has a missing child meeting to decide whether to close. Open
+    from the start of the episode; lapses if the child returns before the birthday."""
+    obligations = []
+    birthday = eighteenth_birthday_starts(state.date_of_birth)
+    for episode in state.episodes:
+        if episode.category != MISSING or episode.last_seen_at >= birthday:
+            continue
+        if episode.returned_at is not None and episode.returned_at < birthday:
+            continue
+        meeting = _meeting_with_trigger(state, "missing_at_eighteen", episode.last_seen_at)
+        obligations.append(
+            Obligation(
+                rule="missing_at_eighteen",
+                key=f"missing_at_eighteen:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=episode.last_seen_at,
+                due_at=birthday,
+                met_at=meeting.held_at if meeting else None,
+                strategy_meeting_id=meeting.id if meeting else None,
+                owner_role=SENIOR_MANAGER,
+                reason="Still missing at 18: a missing child meeting decides whether to close the case.",
+            )
+        )
+    return obligations
+
+
+def home_office_notice(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """home_office_notice (Haringey protocol 16.1-16.4): when an unaccompanied asylum-
+    seeking child goes missing, the Home Office is informed within 24 hours of the
+    report, and a National Referral Mechanism referral considered if trafficking is
+    suspected."""
+    if not state.is_uasc:
+        return []
+    window = settings.hours("home_office_notice_hours")
+    return [
+        Obligation(
+            rule="home_office_notice",
+            key=f"home_office_notice:episode:{episode.id}",
+            episode_id=episode.id,
+            opens_at=episode.reported_at,
+            due_at=episode.reported_at + window,
+            met_at=episode.home_office_informed_at,
+            owner_role=SOCIAL_WORKER,
+            reason=f"Unaccompanied asylum-seeking child missing: inform the Home Office within "
+            f"{window.total_seconds() / 3600:g} hours.",
+        )
+        for episode in state.episodes
+        if episode.category == MISSING
+    ]
+
+
+def mash_threshold(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """mash_threshold (Haringey protocol 14.5) is a validation at triage, not a clock: see
+    `mash_threshold_minimum_level`, which risk.services applies. It opens no deadline."""
+    return []
+
+
+RULES: dict[str, Callable[[ChildState, ProtocolSettings], list[Obligation]]] = {
+    "risk_assessment": risk_assessment,
+    "absent_review": absent_review,
+    "manager_escalation": manager_escalation,
+    "strategy_meeting": strategy_meeting,
+    "strategy_discussion": strategy_discussion,
+    "strategy_review": strategy_review,
+    "mash_threshold": mash_threshold,
+    "safe_and_well_check": safe_and_well_check,
+    "return_interview": return_interview,
+    "panel_referral": panel_referral,
+    "senior_review": senior_review,
+    "missing_at_eighteen": missing_at_eighteen,
+    "home_office_notice": home_office_notice,
+}
+
+
+def evaluate(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """Every obligation every rule finds in the state."""
+    obligations: list[Obligation] = []
+    for rule in RULES.values():
+        obligations.extend(rule(state, settings))
+    return obligations

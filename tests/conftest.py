@@ -1,0 +1,128 @@
+"""Fixed personas and a small synthetic world, shared by every test.
+
+The personas (as healthchecks does with Alice, Bob and Charlie) are the ones every
+access test uses: the allocated social worker, their team manager, a social worker of
+another team, MASH triage, a police liaison officer (force 1) and one of another force
+(force 2), the Missing Co-ordinator, a return interview officer, an outsider with no
+role, and an anonymous user.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from agencies.models import Agency, AgencyKind, Role, Team, User
+from children.models import Child
+from tests.factories import (
+    AgencyFactory,
+    AllocationFactory,
+    ChildFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+
+@dataclasses.dataclass
+class World:
+    council: Agency
+    other_council: Agency
+    force: Agency
+    other_force: Agency
+    team: Team
+    other_team: Team
+    mash_team: Team
+    missing_team: Team
+    returns_team: Team
+    liaison_team: Team
+    other_liaison_team: Team
+    social_worker: User
+    team_manager: User
+    other_social_worker: User
+    mash_triage: User
+    police_liaison: User
+    other_police_liaison: User
+    missing_coordinator: User
+    senior_manager: User
+    return_officer: User
+    panel_member: User
+    outsider: User
+    anonymous: AnonymousUser
+    child: Child
+
+    def personas(self) -> dict[str, User | AnonymousUser]:
+        return {
+            "social_worker": self.social_worker,
+            "team_manager": self.team_manager,
+            "other_social_worker": self.other_social_worker,
+            "mash_triage": self.mash_triage,
+            "police_liaison": self.police_liaison,
+            "other_police_liaison": self.other_police_liaison,
+            "missing_coordinator": self.missing_coordinator,
+            "return_officer": self.return_officer,
+            "outsider": self.outsider,
+            "anonymous": self.anonymous,
+        }
+
+
+def _member(username: str, team: Team, role: str, first_name: str) -> User:
+    user = UserFactory(username=username, first_name=first_name, last_name="Tester")
+    MembershipFactory(user=user, team=team, role=role)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 is slow on purpose; tests sign in hundreds of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db, fast_password_hashing) -> World:
+    council = AgencyFactory(name="Borough of Northwick", kind=AgencyKind.LOCAL_AUTHORITY, code="999")
+    other_council = AgencyFactory(name="Borough of Southmere", kind=AgencyKind.LOCAL_AUTHORITY)
+    force = AgencyFactory(name="Northwick Police", kind=AgencyKind.POLICE_FORCE)
+    other_force = AgencyFactory(name="Southmere Constabulary", kind=AgencyKind.POLICE_FORCE)
+    team = TeamFactory(agency=council, name="Children in Care 1")
+    other_team = TeamFactory(agency=council, name="Children in Need 2")
+    mash_team = TeamFactory(agency=council, name="MASH")
+    missing_team = TeamFactory(agency=council, name="Missing Children")
+    returns_team = TeamFactory(agency=council, name="Return Interviews")
+    liaison_team = TeamFactory(agency=force, name="Missing Persons Unit")
+    other_liaison_team = TeamFactory(agency=other_force, name="Missing Persons Unit")
+    social_worker = _member("alice", team, Role.SOCIAL_WORKER, "Alice")
+    team_manager = _member("bob", team, Role.TEAM_MANAGER, "Bob")
+    child = ChildFactory(
+        given_name="Jamie", family_name="Fictional", date_of_birth=dt.date(2010, 6, 1), responsible_authority=council
+    )
+    AllocationFactory(child=child, team=team, worker=social_worker, started_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    return World(
+        council=council,
+        other_council=other_council,
+        force=force,
+        other_force=other_force,
+        team=team,
+        other_team=other_team,
+        mash_team=mash_team,
+        missing_team=missing_team,
+        returns_team=returns_team,
+        liaison_team=liaison_team,
+        other_liaison_team=other_liaison_team,
+        social_worker=social_worker,
+        team_manager=team_manager,
+        other_social_worker=_member("charlie", other_team, Role.SOCIAL_WORKER, "Charlie"),
+        mash_triage=_member("dana", mash_team, Role.MASH_TRIAGE, "Dana"),
+        police_liaison=_member("pc_evans", liaison_team, Role.POLICE_LIAISON, "Evan"),
+        other_police_liaison=_member("pc_frost", other_liaison_team, Role.POLICE_LIAISON, "Fran"),
+        missing_coordinator=_member("grace", missing_team, Role.MISSING_COORDINATOR, "Grace"),
+        senior_manager=_member("harriet", missing_team, Role.SENIOR_MANAGER, "Harriet"),
+        return_officer=_member("ivan", returns_team, Role.RETURN_INTERVIEW_OFFICER, "Ivan"),
+        panel_member=_member("jo", missing_team, Role.PANEL_MEMBER, "Jo"),
+        outsider=UserFactory(username="olly", first_name="Olly"),
+        anonymous=AnonymousUser(),
+        child=child,
+    )
