@@ -18,8 +18,15 @@ $(VENV)/.installed: requirements/lock.txt
 run: venv
 	$(PYTHON) scripts/run.py
 
+# pytest exits 5 when it collected no tests; that is a failure too, and says so.
+# PYTEST_STATUS_FILE, if set, receives pytest's exit code (make itself reports only 2).
 test: venv
-	$(VENV)/bin/pytest -q
+	@$(VENV)/bin/pytest -q; status=$$?; \
+	if [ -n "$$PYTEST_STATUS_FILE" ]; then echo $$status > "$$PYTEST_STATUS_FILE"; fi; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test: pytest collected no tests (exit code 5): a suite that runs nothing proves nothing" >&2; \
+	fi; \
+	exit $$status
 
 lint: venv
 	$(VENV)/bin/ruff check .
