@@ -192,6 +192,14 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="homeward@localhost")
+# Only for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (drills, worker tests).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The outbox's delivery (notifications.tasks): a failed send is retried after
+# NOTIFICATION_RETRY_BASE_SECONDS, doubling each time, and given up (status failed)
+# after NOTIFICATION_MAX_ATTEMPTS attempts.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis broker; results are not kept (tasks return small summaries for logs).
