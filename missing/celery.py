@@ -11,18 +11,23 @@ app = Celery("missing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Seconds between sweeps and between outbox deliveries. 60 in every real deployment;
+# the Celery worker tests shorten them so a deadline falls due and is swept in seconds.
+SWEEP_INTERVAL_SECONDS = float(os.environ.get("PROTOCOL_SWEEP_INTERVAL_SECONDS", "60"))
+DELIVER_INTERVAL_SECONDS = float(os.environ.get("NOTIFICATIONS_DELIVER_INTERVAL_SECONDS", "60"))
+
 app.conf.beat_schedule = {
     # Every rule of PROTOCOL.md: due deadlines are breached, and their escalations written
     # to the outbox, within a minute of falling due (ARCHITECTURE.md "How data flows" 4).
     "protocol-sweep": {
         "task": "protocol.tasks.sweep",
-        "schedule": 60.0,
+        "schedule": SWEEP_INTERVAL_SECONDS,
     },
     # Delivery of whatever the outbox holds, in case a post-commit hand-off was lost
     # (a worker restarted between commit and enqueue).
     "notifications-deliver-pending": {
         "task": "notifications.tasks.deliver_pending",
-        "schedule": 60.0,
+        "schedule": DELIVER_INTERVAL_SECONDS,
     },
     # Safety net: re-run reconcile over every child with an open episode or deadline, so
     # a missed reconcile (or a changed PROTOCOL setting) is corrected within a day.
