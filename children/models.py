@@ -273,7 +273,9 @@ class ChildAccessGrant(UserObjectPermissionBase):
     social worker, a panel member, an independent return interviewer.
     """
 
-    content_object = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="access_grants")
+    content_object = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="access_grants"
+    )
     expires_at = models.DateTimeField()
     reason = models.CharField(max_length=300)
     granted_by = models.ForeignKey(
@@ -282,7 +284,9 @@ class ChildAccessGrant(UserObjectPermissionBase):
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(UserObjectPermissionBase.Meta):
-        indexes = [models.Index(fields=["user", "content_object", "expires_at"], name="grant_lookup")]
+        indexes = [
+            models.Index(fields=["user", "content_object", "expires_at"], name="grant_lookup")
+        ]
 
 
 class RecordAccess(models.Model):

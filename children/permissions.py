@@ -33,7 +33,13 @@ class Action(enum.StrEnum):
 ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.EDIT_CHILD: frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}),
     Action.REPORT_EPISODE: frozenset(
-        {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.MASH_TRIAGE, Role.POLICE_LIAISON}
+        {
+            Role.SOCIAL_WORKER,
+            Role.TEAM_MANAGER,
+            Role.MISSING_COORDINATOR,
+            Role.MASH_TRIAGE,
+            Role.POLICE_LIAISON,
+        }
     ),
     Action.RECORD_RETURN: frozenset(
         {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.POLICE_LIAISON}
@@ -48,7 +54,12 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
         {Role.MASH_TRIAGE, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
     ),
     Action.RETURN_INTERVIEW: frozenset(
-        {Role.RETURN_INTERVIEW_OFFICER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
+        {
+            Role.RETURN_INTERVIEW_OFFICER,
+            Role.SOCIAL_WORKER,
+            Role.TEAM_MANAGER,
+            Role.MISSING_COORDINATOR,
+        }
     ),
     Action.STRATEGY_MEETING: frozenset(
         {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
@@ -56,7 +67,9 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.PANEL: frozenset(
         {Role.PANEL_MEMBER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
     ),
-    Action.GRANT_ACCESS: frozenset({Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}),
+    Action.GRANT_ACCESS: frozenset(
+        {Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
+    ),
 }
 
 
@@ -64,13 +77,14 @@ def roles_for_child(user, child: Child) -> frozenset[str]:
     """The roles through which `user` reaches `child` (empty: no relationship)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
+    from children.models import ChildAccessGrant
     from episodes.models import Episode
     from risk.models import MashReferral, ReferralStatus
 
-    from children.models import ChildAccessGrant
-
     memberships = list(
-        Membership.objects.filter(user=user, is_active=True).values_list("role", "team_id", "team__agency_id")
+        Membership.objects.filter(user=user, is_active=True).values_list(
+            "role", "team_id", "team__agency_id"
+        )
     )
     roles: set[str] = set()
     allocated_teams = set(
@@ -89,6 +103,15 @@ def roles_for_child(user, child: Child) -> frozenset[str]:
         .exclude(police_force=None)
         .values_list("police_force_id", flat=True)
     )
+    from protocol.models import Deadline
+    from returns.models import ReturnInterview
+
+    interview_due = (
+        Deadline.objects.filter(
+            child=child, rule="return_interview", status__in=["scheduled", "open", "breached"]
+        ).exists()
+        or ReturnInterview.objects.filter(child=child, interviewer=user).exists()
+    )
     for role, team_id, agency_id in memberships:
         if team_id in allocated_teams:
             roles.add(role)
@@ -99,6 +122,12 @@ def roles_for_child(user, child: Child) -> frozenset[str]:
         if role == Role.MASH_TRIAGE and agency_id in open_referral_authorities:
             roles.add(role)
         if role == Role.POLICE_LIAISON and agency_id in episode_forces:
+            roles.add(role)
+        if (
+            role == Role.RETURN_INTERVIEW_OFFICER
+            and interview_due
+            and agency_id == child.responsible_authority_id
+        ):
             roles.add(role)
     # A named grant lets the person act in the roles they hold (an out-of-area social
     # worker, a panel member, an independent return interviewer).

@@ -6,6 +6,8 @@ A child is visible to:
 - the Missing Co-ordinator and Assistant Director of the responsible local authority, and
   of the authority hosting the child's current placement (out-of-area placements);
 - MASH triage staff of an authority while a referral for the child is open there;
+- return interview officers of the authority while a return interview is due for the
+  child (a return_interview deadline not yet met), and for the interviews they recorded;
 - police liaison officers of a force that reported, or was told of, one of the child's
   episodes;
 - a named person holding an unexpired ad-hoc grant (django-guardian, direct FK table).
@@ -39,7 +41,12 @@ def child_visibility(user, child_ref: str = "pk") -> Q:
     `child_ref` is the expression naming the child's id from the queried model:
     "pk" for Child, "child_id" for Episode and the other case models.
     """
-    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
+    if (
+        user is None
+        or isinstance(user, AnonymousUser)
+        or not user.is_authenticated
+        or not user.is_active
+    ):
         return Q(pk__in=[])
     now = timezone.now()
     child = OuterRef(child_ref)
@@ -47,9 +54,14 @@ def child_visibility(user, child_ref: str = "pk") -> Q:
     authority_ids = _active_memberships(user, AUTHORITY_WIDE_ROLES).values("team__agency_id")
     mash_authority_ids = _active_memberships(user, [Role.MASH_TRIAGE]).values("team__agency_id")
     force_ids = _active_memberships(user, [Role.POLICE_LIAISON]).values("team__agency_id")
+    interview_authority_ids = _active_memberships(user, [Role.RETURN_INTERVIEW_OFFICER]).values(
+        "team__agency_id"
+    )
 
     # Imported here: episodes and risk sit above children in the model layering.
     from episodes.models import Episode
+    from protocol.models import Deadline
+    from returns.models import ReturnInterview
     from risk.models import MashReferral, ReferralStatus
 
     allocated = Exists(
@@ -68,8 +80,18 @@ def child_visibility(user, child_ref: str = "pk") -> Q:
         )
     )
     police = Exists(
-        Episode.objects.filter(child_id=child, entered_in_error=False, police_force_id__in=force_ids)
+        Episode.objects.filter(
+            child_id=child, entered_in_error=False, police_force_id__in=force_ids
+        )
     )
+    interviews = Exists(
+        Deadline.objects.filter(
+            child_id=child,
+            rule="return_interview",
+            status__in=["scheduled", "open", "breached"],
+            child__responsible_authority_id__in=interview_authority_ids,
+        )
+    ) | Exists(ReturnInterview.objects.filter(child_id=child, interviewer=user))
     granted = Exists(
         ChildAccessGrant.objects.filter(
             content_object_id=child,
@@ -78,7 +100,7 @@ def child_visibility(user, child_ref: str = "pk") -> Q:
             expires_at__gt=now,
         )
     )
-    return Q(allocated | authority_wide | mash | police | granted)
+    return Q(allocated | authority_wide | mash | interviews | police | granted)
 
 
 def visible_children(user) -> QuerySet[Child]:

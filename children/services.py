@@ -116,7 +116,9 @@ def update_child(*, acting_user, child: Child, **changes) -> Child:
 
 
 @transaction.atomic
-def set_legal_status(*, acting_user, child: Child, status: str, start_date: dt.date) -> LegalStatus | None:
+def set_legal_status(
+    *, acting_user, child: Child, status: str, start_date: dt.date
+) -> LegalStatus | None:
     """A new legal status from `start_date`; the current one ends the day before."""
     require(acting_user, Action.EDIT_CHILD, child)
     current = (
@@ -152,10 +154,14 @@ def start_placement(
 ) -> Placement:
     """A new placement from `start_date`; the current one ends the day before."""
     require(acting_user, Action.EDIT_CHILD, child)
-    current = Placement.objects.select_for_update().filter(child=child, end_date__isnull=True).first()
+    current = (
+        Placement.objects.select_for_update().filter(child=child, end_date__isnull=True).first()
+    )
     if current is not None:
         if start_date <= current.start_date:
-            raise Refused("The new placement must start after the current one started.", field="start_date")
+            raise Refused(
+                "The new placement must start after the current one started.", field="start_date"
+            )
         current.end_date = start_date - dt.timedelta(days=1)
         current.save(update_fields=["end_date"])
     with translate_integrity_errors():
@@ -181,7 +187,9 @@ def allocate_child(*, acting_user, child: Child, team: Team, worker=None) -> All
     now = timezone.now()
     Allocation.objects.filter(child=child, team=team, ended_at__isnull=True).update(ended_at=now)
     with translate_integrity_errors():
-        allocation = Allocation.objects.create(child=child, team=team, worker=worker, started_at=now)
+        allocation = Allocation.objects.create(
+            child=child, team=team, worker=worker, started_at=now
+        )
     # Deadline owners follow the allocation.
     reconcile(child)
     return allocation
@@ -197,7 +205,9 @@ def grant_child_access(
         raise Refused("The access must expire in the future.", field="expires_at")
     if not reason.strip():
         raise Refused("Say why this person needs access.", field="reason")
-    permission = Permission.objects.get(codename=GRANT_PERMISSION, content_type__app_label="children")
+    permission = Permission.objects.get(
+        codename=GRANT_PERMISSION, content_type__app_label="children"
+    )
     grant, _created = ChildAccessGrant.objects.update_or_create(
         content_object=child,
         user=user,

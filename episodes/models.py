@@ -24,7 +24,10 @@ class DateTimeRange(Func):
 class Category(models.TextChoices):
     MISSING = "missing", "Missing"
     ABSENT = "absent", "Absent"
-    AWAY_WITHOUT_AUTHORISATION = "away_without_authorisation", "Away from placement without authorisation"
+    AWAY_WITHOUT_AUTHORISATION = (
+        "away_without_authorisation",
+        "Away from placement without authorisation",
+    )
 
 
 class MissingFrom(models.TextChoices):
@@ -89,7 +92,9 @@ class Episode(models.Model):
     # Haringey protocol 16.1-16.4: an unaccompanied asylum-seeking child's episode is
     # notified to the Home Office within 24 hours; NRM referral considered if trafficked.
     home_office_informed_at = models.DateTimeField(null=True, blank=True)
-    nrm_referral_considered = models.BooleanField("National Referral Mechanism referral considered", default=False)
+    nrm_referral_considered = models.BooleanField(
+        "National Referral Mechanism referral considered", default=False
+    )
     entered_in_error = models.BooleanField(default=False)
     entered_in_error_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -163,7 +168,7 @@ class Episode(models.Model):
                                   CONSTRAINT = 'episode_absent_only_from_age_13';
                     END IF;
                     RETURN NEW;
-                """,
+                """,  # noqa: S608 - built from a constant, not user input
             )
         ]
 
@@ -201,35 +206,55 @@ class Reclassification(models.Model):
         ordering = ["episode", "reclassified_at"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(from_category=F("to_category")), name="reclassification_changes_category"
+                condition=~Q(from_category=F("to_category")),
+                name="reclassification_changes_category",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_category_display()} to {self.get_to_category_display()}"
 
 
 @pghistory.track()
 class PoliceRiskGrading(models.Model):
     """Each risk grading police gave the episode, in order. The episode holds the latest."""
 
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="police_risk_gradings")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="police_risk_gradings"
+    )
     grading = models.CharField(max_length=10, choices=PoliceRisk.choices)
     graded_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["episode", "graded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_grading_display()} at {self.graded_at:%Y-%m-%d %H:%M}"
 
 
 @pghistory.track()
 class SafeAndWellCheck(models.Model):
     """Police's safe and well check after a return (Haringey protocol 21.1; DfE 2014)."""
 
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="safe_and_well_checks")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="safe_and_well_checks"
+    )
     checked_at = models.DateTimeField()
     officer_name = models.CharField(max_length=200, blank=True)
-    police_force = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    police_force = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     concerns = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["episode", "checked_at"]
+
+    def __str__(self) -> str:
+        return f"Safe and well check at {self.checked_at:%Y-%m-%d %H:%M}"

@@ -47,7 +47,10 @@ def _not_in_future(value: dt.datetime | None, field: str, label: str) -> None:
 def _check_category(child: Child, category: str, last_seen_at: dt.datetime) -> None:
     if category not in Category.values:
         raise Refused("Choose missing, absent or away without authorisation.", field="category")
-    if category == Category.ABSENT and child.age_on(london_date(last_seen_at)) < MINIMUM_AGE_FOR_ABSENT:
+    if (
+        category == Category.ABSENT
+        and child.age_on(london_date(last_seen_at)) < MINIMUM_AGE_FOR_ABSENT
+    ):
         raise Refused(
             f"{child.given_name} was {child.age_on(london_date(last_seen_at))} when last seen: a child "
             "aged 12 or under whose whereabouts are unknown is always missing, never absent.",
@@ -66,7 +69,10 @@ def _check_category(child: Child, category: str, last_seen_at: dt.datetime) -> N
 def _police_force_of(user) -> Agency | None:
     membership = (
         Membership.objects.filter(
-            user=user, is_active=True, role=Role.POLICE_LIAISON, team__agency__kind=AgencyKind.POLICE_FORCE
+            user=user,
+            is_active=True,
+            role=Role.POLICE_LIAISON,
+            team__agency__kind=AgencyKind.POLICE_FORCE,
         )
         .select_related("team__agency")
         .first()
@@ -74,7 +80,9 @@ def _police_force_of(user) -> Agency | None:
     return membership.team.agency if membership else None
 
 
-def _refuse_overlap(child: Child, last_seen_at: dt.datetime, returned_at: dt.datetime | None, exclude=None) -> None:
+def _refuse_overlap(
+    child: Child, last_seen_at: dt.datetime, returned_at: dt.datetime | None, exclude=None
+) -> None:
     """The clear message before the database's exclusion constraint would say it."""
     episodes = Episode.objects.filter(child=child, entered_in_error=False)
     if exclude is not None:
@@ -88,8 +96,12 @@ def _refuse_overlap(child: Child, last_seen_at: dt.datetime, returned_at: dt.dat
             field="last_seen_at",
             code="open_episode_exists",
         )
-    overlapping = episodes.filter(last_seen_at__lt=returned_at or dt.datetime.max.replace(tzinfo=dt.UTC))
-    overlapping = overlapping.exclude(returned_at__lte=last_seen_at).order_by("-last_seen_at").first()
+    overlapping = episodes.filter(
+        last_seen_at__lt=returned_at or dt.datetime.max.replace(tzinfo=dt.UTC)
+    )
+    overlapping = (
+        overlapping.exclude(returned_at__lte=last_seen_at).order_by("-last_seen_at").first()
+    )
     if overlapping is not None:
         ended = overlapping.returned_at
         raise Conflict(
@@ -134,12 +146,18 @@ def report_episode(
     placement = current_placement(child, on=london_date(last_seen_at))
     if missing_from is None:
         missing_from = (
-            MissingFrom.PLACEMENT if placement is not None and placement.kind != "home" else MissingFrom.HOME
+            MissingFrom.PLACEMENT
+            if placement is not None and placement.kind != "home"
+            else MissingFrom.HOME
         )
     if missing_from not in MissingFrom.values:
-        raise Refused("Say whether the child is missing from home or from a placement.", field="missing_from")
+        raise Refused(
+            "Say whether the child is missing from home or from a placement.", field="missing_from"
+        )
     if police_risk and police_risk not in PoliceRisk.values:
-        raise Refused("The police risk grading is very low, low, medium or high.", field="police_risk")
+        raise Refused(
+            "The police risk grading is very low, low, medium or high.", field="police_risk"
+        )
     acting_force = _police_force_of(acting_user) if acting_user is not None else None
     if acting_force is not None:
         # A force's liaison officer reports for their own force.
@@ -170,7 +188,9 @@ def report_episode(
         )
     from risk.services import open_mash_referral
 
-    open_mash_referral(acting_user=acting_user, child=child, episode=episode, received_at=reported_at)
+    open_mash_referral(
+        acting_user=acting_user, child=child, episode=episode, received_at=reported_at
+    )
     reconcile(child)
     return episode
 
@@ -277,7 +297,10 @@ def reclassify_episode(
     if not reason or not reason.strip():
         raise Refused("Give the reason for the reclassification.", field="reason")
     if category == episode.category:
-        raise Refused(f"The episode is already recorded as {episode.get_category_display().lower()}.", field="category")
+        raise Refused(
+            f"The episode is already recorded as {episode.get_category_display().lower()}.",
+            field="category",
+        )
     _check_category(episode.child, category, episode.last_seen_at)
     Reclassification.objects.create(
         episode=episode,
@@ -302,7 +325,9 @@ def mark_entered_in_error(*, acting_user, episode: Episode, reason: str) -> Epis
     episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
     require(acting_user, Action.MARK_ENTERED_IN_ERROR, episode.child)
     if episode.entered_in_error:
-        raise Conflict("This episode is already marked as entered in error.", code="entered_in_error")
+        raise Conflict(
+            "This episode is already marked as entered in error.", code="entered_in_error"
+        )
     if not reason or not reason.strip():
         raise Refused("Say why the episode was entered in error.", field="reason")
     episode.entered_in_error = True
@@ -319,7 +344,9 @@ def record_police_risk(
 ) -> PoliceRiskGrading:
     """Police's APP grading changed; keep every grading in order."""
     if grading not in PoliceRisk.values:
-        raise Refused("The police risk grading is very low, low, medium or high.", field="police_risk")
+        raise Refused(
+            "The police risk grading is very low, low, medium or high.", field="police_risk"
+        )
     record = PoliceRiskGrading.objects.create(
         episode=episode,
         grading=grading,
@@ -348,7 +375,9 @@ def record_safe_and_well_check(
     _not_in_future(checked_at, "checked_at", "time of the check")
     if episode.returned_at is None:
         raise Conflict(
-            "Record the child's return before the safe and well check.", field="checked_at", code="not_returned"
+            "Record the child's return before the safe and well check.",
+            field="checked_at",
+            code="not_returned",
         )
     if checked_at < episode.returned_at:
         raise Refused("The safe and well check cannot be before the return.", field="checked_at")

@@ -94,7 +94,11 @@ CONSTRAINT_MESSAGES: dict[str, tuple[type[ServiceError], str, str | None]] = {
         "The child is already allocated to this team.",
         "team",
     ),
-    "risk_threshold_level_1_to_4": (Refused, "The threshold level is 1, 2, 3 or 4.", "threshold_level"),
+    "risk_threshold_level_1_to_4": (
+        Refused,
+        "The threshold level is 1, 2, 3 or 4.",
+        "threshold_level",
+    ),
 }
 
 

@@ -37,7 +37,8 @@ else:
 
 DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "development")
 ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+    "ALLOWED_HOSTS",
+    default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"],
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -105,12 +106,12 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/homeward"
-    )
+    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/homeward")
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL: Homeward uses no other database")
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point at PostgreSQL: Homeward uses no other database"
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})

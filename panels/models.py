@@ -35,7 +35,9 @@ class StrategyMeeting(models.Model):
     episode = models.ForeignKey(
         Episode, null=True, blank=True, on_delete=models.PROTECT, related_name="strategy_meetings"
     )
-    kind = models.CharField(max_length=30, choices=MeetingKind.choices, default=MeetingKind.STRATEGY_MEETING)
+    kind = models.CharField(
+        max_length=30, choices=MeetingKind.choices, default=MeetingKind.STRATEGY_MEETING
+    )
     trigger = models.CharField(max_length=30, choices=MeetingTrigger.choices)
     held_at = models.DateTimeField()
     chair = models.ForeignKey(
@@ -43,7 +45,9 @@ class StrategyMeeting(models.Model):
     )
     decisions = models.TextField(blank=True)
     next_review_on = models.DateField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -65,6 +69,9 @@ class MeetingAttendance(models.Model):
     class Meta:
         ordering = ["meeting", "agency__name", "name"]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
 
 class PanelKind(models.TextChoices):
     MACE = "mace", "Multi-Agency Child Exploitation panel (MACE)"
@@ -79,10 +86,15 @@ class PanelReferral(models.Model):
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="panel_referrals")
     referred_at = models.DateTimeField()
     reason = models.TextField()
-    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-referred_at"]
+
+    def __str__(self) -> str:
+        return f"Panel referral of {self.child}"
 
 
 @pghistory.track()
@@ -91,7 +103,9 @@ class PanelMeeting(models.Model):
     kind = models.CharField(max_length=10, choices=PanelKind.choices, default=PanelKind.MACE)
     meets_at = models.DateTimeField()
     notes = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-meets_at"]
@@ -110,7 +124,12 @@ class PanelCase(models.Model):
     discussion = models.TextField(blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["meeting", "child"], name="panel_case_once_per_meeting")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "child"], name="panel_case_once_per_meeting")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} at {self.meeting}"
 
 
 @pghistory.track()
@@ -119,8 +138,12 @@ class PanelAction(models.Model):
 
     case = models.ForeignKey(PanelCase, on_delete=models.CASCADE, related_name="actions")
     description = models.TextField()
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    owner_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     due_on = models.DateField()
     done_at = models.DateTimeField(null=True, blank=True)
     carried_from = models.ForeignKey(
@@ -129,4 +152,11 @@ class PanelAction(models.Model):
 
     class Meta:
         ordering = ["due_on"]
-        indexes = [models.Index(fields=["case"], condition=Q(done_at__isnull=True), name="panel_action_open")]
+        indexes = [
+            models.Index(
+                fields=["case"], condition=Q(done_at__isnull=True), name="panel_action_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]

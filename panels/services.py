@@ -78,13 +78,17 @@ def record_strategy_meeting(
         name = (attendee.get("name") or "").strip()
         if not isinstance(agency, Agency) or not name:
             raise Refused("Each attendee needs a name and an agency.", field="attendees")
-        MeetingAttendance.objects.create(meeting=meeting, agency=agency, name=name, role=attendee.get("role", ""))
+        MeetingAttendance.objects.create(
+            meeting=meeting, agency=agency, name=name, role=attendee.get("role", "")
+        )
     reconcile(child)
     return meeting
 
 
 @transaction.atomic
-def refer_to_panel(*, acting_user, child: Child, reason: str, referred_at: dt.datetime | None = None) -> PanelReferral:
+def refer_to_panel(
+    *, acting_user, child: Child, reason: str, referred_at: dt.datetime | None = None
+) -> PanelReferral:
     """Refer the child to the exploitation panel (meets panel_referral; Haringey protocol 18.5)."""
     require(acting_user, Action.STRATEGY_MEETING, child)
     if not reason.strip():
@@ -100,7 +104,12 @@ def refer_to_panel(*, acting_user, child: Child, reason: str, referred_at: dt.da
 
 @transaction.atomic
 def schedule_panel_meeting(
-    *, acting_user, authority: Agency, meets_at: dt.datetime, kind: str = PanelKind.MACE, notes: str = ""
+    *,
+    acting_user,
+    authority: Agency,
+    meets_at: dt.datetime,
+    kind: str = PanelKind.MACE,
+    notes: str = "",
 ) -> PanelMeeting:
     if meets_at.tzinfo is None:
         raise Refused("Times must carry a time zone.", field="meets_at")
@@ -119,7 +128,10 @@ def add_panel_case(*, acting_user, meeting: PanelMeeting, child: Child, reason: 
         raise Conflict(f"{child} is already on this meeting's agenda.", field="child")
     case = PanelCase.objects.create(meeting=meeting, child=child, reason=reason)
     earlier_open = PanelAction.objects.filter(
-        case__child=child, case__meeting__meets_at__lt=meeting.meets_at, done_at__isnull=True, carried_to=None
+        case__child=child,
+        case__meeting__meets_at__lt=meeting.meets_at,
+        done_at__isnull=True,
+        carried_to=None,
     )
     for action in earlier_open:
         PanelAction.objects.create(
@@ -135,7 +147,13 @@ def add_panel_case(*, acting_user, meeting: PanelMeeting, child: Child, reason: 
 
 @transaction.atomic
 def add_panel_action(
-    *, acting_user, case: PanelCase, description: str, due_on: dt.date, owner=None, owner_agency: Agency | None = None
+    *,
+    acting_user,
+    case: PanelCase,
+    description: str,
+    due_on: dt.date,
+    owner=None,
+    owner_agency: Agency | None = None,
 ) -> PanelAction:
     require(acting_user, Action.PANEL, case.child)
     if not description.strip():
@@ -143,7 +161,11 @@ def add_panel_action(
     if owner is None and owner_agency is None:
         raise Refused("Every action needs an owner: a person or an agency.", field="owner")
     return PanelAction.objects.create(
-        case=case, description=description.strip(), due_on=due_on, owner=owner, owner_agency=owner_agency
+        case=case,
+        description=description.strip(),
+        due_on=due_on,
+        owner=owner,
+        owner_agency=owner_agency,
     )
 
 

@@ -50,7 +50,9 @@ class ReturnInterview(models.Model):
     """One interview, which may cover several episodes (PROTOCOL.md, return_interview)."""
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="return_interviews")
-    episodes = models.ManyToManyField(Episode, through="ReturnInterviewEpisode", related_name="return_interviews")
+    episodes = models.ManyToManyField(
+        Episode, through="ReturnInterviewEpisode", related_name="return_interviews"
+    )
     interviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -62,11 +64,17 @@ class ReturnInterview(models.Model):
     held_at = models.DateTimeField(null=True, blank=True)
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     seen_alone = models.BooleanField(null=True, blank=True)
-    push_factors = ArrayField(models.CharField(max_length=30, choices=PushFactor.choices), default=list, blank=True)
-    pull_factors = ArrayField(models.CharField(max_length=30, choices=PullFactor.choices), default=list, blank=True)
+    push_factors = ArrayField(
+        models.CharField(max_length=30, choices=PushFactor.choices), default=list, blank=True
+    )
+    pull_factors = ArrayField(
+        models.CharField(max_length=30, choices=PullFactor.choices), default=list, blank=True
+    )
     disclosures = models.TextField(blank=True)
     follow_ups = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -103,22 +111,39 @@ class ReturnInterviewEpisode(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["interview", "episode"], name="return_interview_episode_once")
+            models.UniqueConstraint(
+                fields=["interview", "episode"], name="return_interview_episode_once"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"Interview {self.interview_id} covers episode {self.episode_id}"
 
 
 @pghistory.track()
 class ReturnInterviewAttempt(models.Model):
     """An attempt to engage the child; "no engagement" needs these recorded."""
 
-    interview = models.ForeignKey(ReturnInterview, on_delete=models.CASCADE, related_name="attempts")
+    interview = models.ForeignKey(
+        ReturnInterview, on_delete=models.CASCADE, related_name="attempts"
+    )
     attempted_at = models.DateTimeField()
     method = models.CharField(
         max_length=20,
-        choices=[("visit", "Visit"), ("phone", "Phone call"), ("message", "Message"), ("letter", "Letter")],
+        choices=[
+            ("visit", "Visit"),
+            ("phone", "Phone call"),
+            ("message", "Message"),
+            ("letter", "Letter"),
+        ],
     )
     notes = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["interview", "attempted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} at {self.attempted_at:%Y-%m-%d %H:%M}"

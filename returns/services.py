@@ -14,7 +14,14 @@ from children.selectors import current_allocations, current_placement
 from episodes.models import Episode
 from missing.errors import Conflict, Refused
 from protocol import reconcile
-from returns.models import Outcome, PullFactor, PushFactor, ReturnInterview, ReturnInterviewAttempt, ReturnInterviewEpisode
+from returns.models import (
+    Outcome,
+    PullFactor,
+    PushFactor,
+    ReturnInterview,
+    ReturnInterviewAttempt,
+    ReturnInterviewEpisode,
+)
 
 
 def interviewer_independence_concern(child: Child, interviewer) -> str | None:
@@ -88,7 +95,9 @@ def record_return_interview(
         if episode.entered_in_error:
             raise Refused("An episode entered in error needs no interview.", field="episodes")
         if episode.returned_at is None:
-            raise Conflict("The child has not returned from one of these episodes yet.", field="episodes")
+            raise Conflict(
+                "The child has not returned from one of these episodes yet.", field="episodes"
+            )
     if offered_at.tzinfo is None or (held_at is not None and held_at.tzinfo is None):
         raise Refused("Times must carry a time zone.", field="offered_at")
     if offered_at > timezone.now():
@@ -122,7 +131,14 @@ def record_return_interview(
     return interview
 
 
-def _add_attempt(*, acting_user, interview: ReturnInterview, attempted_at: dt.datetime, method: str, notes: str = ""):
+def _add_attempt(
+    *,
+    acting_user,
+    interview: ReturnInterview,
+    attempted_at: dt.datetime,
+    method: str,
+    notes: str = "",
+):
     if attempted_at.tzinfo is None:
         raise Refused("Times must carry a time zone.", field="attempted_at")
     if attempted_at > timezone.now():
@@ -130,17 +146,30 @@ def _add_attempt(*, acting_user, interview: ReturnInterview, attempted_at: dt.da
     if method not in {"visit", "phone", "message", "letter"}:
         raise Refused("The method is visit, phone, message or letter.", field="method")
     return ReturnInterviewAttempt.objects.create(
-        interview=interview, attempted_at=attempted_at, method=method, notes=notes, recorded_by=acting_user
+        interview=interview,
+        attempted_at=attempted_at,
+        method=method,
+        notes=notes,
+        recorded_by=acting_user,
     )
 
 
 @transaction.atomic
 def record_interview_attempt(
-    *, acting_user, interview: ReturnInterview, attempted_at: dt.datetime, method: str, notes: str = ""
+    *,
+    acting_user,
+    interview: ReturnInterview,
+    attempted_at: dt.datetime,
+    method: str,
+    notes: str = "",
 ) -> ReturnInterviewAttempt:
     require(acting_user, Action.RETURN_INTERVIEW, interview.child)
     return _add_attempt(
-        acting_user=acting_user, interview=interview, attempted_at=attempted_at, method=method, notes=notes
+        acting_user=acting_user,
+        interview=interview,
+        attempted_at=attempted_at,
+        method=method,
+        notes=notes,
     )
 
 
@@ -161,7 +190,11 @@ def complete_return_interview(
     interview = ReturnInterview.objects.select_for_update().get(pk=interview.pk)
     require(acting_user, Action.RETURN_INTERVIEW, interview.child)
     if interview.outcome:
-        raise Conflict("This interview's outcome is already recorded.", field="outcome", code="already_complete")
+        raise Conflict(
+            "This interview's outcome is already recorded.",
+            field="outcome",
+            code="already_complete",
+        )
     if not outcome:
         raise Refused("Choose the outcome.", field="outcome")
     interview.outcome = outcome

@@ -45,12 +45,18 @@ class MashReferral(models.Model):
         Episode, null=True, blank=True, on_delete=models.PROTECT, related_name="mash_referrals"
     )
     # The local authority whose MASH receives it; its MASH triage staff see the child.
-    mash_authority = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="mash_referrals")
+    mash_authority = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="mash_referrals"
+    )
     received_at = models.DateTimeField()
     referrer = models.CharField(max_length=200, blank=True)
     summary = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -81,10 +87,14 @@ class RiskAssessment(models.Model):
     rag = models.CharField("RAG rating", max_length=5, choices=Rag.choices)
     # Haringey Safeguarding Children Partnership threshold levels 1 (universal) to 4 (statutory).
     threshold_level = models.PositiveSmallIntegerField()
-    indicators = ArrayField(models.CharField(max_length=30, choices=Indicator.choices), default=list, blank=True)
+    indicators = ArrayField(
+        models.CharField(max_length=30, choices=Indicator.choices), default=list, blank=True
+    )
     rationale = models.TextField(blank=True)
     assessed_at = models.DateTimeField()
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-assessed_at"]

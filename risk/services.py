@@ -18,7 +18,13 @@ from risk.models import Indicator, MashReferral, Rag, ReferralStatus, RiskAssess
 
 
 def open_mash_referral(
-    *, acting_user, child: Child, episode: Episode | None, received_at: dt.datetime, referrer: str = "", summary: str = ""
+    *,
+    acting_user,
+    child: Child,
+    episode: Episode | None,
+    received_at: dt.datetime,
+    referrer: str = "",
+    summary: str = "",
 ) -> MashReferral:
     """A missing child referral into the responsible authority's MASH (one open per episode)."""
     if episode is not None:
@@ -38,7 +44,9 @@ def open_mash_referral(
 
 def minimum_threshold_level(child: Child, *, at: dt.datetime) -> int | None:
     """The lowest threshold level the mash_threshold rule allows for this child now."""
-    starts = Episode.objects.filter(child=child, entered_in_error=False).values_list("last_seen_at", flat=True)
+    starts = Episode.objects.filter(child=child, entered_in_error=False).values_list(
+        "last_seen_at", flat=True
+    )
     return mash_threshold_minimum_level(starts, at, protocol_settings())
 
 
@@ -71,7 +79,9 @@ def record_risk_assessment(
         if referral.child_id != child.pk:
             raise Refused("The referral is not this child's.", field="referral")
         if referral.status != ReferralStatus.OPEN:
-            raise Conflict("This referral has already been triaged.", field="referral", code="referral_triaged")
+            raise Conflict(
+                "This referral has already been triaged.", field="referral", code="referral_triaged"
+            )
         episode = episode or referral.episode
     elif episode is not None:
         referral = MashReferral.objects.filter(episode=episode, status=ReferralStatus.OPEN).first()

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from risk import views
 
 app_name = "risk"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("children/<int:child_id>/assess/", views.assess, name="assess"),
+]

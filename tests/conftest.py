@@ -83,7 +83,9 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def world(db, fast_password_hashing) -> World:
-    council = AgencyFactory(name="Borough of Northwick", kind=AgencyKind.LOCAL_AUTHORITY, code="999")
+    council = AgencyFactory(
+        name="Borough of Northwick", kind=AgencyKind.LOCAL_AUTHORITY, code="999"
+    )
     other_council = AgencyFactory(name="Borough of Southmere", kind=AgencyKind.LOCAL_AUTHORITY)
     force = AgencyFactory(name="Northwick Police", kind=AgencyKind.POLICE_FORCE)
     other_force = AgencyFactory(name="Southmere Constabulary", kind=AgencyKind.POLICE_FORCE)
@@ -97,9 +99,17 @@ def world(db, fast_password_hashing) -> World:
     social_worker = _member("alice", team, Role.SOCIAL_WORKER, "Alice")
     team_manager = _member("bob", team, Role.TEAM_MANAGER, "Bob")
     child = ChildFactory(
-        given_name="Jamie", family_name="Fictional", date_of_birth=dt.date(2010, 6, 1), responsible_authority=council
+        given_name="Jamie",
+        family_name="Fictional",
+        date_of_birth=dt.date(2010, 6, 1),
+        responsible_authority=council,
     )
-    AllocationFactory(child=child, team=team, worker=social_worker, started_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    AllocationFactory(
+        child=child,
+        team=team,
+        worker=social_worker,
+        started_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+    )
     return World(
         council=council,
         other_council=other_council,

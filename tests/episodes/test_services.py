@@ -33,13 +33,13 @@ def frozen():
 
 
 def report(world, child=None, **overrides):
-    arguments = dict(
-        acting_user=world.social_worker,
-        child=child or world.child,
-        category="missing",
-        last_seen_at=at(5),
-        reported_at=at(4),
-    )
+    arguments = {
+        "acting_user": world.social_worker,
+        "child": child or world.child,
+        "category": "missing",
+        "last_seen_at": at(5),
+        "reported_at": at(4),
+    }
     arguments.update(overrides)
     return report_episode(**arguments)
 
@@ -68,7 +68,9 @@ def test_a_child_who_turned_13_on_the_day_last_seen_may_be_recorded_absent(world
     from tests.factories import AllocationFactory
 
     AllocationFactory(child=thirteen, team=world.team, worker=world.social_worker)
-    episode = report(world, child=thirteen, category="absent", last_seen_at=at(0.5), reported_at=NOW)
+    episode = report(
+        world, child=thirteen, category="absent", last_seen_at=at(0.5), reported_at=NOW
+    )
     assert episode.category == "absent"
 
 
@@ -76,7 +78,11 @@ def test_the_database_refuses_an_absent_episode_for_a_12_year_old_written_around
     twelve = ChildFactory(responsible_authority=world.council, date_of_birth=dt.date(2013, 6, 11))
     with pytest.raises(IntegrityError, match="12 or under"), transaction.atomic():
         Episode.objects.create(
-            child=twelve, category="absent", missing_from="home", last_seen_at=at(3), reported_at=at(2),
+            child=twelve,
+            category="absent",
+            missing_from="home",
+            last_seen_at=at(3),
+            reported_at=at(2),
             reported_by=world.social_worker,
         )
 
@@ -92,7 +98,11 @@ def test_the_database_refuses_a_second_open_episode_written_around_the_service(w
     report(world)
     with pytest.raises(IntegrityError), transaction.atomic():
         Episode.objects.create(
-            child=world.child, category="missing", missing_from="home", last_seen_at=at(1), reported_at=at(1),
+            child=world.child,
+            category="missing",
+            missing_from="home",
+            last_seen_at=at(1),
+            reported_at=at(1),
             reported_by=world.social_worker,
         )
 
@@ -116,8 +126,13 @@ def test_the_database_refuses_overlapping_episodes_written_around_the_service(wo
     record_return(acting_user=world.social_worker, episode=first, returned_at=at(6))
     with pytest.raises(IntegrityError), transaction.atomic():
         Episode.objects.create(
-            child=world.child, category="missing", missing_from="home", last_seen_at=at(8), reported_at=at(5),
-            returned_at=at(7), reported_by=world.social_worker,
+            child=world.child,
+            category="missing",
+            missing_from="home",
+            last_seen_at=at(8),
+            reported_at=at(5),
+            returned_at=at(7),
+            reported_by=world.social_worker,
         )
 
 
@@ -140,7 +155,9 @@ def test_naive_and_future_times_are_refused(world):
     with pytest.raises(Refused, match="time zone"):
         report(world, last_seen_at=dt.datetime(2026, 6, 10, 9, 0))
     with pytest.raises(Refused, match="future"):
-        report(world, last_seen_at=NOW + dt.timedelta(hours=1), reported_at=NOW + dt.timedelta(hours=1))
+        report(
+            world, last_seen_at=NOW + dt.timedelta(hours=1), reported_at=NOW + dt.timedelta(hours=1)
+        )
     assert not Episode.objects.exists()
 
 
@@ -154,11 +171,20 @@ def test_away_without_authorisation_needs_a_looked_after_child(world):
 
 def test_reclassifying_keeps_the_history_and_the_reason(world):
     episode = report(world, category="absent")
-    reclassify_episode(acting_user=world.social_worker, episode=episode, category="missing", reason="No contact by evening")
+    reclassify_episode(
+        acting_user=world.social_worker,
+        episode=episode,
+        category="missing",
+        reason="No contact by evening",
+    )
     episode.refresh_from_db()
     assert episode.category == "missing"
     change = episode.reclassifications.get()
-    assert (change.from_category, change.to_category, change.reclassified_by) == ("absent", "missing", world.social_worker)
+    assert (change.from_category, change.to_category, change.reclassified_by) == (
+        "absent",
+        "missing",
+        world.social_worker,
+    )
 
 
 def test_a_worker_of_another_team_may_not_report_for_a_child_they_cannot_see(world):
@@ -177,5 +203,8 @@ def test_entered_in_error_frees_the_child_for_a_new_episode(world):
 def test_london_times_are_stored_as_utc(world):
     episode = report(world, last_seen_at=dt.datetime(2026, 6, 10, 8, 0, tzinfo=LONDON))
     with connection.cursor() as cursor:
-        cursor.execute("select last_seen_at at time zone 'UTC' from episodes_episode where id = %s", [episode.pk])
+        cursor.execute(
+            "select last_seen_at at time zone 'UTC' from episodes_episode where id = %s",
+            [episode.pk],
+        )
         assert cursor.fetchone()[0] == dt.datetime(2026, 6, 10, 7, 0)
