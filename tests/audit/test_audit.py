@@ -1,0 +1,49 @@
+"""The audit trail cannot be skipped: database triggers record even bulk updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pghistory.models
+from django.db import connection
+
+from children.models import RecordAccess
+from children.services import record_access
+from episodes.models import Episode
+from episodes.services import report_episode
+
+
+def test_a_bulk_update_of_episodes_appears_in_the_audit_trail(world):
+    now = dt.datetime.now(dt.UTC)
+    episode = report_episode(
+        acting_user=world.social_worker,
+        child=world.child,
+        category="missing",
+        last_seen_at=now - dt.timedelta(hours=3),
+        reported_at=now - dt.timedelta(hours=2),
+    )
+    Episode.objects.filter(child=world.child).update(police_reference="NP-BULK-1")
+    events = pghistory.models.Events.objects.tracks(episode).filter(pgh_label="update")
+    assert events.filter(pgh_data__police_reference="NP-BULK-1").count() == 1
+
+
+def test_a_raw_sql_change_is_recorded_too(world):
+    with connection.cursor() as cursor:
+        cursor.execute("update children_child set known_as = 'JJ' where id = %s", [world.child.pk])
+    events = pghistory.models.Events.objects.tracks(world.child).filter(pgh_label="update")
+    assert [event.pgh_data["known_as"] for event in events] == ["JJ"]
+
+
+def test_opening_a_childs_record_writes_an_access_event(world):
+    event = record_access(user=world.social_worker, child=world.child, via="GET /children/1/")
+    assert RecordAccess.objects.get() == event
+    assert (event.user, event.child, event.channel) == (world.social_worker, world.child, "web")
+
+
+def test_a_change_made_in_a_request_context_records_who_made_it(world):
+    # HistoryMiddleware opens this context for every request; here it is opened directly.
+    with pghistory.context(user=world.social_worker.pk, url="/test/"):
+        world.child.known_as = "Jay"
+        world.child.save()
+    event = pghistory.models.Events.objects.tracks(world.child).filter(pgh_label="update").get()
+    assert event.pgh_context["user"] == world.social_worker.pk

@@ -1,0 +1,181 @@
+"""Who sees what, through the selectors, for every persona (ARCHITECTURE.md "Access")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from children.permissions import Action, may, roles_for_child
+from children.selectors import child_visibility, visible_children
+from children.services import grant_child_access
+from episodes.models import Episode
+from episodes.services import record_return, report_episode
+from risk.models import RiskAssessment
+from risk.services import record_risk_assessment
+from tests.factories import ChildFactory, PlacementFactory
+
+NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def case(world):
+    """world.child with an episode reported to force 1, assessed by MASH."""
+    episode = report_episode(
+        acting_user=world.social_worker,
+        child=world.child,
+        category="missing",
+        last_seen_at=NOW - dt.timedelta(hours=6),
+        reported_at=NOW - dt.timedelta(hours=5),
+        police_force=world.force,
+    )
+    assessment = record_risk_assessment(
+        acting_user=world.mash_triage,
+        child=world.child,
+        episode=episode,
+        rag="amber",
+        threshold_level=3,
+    )
+    return episode, assessment
+
+
+SEES_THE_CHILD = {
+    "social_worker": True,
+    "team_manager": True,
+    "other_social_worker": False,
+    # MASH triage saw the child while the referral was open; the assessment closed it.
+    "mash_triage": False,
+    "police_liaison": True,
+    "other_police_liaison": False,
+    "missing_coordinator": True,
+    "return_officer": False,
+    "outsider": False,
+    "anonymous": False,
+}
+
+
+@pytest.mark.parametrize("persona, expected", SEES_THE_CHILD.items())
+def test_each_persona_sees_the_child_episodes_and_assessments_exactly_as_the_rules_say(
+    world, case, persona, expected
+):
+    user = world.personas()[persona]
+    episode, assessment = case
+    assert visible_children(user).filter(pk=world.child.pk).exists() is expected
+    assert (
+        Episode.objects.filter(child_visibility(user, "child_id"), pk=episode.pk).exists()
+        is expected
+    )
+    assert (
+        RiskAssessment.objects.filter(child_visibility(user, "child_id"), pk=assessment.pk).exists()
+        is expected
+    )
+
+
+def test_mash_triage_sees_a_child_only_while_a_referral_is_open(world):
+    report_episode(
+        acting_user=world.social_worker,
+        child=world.child,
+        category="missing",
+        last_seen_at=NOW - dt.timedelta(hours=2),
+        reported_at=NOW - dt.timedelta(hours=1),
+    )
+    assert visible_children(world.mash_triage).filter(pk=world.child.pk).exists()
+    record_risk_assessment(
+        acting_user=world.mash_triage,
+        child=world.child,
+        rag="green",
+        threshold_level=1,
+        episode=world.child.episodes.get(),
+    )
+    assert not visible_children(world.mash_triage).filter(pk=world.child.pk).exists()
+
+
+def test_a_return_interview_officer_sees_a_child_while_an_interview_is_due(world, case):
+    episode, _assessment = case
+    assert not visible_children(world.return_officer).filter(pk=world.child.pk).exists()
+    record_return(
+        acting_user=world.social_worker, episode=episode, returned_at=NOW - dt.timedelta(hours=1)
+    )
+    assert visible_children(world.return_officer).filter(pk=world.child.pk).exists()
+    assert may(world.return_officer, Action.RETURN_INTERVIEW, world.child)
+    assert not may(world.return_officer, Action.REPORT_EPISODE, world.child)
+
+
+def test_the_host_authoritys_missing_coordinator_sees_a_child_placed_out_of_area(world):
+    from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+    placed = ChildFactory(responsible_authority=world.other_council)
+    PlacementFactory(
+        child=placed, placing_authority=world.other_council, host_authority=world.council
+    )
+    assert visible_children(world.missing_coordinator).filter(pk=placed.pk).exists()
+    elsewhere = UserFactory(username="coordinator_elsewhere")
+    MembershipFactory(
+        user=elsewhere,
+        team=TeamFactory(agency=ChildFactory().responsible_authority),
+        role="missing_coordinator",
+    )
+    assert not visible_children(elsewhere).filter(pk=placed.pk).exists()
+
+
+def test_an_ad_hoc_grant_lets_one_named_person_see_one_child_until_it_expires(world):
+    expires = NOW + dt.timedelta(days=7)
+    grant_child_access(
+        acting_user=world.team_manager,
+        child=world.child,
+        user=world.outsider,
+        expires_at=expires,
+        reason="Independent reviewing officer",
+    )
+    assert list(visible_children(world.outsider)) == [world.child]
+    with time_machine.travel(expires, tick=False):
+        assert not visible_children(world.outsider).exists()
+
+
+def test_inactive_memberships_and_users_see_nothing(world, case):
+    world.social_worker.memberships.update(is_active=False)
+    assert not visible_children(world.social_worker).exists()
+    world.team_manager.is_active = False
+    world.team_manager.save()
+    assert not visible_children(world.team_manager).exists()
+
+
+def test_visibility_is_one_query_whatever_the_number_of_children(world, django_assert_num_queries):
+    for _ in range(30):
+        child = ChildFactory(responsible_authority=world.council)
+        from tests.factories import AllocationFactory
+
+        AllocationFactory(child=child, team=world.team, started_at=timezone.now())
+    with django_assert_num_queries(1):
+        assert len(list(visible_children(world.social_worker))) == 31
+
+
+ALLOWED = {
+    ("social_worker", Action.REPORT_EPISODE): True,
+    ("social_worker", Action.MARK_ENTERED_IN_ERROR): False,
+    ("team_manager", Action.MARK_ENTERED_IN_ERROR): True,
+    ("police_liaison", Action.SAFE_AND_WELL_CHECK): True,
+    ("police_liaison", Action.RECLASSIFY): False,
+    ("other_police_liaison", Action.SAFE_AND_WELL_CHECK): False,
+    ("missing_coordinator", Action.GRANT_ACCESS): True,
+    ("social_worker", Action.GRANT_ACCESS): False,
+    ("other_social_worker", Action.REPORT_EPISODE): False,
+    ("outsider", Action.REPORT_EPISODE): False,
+    ("anonymous", Action.REPORT_EPISODE): False,
+}
+
+
+@pytest.mark.parametrize("persona, action", ALLOWED.keys())
+def test_action_checks_follow_role_and_relationship(world, case, persona, action):
+    user = world.personas()[persona]
+    assert may(user, action, world.child) is ALLOWED[(persona, action)], roles_for_child(
+        user, world.child
+    )
