@@ -293,7 +293,7 @@ class Command(BaseCommand):
                 team_key=rng.choice(["team_1", "team_2"]),
                 looked_after=rng.random() < 0.5,
             )
-            worker = sw if child.allocations.first().team == p["team_1"] else sw2
+            worker = sw if child.allocations.filter(team=p["team_1"]).exists() else sw2
             episode(
                 child,
                 worker,
