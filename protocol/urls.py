@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from protocol import views
 
 app_name = "protocol"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("escalations/", views.escalations, name="escalations"),
+]
