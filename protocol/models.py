@@ -98,6 +98,12 @@ class Deadline(models.Model):
                 condition=Q(status__in=["open", "scheduled"], due_soon_notified_at__isnull=True),
                 name="deadline_sweep_due_soon",
             ),
+            # The sweep's first step: "scheduled deadlines whose opening time has passed".
+            models.Index(
+                fields=["opens_at"],
+                condition=Q(status="scheduled"),
+                name="deadline_sweep_opens",
+            ),
             models.Index(fields=["owner_team", "status", "due_at"], name="deadline_team_queue"),
             models.Index(fields=["child", "status"], name="deadline_child_status"),
         ]
