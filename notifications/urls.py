@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from notifications import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/read/", views.read, name="read"),
+    path("read-all/", views.read_all, name="read_all"),
+    path("keep-alive/", views.keep_alive, name="keep_alive"),
+]
