@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The header's unread notification count and the session timeout warning.
+                "notifications.context_processors.notifications",
             ],
         },
     },
