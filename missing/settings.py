@@ -224,12 +224,21 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Per API key (api.throttling.ApiKeyRateThrottle); API_THROTTLE_RATE e.g. "600/min".
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_THROTTLE_RATE", default="600/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Homeward API",
     "DESCRIPTION": "Missing and absent children: episodes, returns, risk, deadlines.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # api.schema adds the problem+json error responses and the idempotency/ETag headers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
 }
 
 # The protocol's numbers (shared/PROTOCOL.md). Any key here overrides the default in
