@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from panels import views
 
 app_name = "panels"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("children/<int:child_id>/strategy/new/", views.record_meeting, name="record_meeting"),
+    path("children/<int:child_id>/refer/", views.refer, name="refer"),
+    path("strategy/<int:pk>/", views.meeting, name="meeting"),
+    path("panels/new/", views.schedule, name="schedule"),
+    path("panels/<int:pk>/", views.panel, name="panel"),
+    path("panels/<int:pk>/cases/", views.add_case, name="add_case"),
+    path("panels/cases/<int:case_pk>/actions/", views.add_action, name="add_action"),
+    path("panels/actions/<int:action_pk>/done/", views.complete_action, name="complete_action"),
+]

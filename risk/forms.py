@@ -71,14 +71,18 @@ class LondonDateTimeField(forms.Field):
         try:
             return london_wall_time(naive)
         except NonExistentLocalTime as error:
-            raise forms.ValidationError(f"{error}. Enter the time as the clocks showed it.") from error
+            raise forms.ValidationError(
+                f"{error}. Enter the time as the clocks showed it."
+            ) from error
         except AmbiguousLocalTime as error:
             raise forms.ValidationError(
                 f"{error}. Record it a minute either side of the hour, or say which in the notes."
             ) from error
 
 
-def add_service_error(form: forms.Form, error: ServiceError, fields: dict[str, str] | None = None) -> None:
+def add_service_error(
+    form: forms.Form, error: ServiceError, fields: dict[str, str] | None = None
+) -> None:
     """Show a service's refusal against the form field it names (or above the form)."""
     name = (fields or {}).get(error.field or "", error.field)
     form.add_error(name if name in form.fields else None, error.message)
@@ -106,7 +110,9 @@ class RiskAssessmentForm(forms.Form):
         required=False,
         help_text="Select all that apply.",
     )
-    rationale = forms.CharField(label="Why this rating", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    rationale = forms.CharField(
+        label="Why this rating", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
 
     def __init__(self, *args, threshold_hint: str = "", **kwargs):
         super().__init__(*args, **kwargs)

@@ -65,7 +65,11 @@ def assess(request: HttpRequest, child_id: int) -> HttpResponse:
     referral_id = _number(request.GET.get("referral"))
     episode_id = _number(request.GET.get("episode"))
     if referral_id is not None:
-        referral = MashReferral.objects.filter(pk=referral_id, child=child).select_related("episode").first()
+        referral = (
+            MashReferral.objects.filter(pk=referral_id, child=child)
+            .select_related("episode")
+            .first()
+        )
         if referral is None:
             raise Http404("No such referral")
         episode = referral.episode
@@ -107,5 +111,11 @@ def assess(request: HttpRequest, child_id: int) -> HttpResponse:
     return render(
         request,
         "risk/assess.html",
-        {"child": child, "referral": referral, "episode": episode, "form": form, "minimum_level": minimum},
+        {
+            "child": child,
+            "referral": referral,
+            "episode": episode,
+            "form": form,
+            "minimum_level": minimum,
+        },
     )

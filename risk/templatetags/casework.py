@@ -1,9 +1,9 @@
 """Template filters the casework pages share: time left in words, links to a child's record.
 
-    {% load casework %}
-    {{ deadline.due_at|time_left }}          -> "due in 5 hours" / "overdue by 2 days"
-    {{ deadline.due_at|time_left_tag }}      -> the GOV.UK tag colour for that time left
-    {{ child.pk|child_record_url }}          -> /children/12/
+{% load casework %}
+{{ deadline.due_at|time_left }}          -> "due in 5 hours" / "overdue by 2 days"
+{{ deadline.due_at|time_left_tag }}      -> the GOV.UK tag colour for that time left
+{{ child.pk|child_record_url }}          -> /children/12/
 """
 
 from __future__ import annotations

@@ -1,0 +1,159 @@
+"""Forms for strategy meetings, panel referrals, and the exploitation panel's agenda and actions."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from agencies.models import Agency
+from panels.models import MeetingKind, MeetingTrigger, PanelKind
+from risk.forms import DateInput, LondonDateTimeField
+
+ATTENDEE_ROWS = 4
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, agency) -> str:
+        return agency.name
+
+
+class AgencyListField(forms.TypedChoiceField):
+    """An agency chosen from a list read once per page (many rows of a form share it)."""
+
+    def __init__(self, *, agencies: dict[int, Agency], empty_label: str, **kwargs):
+        self.agencies = agencies
+        choices = [("", empty_label), *((pk, agency.name) for pk, agency in agencies.items())]
+        super().__init__(
+            choices=choices,
+            coerce=lambda value: self.agencies[int(value)],
+            empty_value=None,
+            **kwargs,
+        )
+
+
+class StrategyMeetingForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind of meeting", choices=MeetingKind.choices, widget=forms.RadioSelect
+    )
+    trigger = forms.ChoiceField(
+        label="Why the meeting was held",
+        choices=[("", "Choose why"), *MeetingTrigger.choices],
+        error_messages={"required": "Choose why the meeting was held"},
+    )
+    episode = forms.ModelChoiceField(
+        label="Episode", queryset=None, required=False, empty_label="Not about one episode"
+    )
+    held_at = LondonDateTimeField(
+        label="When the meeting was held",
+        error_messages={"required": "Enter when the meeting was held"},
+    )
+    decisions = forms.CharField(
+        label="Decisions", widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    next_review_on = forms.DateField(
+        label="Next review date",
+        widget=DateInput,
+        required=False,
+        help_text="While the child is still missing: within 42 days.",
+    )
+
+    def __init__(self, *args, episodes, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["episode"].queryset = episodes
+        self.fields["episode"].label_from_instance = lambda episode: (
+            f"{episode.get_category_display()}, last seen {timezone.localtime(episode.last_seen_at):%d %B %Y}"
+        )
+        for row in range(1, ATTENDEE_ROWS + 1):
+            self.fields[f"attendee_{row}_name"] = forms.CharField(
+                label=f"Attendee {row}: name", required=False
+            )
+            self.fields[f"attendee_{row}_agency"] = AgencyListField(
+                label=f"Attendee {row}: agency",
+                agencies=agencies,
+                required=False,
+                empty_label="Choose an agency",
+            )
+            self.fields[f"attendee_{row}_role"] = forms.CharField(
+                label=f"Attendee {row}: role", required=False
+            )
+
+    def attendee_rows(self):
+        return [
+            (
+                self[f"attendee_{row}_name"],
+                self[f"attendee_{row}_agency"],
+                self[f"attendee_{row}_role"],
+            )
+            for row in range(1, ATTENDEE_ROWS + 1)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for row in range(1, ATTENDEE_ROWS + 1):
+            name, agency = data.get(f"attendee_{row}_name"), data.get(f"attendee_{row}_agency")
+            if name and not agency:
+                self.add_error(f"attendee_{row}_agency", f"Choose attendee {row}'s agency")
+            if agency and not name:
+                self.add_error(f"attendee_{row}_name", f"Enter attendee {row}'s name")
+        return data
+
+    def attendees(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "name": data[f"attendee_{row}_name"],
+                "agency": data[f"attendee_{row}_agency"],
+                "role": data[f"attendee_{row}_role"],
+            }
+            for row in range(1, ATTENDEE_ROWS + 1)
+            if data.get(f"attendee_{row}_name")
+        ]
+
+
+class PanelReferralForm(forms.Form):
+    reason = forms.CharField(
+        label="Why refer to the exploitation panel",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the child is referred to the panel"},
+    )
+
+
+class PanelMeetingForm(forms.Form):
+    authority = AgencyChoiceField(
+        label="Local authority", queryset=Agency.objects.none(), empty_label=None
+    )
+    kind = forms.ChoiceField(label="Panel", choices=PanelKind.choices, widget=forms.RadioSelect)
+    meets_at = LondonDateTimeField(
+        label="When the panel meets", error_messages={"required": "Enter when the panel meets"}
+    )
+    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, authorities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authority"].queryset = authorities
+
+
+class PanelCaseForm(forms.Form):
+    child = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(widget=forms.HiddenInput, max_length=300)
+
+
+class PanelActionForm(forms.Form):
+    description = forms.CharField(
+        label="Action",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Describe the action"},
+    )
+    due_on = forms.DateField(
+        label="Due date", widget=DateInput, error_messages={"required": "Enter the due date"}
+    )
+
+    def __init__(self, *args, agencies: dict[int, Agency], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_agency"] = AgencyListField(
+            label="Owner",
+            agencies=agencies,
+            empty_label="Choose the agency that owns it",
+            error_messages={"required": "Choose who owns the action"},
+        )
+        self.order_fields(["description", "owner_agency", "due_on"])

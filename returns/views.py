@@ -1,0 +1,193 @@
+"""Return interviews: the officer's list of returns awaiting interview, and the interview record."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from children.models import Child
+from children.permissions import Action, may
+from children.selectors import child_visibility, get_visible_child
+from episodes.models import Episode
+from missing.errors import NotAllowed, ServiceError
+from protocol.models import Deadline, Rule, Status
+from returns.forms import AttemptForm, OutcomeFields, ReturnInterviewForm
+from returns.models import (
+    PullFactor,
+    PushFactor,
+    ReturnInterview,
+    ReturnInterviewAttempt,
+    ReturnInterviewEpisode,
+)
+from returns.services import (
+    complete_return_interview,
+    interviewer_independence_concern,
+    record_interview_attempt,
+    record_return_interview,
+)
+from risk.forms import add_service_error
+
+LIST_LIMIT = 200
+
+
+def awaiting_interview(user):
+    """Return interview deadlines still open or breached, for children the user may see."""
+    pending = ReturnInterviewEpisode.objects.filter(
+        episode_id=OuterRef("episode_id"), interview__outcome=""
+    )
+    return (
+        Deadline.objects.filter(
+            rule=Rule.RETURN_INTERVIEW, status__in=[Status.OPEN, Status.BREACHED]
+        )
+        .filter(child_visibility(user, "child_id"))
+        .select_related("child", "episode")
+        .annotate(pending_interview_id=Subquery(pending.values("interview_id")[:1]))
+        .order_by("due_at", "pk")
+    )
+
+
+def uninterviewed_episodes(child: Child):
+    """The child's returned episodes no interview covers yet."""
+    covered = ReturnInterviewEpisode.objects.filter(episode_id=OuterRef("pk"))
+    return (
+        Episode.objects.filter(child=child, returned_at__isnull=False, entered_in_error=False)
+        .exclude(Exists(covered))
+        .order_by("-last_seen_at")
+    )
+
+
+def _child_or_404(user, child_id: int) -> Child:
+    try:
+        return get_visible_child(user, child_id)
+    except Child.DoesNotExist:
+        raise Http404("No such child") from None
+
+
+def _interview_or_404(user, pk: int) -> ReturnInterview:
+    interview = (
+        ReturnInterview.objects.filter(child_visibility(user, "child_id"), pk=pk)
+        .select_related("child", "interviewer")
+        .prefetch_related(
+            Prefetch("episodes", queryset=Episode.objects.order_by("last_seen_at")),
+            Prefetch("attempts", queryset=ReturnInterviewAttempt.objects.order_by("attempted_at")),
+        )
+        .first()
+    )
+    if interview is None:
+        raise Http404("No such interview")
+    return interview
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    deadlines = list(awaiting_interview(request.user)[:LIST_LIMIT])
+    return render(request, "returns/index.html", {"deadlines": deadlines, "limit": LIST_LIMIT})
+
+
+@login_required
+def record(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Record an interview offered (and its outcome, if known), covering one or more episodes."""
+    child = _child_or_404(request.user, child_id)
+    if not may(request.user, Action.RETURN_INTERVIEW, child):
+        raise PermissionDenied("You may not record return interviews for this child.")
+    episodes = uninterviewed_episodes(child)
+    initial = {}
+    chosen = request.GET.get("episode", "")
+    if chosen.isdigit():
+        initial["episodes"] = [int(chosen)]
+    form = ReturnInterviewForm(request.POST or None, episodes=episodes, initial=initial)
+    concern = interviewer_independence_concern(child, request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            interview = record_return_interview(
+                acting_user=request.user,
+                child=child,
+                episodes=list(form.cleaned_data["episodes"]),
+                offered_at=form.cleaned_data["offered_at"],
+                interviewer=request.user,
+                attempts=form.attempts(),
+                **form.outcome_arguments(),
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            add_service_error(
+                form, error, {"attempted_at": "attempt_1_at", "method": "attempt_1_method"}
+            )
+        else:
+            messages.success(request, f"Return interview recorded for {child.full_name}.")
+            return redirect("returns:interview", interview.pk)
+    return render(
+        request,
+        "returns/record.html",
+        {"child": child, "form": form, "concern": concern, "has_episodes": episodes.exists()},
+    )
+
+
+def _interview_page(
+    request, interview, *, attempt_form=None, outcome_form=None, status=200
+) -> HttpResponse:
+    failed = attempt_form if attempt_form is not None else outcome_form
+    context = {
+        "interview": interview,
+        "child": interview.child,
+        "attempt_form": attempt_form or AttemptForm(),
+        "outcome_form": outcome_form or OutcomeFields(),
+        "form": failed,
+        "may_record": may(request.user, Action.RETURN_INTERVIEW, interview.child),
+        "push_labels": [PushFactor(code).label for code in interview.push_factors],
+        "pull_labels": [PullFactor(code).label for code in interview.pull_factors],
+    }
+    return render(request, "returns/interview.html", context, status=status)
+
+
+@login_required
+def interview(request: HttpRequest, pk: int) -> HttpResponse:
+    return _interview_page(request, _interview_or_404(request.user, pk))
+
+
+@login_required
+@require_POST
+def add_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_or_404(request.user, pk)
+    form = AttemptForm(request.POST)
+    if form.is_valid():
+        try:
+            record_interview_attempt(
+                acting_user=request.user, interview=interview, **form.cleaned_data
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Attempt recorded.")
+            return redirect("returns:interview", interview.pk)
+    return _interview_page(request, interview, attempt_form=form, status=400)
+
+
+@login_required
+@require_POST
+def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_or_404(request.user, pk)
+    form = OutcomeFields(request.POST)
+    if form.is_valid():
+        try:
+            complete_return_interview(
+                acting_user=request.user, interview=interview, **form.outcome_arguments()
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, f"Outcome recorded for {interview.child.full_name}'s return interview."
+            )
+            return redirect("returns:interview", interview.pk)
+    return _interview_page(request, interview, outcome_form=form, status=400)
