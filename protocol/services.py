@@ -292,3 +292,34 @@ def reconcile_open_cases(*, now: dt.datetime | None = None) -> ReconcileOpenCase
         result.updated += len(outcome.updated)
         result.cancelled += len(outcome.cancelled)
     return result
+
+
+def health(now: dt.datetime | None = None) -> tuple[bool, dict]:
+    """For /health/: can we reach PostgreSQL and Redis, and is the sweep keeping up?
+
+    Returns (healthy, report). Never raises: a failing check is reported as "error",
+    without details (the page is public; the logs have them). No case data.
+    """
+    now = now or timezone.now()
+    report: dict = {
+        "database": "ok",
+        "redis": "ok",
+        "last_sweep_at": None,
+        "sweep_lag_seconds": None,
+        "oldest_due_open_deadline": None,
+    }
+    try:
+        oldest = oldest_due_open_deadline(now)
+        report["oldest_due_open_deadline"] = oldest.isoformat() if oldest else None
+    except Exception:  # the database is down or refusing us
+        logger.exception("Health check: database unavailable")
+        report["database"] = "error"
+    try:
+        cache.set("protocol:health", now.isoformat(), timeout=60)
+        recorded = last_sweep() or {}
+        report["last_sweep_at"] = recorded.get("last_sweep_at")
+        report["sweep_lag_seconds"] = recorded.get("sweep_lag_seconds")
+    except Exception:  # Redis is down
+        logger.exception("Health check: Redis unavailable")
+        report["redis"] = "error"
+    return report["database"] == "ok" and report["redis"] == "ok", report

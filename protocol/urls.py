@@ -5,5 +5,6 @@ from protocol import views
 app_name = "protocol"
 
 urlpatterns = [
+    path("health/", views.health, name="health"),
     path("escalations/", views.escalations, name="escalations"),
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 
 @login_required
@@ -13,3 +15,14 @@ def escalations(request: HttpRequest) -> HttpResponse:
     from protocol.escalations import escalation_page_context
 
     return render(request, "protocol/escalations.html", escalation_page_context(request))
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Database, Redis and the sweep's lag, for load balancers and monitoring. Public:
+    no sign-in, no case data; 503 when PostgreSQL or Redis cannot be reached."""
+    from protocol.services import health as health_report
+
+    healthy, report = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)

@@ -1,0 +1,116 @@
+"""Reads of the Deadline ledger for the work queues, each through the user's access.
+
+Every queryset is filtered by `children.selectors.child_visibility(user, "child_id")`, so
+a deadline of a child the user may not see is never listed, whatever else matches. Each
+selects the child, episode and owner team, so a page of any length renders in a fixed
+number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role, Team
+from children.models import Allocation
+from children.selectors import child_visibility
+from protocol.models import Deadline, Rule, Status
+
+LIVE = (Status.SCHEDULED, Status.OPEN)
+
+
+def _memberships(user):
+    return Membership.objects.filter(user=user, is_active=True)
+
+
+def _deadlines(user) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(child_visibility(user, "child_id")).select_related(
+        "child", "episode", "owner_team"
+    )
+
+
+def my_deadlines(user, *, include_closed: bool = False) -> QuerySet[Deadline]:
+    """Deadlines that are the user's to meet: every deadline of a child allocated to them
+    as worker, and those whose owner role they hold (MASH triage, return interviews,
+    police liaison...) for children they may see. Open and scheduled unless asked."""
+    if not getattr(user, "is_authenticated", False):
+        return Deadline.objects.none()
+    allocated = Exists(
+        Allocation.objects.filter(child_id=OuterRef("child_id"), worker=user, ended_at__isnull=True)
+    )
+    roles = _memberships(user).values("role")
+    deadlines = _deadlines(user).filter(allocated | Q(owner_role__in=roles))
+    if not include_closed:
+        deadlines = deadlines.filter(status__in=LIVE)
+    return deadlines.order_by("due_at", "pk")
+
+
+def managed_teams(user) -> QuerySet[Team]:
+    """Teams the user manages: as team manager, or every team of their authority for the
+    Missing Co-ordinator and the Assistant Director."""
+    memberships = _memberships(user)
+    return Team.objects.filter(
+        Q(pk__in=memberships.filter(role=Role.TEAM_MANAGER).values("team_id"))
+        | Q(
+            agency_id__in=memberships.filter(role__in=AUTHORITY_WIDE_ROLES).values(
+                "team__agency_id"
+            )
+        )
+    )
+
+
+def team_deadlines(
+    user, team: Team | int | None = None, *, include_closed: bool = False
+) -> QuerySet[Deadline]:
+    """Deadlines owned by the teams the user manages (or one of them)."""
+    if not getattr(user, "is_authenticated", False):
+        return Deadline.objects.none()
+    teams = _memberships(user).filter(role=Role.TEAM_MANAGER).values("team_id")
+    deadlines = _deadlines(user).filter(owner_team_id__in=teams)
+    if team is not None:
+        deadlines = deadlines.filter(owner_team_id=getattr(team, "pk", team))
+    if not include_closed:
+        deadlines = deadlines.filter(status__in=LIVE)
+    return deadlines.order_by("due_at", "pk")
+
+
+def escalation_queue(
+    user, *, rule: str | None = None, team: Team | int | None = None, now: dt.datetime | None = None
+) -> QuerySet[Deadline]:
+    """Breached deadlines, and open ones past their due-soon time, for the teams the user
+    manages; for a Missing Co-ordinator or Assistant Director, their whole authority.
+
+    Looked-after children missing over 24 hours come first (Haringey protocol 15.1, 18.6:
+    their manager_escalation has fallen due and the episode is still open), then by due
+    time. Each row carries `looked_after_missing`.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Deadline.objects.none()
+    now = now or timezone.now()
+    memberships = _memberships(user)
+    managed = memberships.filter(role=Role.TEAM_MANAGER).values("team_id")
+    authorities = memberships.filter(role__in=AUTHORITY_WIDE_ROLES).values("team__agency_id")
+    deadlines = _deadlines(user).filter(
+        Q(owner_team_id__in=managed) | Q(child__responsible_authority_id__in=authorities)
+    )
+    deadlines = deadlines.filter(
+        Q(status=Status.BREACHED) | Q(status=Status.OPEN, due_soon_at__lte=now)
+    )
+    if rule:
+        deadlines = deadlines.filter(rule=rule)
+    if team is not None:
+        deadlines = deadlines.filter(owner_team_id=getattr(team, "pk", team))
+    escalated = Exists(
+        Deadline.objects.filter(
+            child_id=OuterRef("child_id"),
+            rule=Rule.MANAGER_ESCALATION,
+            status__in=[Status.MET, Status.BREACHED],
+            episode__returned_at__isnull=True,
+            episode__entered_in_error=False,
+        )
+    )
+    return deadlines.annotate(looked_after_missing=escalated).order_by(
+        "-looked_after_missing", "due_at", "pk"
+    )
