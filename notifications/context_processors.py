@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -17,8 +19,8 @@ def notifications(request: HttpRequest) -> dict:
         return {}
     age = int(settings.SESSION_COOKIE_AGE)
     return {
-        # Lazy: a page that never shows the header badge never counts.
-        "unread_notification_count": lambda: unread_count(user),
+        # Lazy, and counted once: a page that never shows the header badge never counts.
+        "unread_notification_count": functools.cache(lambda: unread_count(user)),
         "session_timeout_seconds": age,
         "session_warning_seconds": min(SESSION_WARNING_SECONDS, max(age // 2, 1)),
     }
