@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from typing import Any, Literal
 
 from django.conf import settings
@@ -49,6 +50,8 @@ class ProtocolSettings:
     # return_interview: returned + 72 h (HAR 22.2; DfE 2014)
     return_interview_hours: float = 72
     return_interview_scope: Literal["every_episode", "criteria"] = "every_episode"
+    # With scope "criteria" (HERTS), one criterion is an episode longer than this.
+    return_interview_criteria_missing_hours: float = 24
     # panel_referral: rated Red -> referred to the exploitation panel within 7 days (HAR 18.5)
     panel_referral_days: int = 7
     # senior_review: missing 3 calendar months (HAR 18.6)
@@ -66,33 +69,56 @@ class ProtocolSettings:
 
 
 _FIELDS = {field.name: field for field in dataclasses.fields(ProtocolSettings)}
+# The declared type of each number (a default written `4` is still a float field).
+_TYPES: dict[str, type] = {
+    name: (
+        str if name == "return_interview_scope" else {"int": int, "float": float}[str(field.type)]
+    )
+    for name, field in _FIELDS.items()
+}
 
 
-def build_protocol_settings(overrides: dict[str, Any]) -> ProtocolSettings:
-    unknown = sorted(set(overrides) - set(_FIELDS))
+def build_protocol_settings(overrides: Any) -> ProtocolSettings:
+    """The defaults with `overrides` applied; ImproperlyConfigured names any bad key."""
+    if not isinstance(overrides, dict):
+        raise ImproperlyConfigured(
+            f"PROTOCOL must be a mapping of setting names to values, not {type(overrides).__name__}"
+        )
+    unknown = sorted(str(key) for key in set(overrides) - set(_FIELDS))
     if unknown:
         raise ImproperlyConfigured(f"PROTOCOL has unknown settings: {', '.join(unknown)}")
-    defaults = ProtocolSettings()
+    values: dict[str, Any] = {}
     for name, value in overrides.items():
-        expected = type(getattr(defaults, name))
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            continue
-        if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-            raise ImproperlyConfigured(
-                f"PROTOCOL[{name!r}] must be {expected.__name__}, not {value!r}"
-            )
-        if expected in (int, float) and value <= 0:
+        expected = _TYPES[name]
+        # bool is an int to Python, but `True` is never a number of hours.
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if expected is float and numeric:
+            value = float(value)
+        elif expected is int and not (numeric and isinstance(value, int)):
+            raise ImproperlyConfigured(f"PROTOCOL[{name!r}] must be a whole number, not {value!r}")
+        elif expected is float and not numeric:
+            raise ImproperlyConfigured(f"PROTOCOL[{name!r}] must be a number, not {value!r}")
+        elif expected is str and not isinstance(value, str):
+            raise ImproperlyConfigured(f"PROTOCOL[{name!r}] must be text, not {value!r}")
+        if expected in (int, float) and not (math.isfinite(value) and value > 0):
             raise ImproperlyConfigured(f"PROTOCOL[{name!r}] must be positive, not {value!r}")
-    scope = overrides.get("return_interview_scope", defaults.return_interview_scope)
-    if scope not in ("every_episode", "criteria"):
+        values[name] = value
+    if values.get("return_interview_scope", "every_episode") not in ("every_episode", "criteria"):
         raise ImproperlyConfigured(
-            "PROTOCOL['return_interview_scope'] must be 'every_episode' or 'criteria'"
+            "PROTOCOL['return_interview_scope'] must be 'every_episode' or 'criteria', not "
+            f"{values['return_interview_scope']!r}"
         )
-    fraction = overrides.get("due_soon_fraction", defaults.due_soon_fraction)
-    if not 0 < fraction < 1:
-        raise ImproperlyConfigured("PROTOCOL['due_soon_fraction'] must be between 0 and 1")
-    return dataclasses.replace(defaults, **overrides)
+    if not 0 < values.get("due_soon_fraction", 0.75) < 1:
+        raise ImproperlyConfigured(
+            f"PROTOCOL['due_soon_fraction'] must be between 0 and 1, not {values['due_soon_fraction']!r}"
+        )
+    if not 1 <= values.get("mash_threshold_minimum_level", 3) <= 4:
+        raise ImproperlyConfigured(
+            "PROTOCOL['mash_threshold_minimum_level'] is a threshold level, 1 to 4, not "
+            f"{values['mash_threshold_minimum_level']!r}"
+        )
+    return dataclasses.replace(ProtocolSettings(), **values)
 
 
 def protocol_settings() -> ProtocolSettings:
-    return build_protocol_settings(dict(getattr(settings, "PROTOCOL", {}) or {}))
+    return build_protocol_settings(getattr(settings, "PROTOCOL", None) or {})

@@ -38,16 +38,22 @@ def build_state(child: Child) -> ChildState:
     episodes = (
         Episode.objects.filter(child=child, entered_in_error=False)
         .prefetch_related(
-            Prefetch("reclassifications", queryset=Reclassification.objects.order_by("reclassified_at")),
-            Prefetch("safe_and_well_checks", queryset=SafeAndWellCheck.objects.order_by("checked_at")),
+            Prefetch(
+                "reclassifications", queryset=Reclassification.objects.order_by("reclassified_at")
+            ),
+            Prefetch(
+                "safe_and_well_checks", queryset=SafeAndWellCheck.objects.order_by("checked_at")
+            ),
         )
         .order_by("last_seen_at")
     )
     episode_facts = []
     for episode in episodes:
         changes = list(episode.reclassifications.all())
-        first_category = changes[0].from_category if changes else episode.category
         left_absent = next((c for c in changes if c.from_category == Category.ABSENT), None)
+        ever_absent = episode.category == Category.ABSENT or any(
+            Category.ABSENT in (c.from_category, c.to_category) for c in changes
+        )
         checks = list(episode.safe_and_well_checks.all())
         episode_facts.append(
             EpisodeFact(
@@ -57,7 +63,7 @@ def build_state(child: Child) -> ChildState:
                 reported_at=episode.reported_at,
                 returned_at=episode.returned_at,
                 police_risk=episode.police_risk,
-                was_absent=Category.ABSENT in (first_category, episode.category),
+                was_absent=ever_absent,
                 left_absent_at=left_absent.reclassified_at if left_absent else None,
                 left_absent_by_person=bool(left_absent and left_absent.reclassified_by_id),
                 safe_and_well_checked_at=checks[0].checked_at if checks else None,
@@ -88,7 +94,9 @@ def build_state(child: Child) -> ChildState:
         for i in ReturnInterview.objects.filter(child=child).prefetch_related("covered")
     )
     meetings = tuple(
-        MeetingFact(id=m.pk, kind=m.kind, trigger=m.trigger, held_at=m.held_at, episode_id=m.episode_id)
+        MeetingFact(
+            id=m.pk, kind=m.kind, trigger=m.trigger, held_at=m.held_at, episode_id=m.episode_id
+        )
         for m in StrategyMeeting.objects.filter(child=child).order_by("held_at")
     )
     return ChildState(
@@ -126,10 +134,23 @@ class ReconcileResult:
 
 
 def _status_for(obligation: Obligation, deadline: Deadline | None, now: dt.datetime) -> dict:
-    """The fields a deadline should have for `obligation` at `now`, given what it had."""
+    """The fields a deadline should have for `obligation` at `now`, given what it had.
+
+    Met late: a deadline the sweep breached and whose obligation was then met after its
+    due time keeps `breached_at` and gains `met_at`. If the facts now say it was met by
+    the due time (a completion recorded late with its true, earlier time), or the due
+    time moved past the breach (a corrected return time), the breach no longer holds and
+    `breached_at` is cleared; the breach and its notification stay in the history.
+    """
     fields: dict = {}
     if obligation.met_at is not None:
         fields.update(status=Status.MET, met_at=obligation.met_at)
+        if (
+            deadline is not None
+            and deadline.breached_at is not None
+            and obligation.met_at <= obligation.due_at
+        ):
+            fields["breached_at"] = None
         return fields
     if deadline is not None and obligation.met_by_engine and deadline.status == Status.MET:
         return {}
@@ -175,7 +196,9 @@ def reconcile(child: Child, *, now: dt.datetime | None = None) -> ReconcileResul
             "strategy_meeting_id": obligation.strategy_meeting_id,
             "opens_at": obligation.opens_at,
             "due_at": obligation.due_at,
-            "due_soon_at": due_soon_at(obligation.opens_at, obligation.due_at, settings.due_soon_fraction),
+            "due_soon_at": due_soon_at(
+                obligation.opens_at, obligation.due_at, settings.due_soon_fraction
+            ),
             "owner_role": obligation.owner_role,
             "owner_team_id": owner_team_id,
             "reason": obligation.reason,
@@ -186,7 +209,9 @@ def reconcile(child: Child, *, now: dt.datetime | None = None) -> ReconcileResul
             to_create.append(Deadline(child=child, key=key, **wanted))
             continue
         if deadline.status == Status.CANCELLED:
-            wanted.setdefault("status", Status.SCHEDULED if obligation.opens_at > now else Status.OPEN)
+            wanted.setdefault(
+                "status", Status.SCHEDULED if obligation.opens_at > now else Status.OPEN
+            )
         if deadline.due_soon_at != wanted["due_soon_at"]:
             wanted["due_soon_notified_at"] = None
         changed = [name for name, value in wanted.items() if getattr(deadline, name) != value]

@@ -45,6 +45,22 @@ SENIOR_MANAGER = "senior_manager"
 # --- State -------------------------------------------------------------------------
 
 
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An aware instant in UTC. Adding a timedelta to a Europe/London datetime is wall-clock
+    arithmetic in Python (72 h after 00:30 GMT on 29 March would be 00:30 BST on 1 April,
+    71 elapsed hours), so every fact is held in UTC, whatever zone it was given in."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("protocol facts must carry a time zone; naive times are refused")
+    return value.astimezone(dt.UTC)
+
+
+def _normalise(fact: object, *names: str) -> None:
+    for name in names:
+        object.__setattr__(fact, name, _utc(getattr(fact, name)))
+
+
 @dataclasses.dataclass(frozen=True)
 class EpisodeFact:
     id: int
@@ -61,6 +77,17 @@ class EpisodeFact:
     safe_and_well_checked_at: dt.datetime | None = None
     home_office_informed_at: dt.datetime | None = None
 
+    def __post_init__(self) -> None:
+        _normalise(
+            self,
+            "last_seen_at",
+            "reported_at",
+            "returned_at",
+            "left_absent_at",
+            "safe_and_well_checked_at",
+            "home_office_informed_at",
+        )
+
     @property
     def is_open(self) -> bool:
         return self.returned_at is None
@@ -74,6 +101,9 @@ class AssessmentFact:
     assessed_at: dt.datetime
     indicators: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        _normalise(self, "assessed_at")
+
 
 @dataclasses.dataclass(frozen=True)
 class InterviewFact:
@@ -83,6 +113,9 @@ class InterviewFact:
     outcome: str = ""
     held_at: dt.datetime | None = None
     outcome_recorded_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        _normalise(self, "offered_at", "held_at", "outcome_recorded_at")
 
     @property
     def completed_at(self) -> dt.datetime | None:
@@ -99,6 +132,9 @@ class MeetingFact:
     trigger: str
     held_at: dt.datetime
     episode_id: int | None = None
+
+    def __post_init__(self) -> None:
+        _normalise(self, "held_at")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +161,13 @@ class ChildState:
     meetings: tuple[MeetingFact, ...] = ()
     panel_referrals: tuple[dt.datetime, ...] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "panel_referrals", tuple(_utc(r) for r in self.panel_referrals))
+
+    def next_episode_after(self, episode: EpisodeFact) -> EpisodeFact | None:
+        later = [e for e in self.episodes if e.last_seen_at > episode.last_seen_at]
+        return min(later, key=lambda e: e.last_seen_at) if later else None
+
     def legal_status_on(self, day: dt.date) -> str | None:
         for period in self.legal_statuses:
             if period.covers(day):
@@ -150,6 +193,11 @@ class Obligation:
     # Met by the engine itself when it falls due (a notification rule): never breached.
     met_by_engine: bool = False
 
+    def __post_init__(self) -> None:
+        # UTC, so the ledger's "has it changed?" compares instants: a Europe/London time in
+        # the repeated autumn hour never compares equal to any UTC time (PEP 495).
+        _normalise(self, "opens_at", "due_at", "met_at")
+
 
 # --- Helpers -------------------------------------------------------------------------
 
@@ -171,7 +219,9 @@ def _first(times: Iterable[dt.datetime | None]) -> dt.datetime | None:
     return min(present) if present else None
 
 
-def episodes_in_window_before(state: ChildState, episode: EpisodeFact, days: int) -> list[EpisodeFact]:
+def episodes_in_window_before(
+    state: ChildState, episode: EpisodeFact, days: int
+) -> list[EpisodeFact]:
     """Missing or absent episodes whose start date falls within `days` days before this
     episode's start date, inclusive at both ends (PROTOCOL.md "Time"), up to and
     including this one."""
@@ -218,12 +268,29 @@ def mash_threshold_minimum_level(
 # --- Rules ---------------------------------------------------------------------------
 
 
+def _assessment_meets(state: ChildState, assessment: AssessmentFact, episode: EpisodeFact) -> bool:
+    """An assessment linked to the episode, or one linked to no episode recorded between
+    this episode's report and the start of the child's next episode."""
+    if assessment.episode_id is not None:
+        return assessment.episode_id == episode.id
+    following = state.next_episode_after(episode)
+    return assessment.assessed_at >= episode.reported_at and (
+        following is None or assessment.assessed_at < following.last_seen_at
+    )
+
+
 def risk_assessment(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
-    """risk_assessment (Haringey protocol 6.1, 14.1, 15.3): every episode reported needs a
-    missing child risk assessment with a RAG rating, by reported + 4 h if Red, 24 h if
-    Amber, 72 h if Green, and 72 h while unrated. The rating that sets the clock is
-    police's grading of the episode (high Red, medium Amber, low Green) or else the
-    child's latest RAG rating. Met by the first assessment of the episode."""
+    """risk_assessment (Haringey protocol 6.1, 14.1, 15.3): every episode reported (missing,
+    absent or away) needs a missing child risk assessment with a RAG rating, by reported
+    + 4 h if Red, 24 h if Amber, 72 h if Green, and 72 h while unrated.
+
+    Reading: the assessment is what produces the episode's RAG rating, so the rating that
+    sets its clock cannot be its own. We take police's current APP grading of the episode
+    (high Red, medium Amber, low or very low Green; a later grading moves the clock), or
+    else the child's latest RAG rating recorded before the report; with neither, 72 h.
+    Met by the first assessment linked to the episode, or by one linked to no episode
+    recorded after the report and before the child's next episode (a triage that did
+    not say which episode it was about)."""
     windows = {
         RED: settings.hours("risk_assessment_red_hours"),
         AMBER: settings.hours("risk_assessment_amber_hours"),
@@ -233,7 +300,9 @@ def risk_assessment(state: ChildState, settings: ProtocolSettings) -> list[Oblig
     for episode in state.episodes:
         rating = current_rating(state, episode)
         window = windows.get(rating or "", settings.hours("risk_assessment_unrated_hours"))
-        met_at = _first(a.assessed_at for a in state.assessments if a.episode_id == episode.id)
+        met_at = _first(
+            a.assessed_at for a in state.assessments if _assessment_meets(state, a, episode)
+        )
         obligations.append(
             Obligation(
                 rule="risk_assessment",
@@ -252,13 +321,15 @@ def risk_assessment(state: ChildState, settings: ProtocolSettings) -> list[Oblig
 
 def absent_review(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """absent_review (Haringey protocol 6.2): an absent child is contacted within 24 hours
-    of last seen, or becomes missing. Met when the child returns or a person reclassifies
-    the episode; on breach the engine reclassifies it missing and tells the worker and
-    police liaison."""
+    of last seen, or becomes missing. Applies to every episode that was ever recorded
+    absent. Met when the child returns or when a person reclassifies it out of absent
+    (contact made, or reported missing to police); the engine's own reclassification at
+    24 hours is the breach's effect, not a meeting of the obligation, so it stays
+    breached. The sweep applies that effect and tells the worker and police liaison."""
     window = settings.hours("absent_review_hours")
     obligations = []
     for episode in state.episodes:
-        if not episode.was_absent:
+        if not (episode.was_absent or episode.category == ABSENT):
             continue
         met_at = _first(
             [episode.returned_at, episode.left_absent_at if episode.left_absent_by_person else None]
@@ -283,7 +354,13 @@ def manager_escalation(state: ChildState, settings: ProtocolSettings) -> list[Ob
     """manager_escalation (Haringey protocol 15.1, 18.6): a looked-after child missing 24
     hours is escalated to the team manager, the Missing Co-ordinator and the Assistant
     Director. A notification: the engine meets it by sending, at last seen + 24 h. Known
-    in advance while the child is missing (scheduled), cancelled by an earlier return."""
+    in advance while the child is missing (scheduled: it opens when it falls due), and
+    cancelled by a return before 24 hours; a return at exactly 24 hours still escalates
+    (the child has then been missing 24 hours).
+
+    Reading: looked after on the date last seen (Europe/London). Counted from last seen
+    even when the episode began as absent and became missing later, because the child's
+    whereabouts have been unknown since then."""
     window = settings.hours("manager_escalation_hours")
     obligations = []
     for episode in state.episodes:
@@ -310,11 +387,15 @@ def manager_escalation(state: ChildState, settings: ProtocolSettings) -> list[Ob
     return obligations
 
 
-def _meeting_after(state: ChildState, since: dt.datetime, kinds: tuple[str, ...], episode_id: int | None = None):
+def _meeting_after(
+    state: ChildState, since: dt.datetime, kinds: tuple[str, ...], episode_id: int | None = None
+):
     meetings = [
         m
         for m in state.meetings
-        if m.kind in kinds and m.held_at >= since and (m.episode_id in (None, episode_id) or episode_id is None)
+        if m.kind in kinds
+        and m.held_at >= since
+        and (m.episode_id in (None, episode_id) or episode_id is None)
     ]
     return min(meetings, key=lambda m: m.held_at) if meetings else None
 
@@ -322,8 +403,17 @@ def _meeting_after(state: ChildState, since: dt.datetime, kinds: tuple[str, ...]
 def strategy_meeting(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """strategy_meeting (Peterborough 4.10): a multi-agency strategy meeting is held within
     24 hours once a child has been missing more than 24 hours, and within 5 days of a
-    third missing or absent episode in 90 days. Met by a strategy meeting held since the
-    child went missing (or since the repeat episode was reported)."""
+    third missing or absent episode in 90 days.
+
+    Readings. "More than 24 hours" is strict: a return at exactly 24:00:00 needs no
+    meeting; the obligation opens at last seen + 24 h and is due 24 h later, met by a
+    strategy meeting (not a discussion) for this episode held since last seen, so one held
+    early is not demanded twice. "3rd in 90 days" counts missing and absent episodes
+    (away without authorisation is not missing) whose Europe/London start date is on or
+    after the date 90 days before this one's, inclusive; every episode that is the 3rd or
+    later in its window triggers one. Its trigger is the report of that episode (when the
+    authority learns of it): due 5 calendar days later at the same wall-clock time, met
+    by any strategy meeting of the child held since that report."""
     obligations = []
     over = settings.hours("strategy_meeting_missing_hours")
     within = settings.hours("strategy_meeting_after_missing_hours")
@@ -356,7 +446,9 @@ def strategy_meeting(state: ChildState, settings: ProtocolSettings) -> list[Obli
                         key=f"strategy_meeting:episode:{episode.id}:repeat",
                         episode_id=episode.id,
                         opens_at=episode.reported_at,
-                        due_at=add_calendar_days(episode.reported_at, settings.strategy_meeting_repeat_days),
+                        due_at=add_calendar_days(
+                            episode.reported_at, settings.strategy_meeting_repeat_days
+                        ),
                         met_at=meeting.held_at if meeting else None,
                         strategy_meeting_id=meeting.id if meeting else None,
                         owner_role=TEAM_MANAGER,
@@ -369,7 +461,14 @@ def strategy_meeting(state: ChildState, settings: ProtocolSettings) -> list[Obli
 
 def strategy_discussion(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """strategy_discussion (Haringey protocol 14.6): a child missing five successive days
-    (120 hours since last seen) needs a strategy discussion within the next 24 hours."""
+    (120 hours since last seen, PROTOCOL.md "Time") needs a strategy discussion within
+    the next 24 hours. A return before 120 h lapses it; at exactly 120 h the child has
+    been missing five days and it stands.
+
+    Reading: a strategy discussion or a full strategy meeting for this episode held from
+    the start of the fifth day (120 h minus the 24 h window) counts, so a discussion
+    held in anticipation on day five is not demanded twice; the 24-hour strategy meeting
+    held days earlier does not, because the point is a fresh look at five days."""
     after = settings.hours("strategy_discussion_missing_hours")
     within = settings.hours("strategy_discussion_within_hours")
     obligations = []
@@ -377,7 +476,7 @@ def strategy_discussion(state: ChildState, settings: ProtocolSettings) -> list[O
         if episode.category != MISSING:
             continue
         trigger = episode.last_seen_at + after
-        if episode.returned_at is not None and episode.returned_at <= trigger:
+        if episode.returned_at is not None and episode.returned_at < trigger:
             continue
         meeting = _meeting_after(state, trigger - within, (DISCUSSION, MEETING), episode.id)
         obligations.append(
@@ -400,8 +499,11 @@ def strategy_discussion(state: ChildState, settings: ProtocolSettings) -> list[O
 def strategy_review(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """strategy_review (Haringey protocol 18.3): while the child is still missing after a
     strategy meeting, the next meeting is held within 42 days, repeating while missing.
-    Each meeting held during the episode starts the next review's clock; it lapses if
-    the child returned before it fell due."""
+    Each strategy meeting for this episode held while the child is missing starts the
+    next review's clock (42 calendar days, same Europe/London wall-clock time), and the
+    next such meeting meets it, on time or late; a review lapses if the child returns
+    before it falls due. Keyed by the meeting that started it, so a late meeting moves
+    the following review rather than re-dating an old one."""
     obligations = []
     for episode in state.episodes:
         if episode.category != MISSING:
@@ -442,7 +544,12 @@ def strategy_review(state: ChildState, settings: ProtocolSettings) -> list[Oblig
 
 def safe_and_well_check(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """safe_and_well_check (Haringey protocol 21.1; DfE 2014): police record a safe and well
-    check after the child returns; by returned + 24 hours (a local default)."""
+    check after the child returns; by returned + 24 hours (a local default).
+
+    Reading: it follows episodes that are missing when the child returns (including an
+    absent episode that became missing). Police check a missing person found; an absent
+    child (no concern for immediate safety, not reported missing, HAR 6.2) or one away
+    from placement whose whereabouts were known is not a police case."""
     window = settings.hours("safe_and_well_check_hours")
     return [
         Obligation(
@@ -456,21 +563,34 @@ def safe_and_well_check(state: ChildState, settings: ProtocolSettings) -> list[O
             reason=f"Returned: police safe and well check within {window.total_seconds() / 3600:g} hours.",
         )
         for episode in state.episodes
-        if episode.returned_at is not None
+        if episode.returned_at is not None and episode.category == MISSING
     ]
 
 
-def meets_return_interview_criteria(state: ChildState, episode: EpisodeFact, settings: ProtocolSettings) -> bool:
+def meets_return_interview_criteria(
+    state: ChildState, episode: EpisodeFact, settings: ProtocolSettings
+) -> bool:
     """The Hertfordshire criteria, used when return_interview_scope is "criteria": looked
-    after, missing over 24 hours, a repeat episode (3 in 90 days), rated Red or Amber, or
-    any exploitation indicator in the latest assessment."""
+    after, away more than 24 hours (`return_interview_criteria_missing_hours`), a repeat
+    episode (3 in 90 days), police grading high or medium, or the latest RAG rating known
+    at the return Red or Amber or carrying any exploitation indicator."""
     if state.is_looked_after_on(london_date(episode.last_seen_at)):
         return True
-    if episode.returned_at and episode.returned_at - episode.last_seen_at > dt.timedelta(hours=24):
+    longest = settings.hours("return_interview_criteria_missing_hours")
+    if episode.returned_at and episode.returned_at - episode.last_seen_at > longest:
         return True
-    if len(episodes_in_window_before(state, episode, settings.repeat_window_days)) >= settings.repeat_episode_count:
+    if police_risk_to_rag(episode.police_risk) in (RED, AMBER):
         return True
-    assessed = [a for a in state.assessments if a.assessed_at <= (episode.returned_at or episode.reported_at)]
+    if (
+        len(episodes_in_window_before(state, episode, settings.repeat_window_days))
+        >= settings.repeat_episode_count
+    ):
+        return True
+    assessed = [
+        a
+        for a in state.assessments
+        if a.assessed_at <= (episode.returned_at or episode.reported_at)
+    ]
     if assessed:
         latest = max(assessed, key=lambda a: a.assessed_at)
         return latest.rag in (RED, AMBER) or bool(latest.indicators)
@@ -480,8 +600,14 @@ def meets_return_interview_criteria(state: ChildState, episode: EpisodeFact, set
 def return_interview(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """return_interview (Haringey protocol 22.2; DfE 2014): an independent return interview
     is offered after the child returns and its outcome recorded (held, declined, or no
-    engagement after recorded attempts) within 72 hours. One deadline per episode; one
-    interview covering several episodes meets each of them."""
+    engagement after recorded attempts) within 72 hours. After every episode by default,
+    or only those meeting the HERTS criteria when `return_interview_scope` is "criteria".
+    One deadline per episode, so a child who goes missing again before the first
+    interview has two; one interview covering several episodes meets each of them.
+
+    Reading: an offer alone does not meet it; an outcome does. A held interview counts
+    when it was held (recording the notes later is not a second delay); a declined or
+    no-engagement outcome counts when it was recorded."""
     window = settings.hours("return_interview_hours")
     obligations = []
     for episode in state.episodes:
@@ -512,7 +638,12 @@ def return_interview(state: ChildState, settings: ProtocolSettings) -> list[Obli
 
 def panel_referral(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """panel_referral (Haringey protocol 18.5, 11.2): a child rated Red is referred to the
-    exploitation panel within 7 days of the rating. Met by a referral made since."""
+    exploitation panel within 7 days of the rating. One deadline per Red assessment (with
+    or without an episode), due 7 calendar days after it at the same Europe/London
+    wall-clock time, met by a panel referral made at or after the rating.
+
+    Reading: "rated Red" is the MASH RAG rating. Police's "high" grading is police's, not
+    a RAG rating, so on its own it opens no referral."""
     obligations = []
     for assessment in state.assessments:
         if assessment.rag != RED:
@@ -533,24 +664,38 @@ def panel_referral(state: ChildState, settings: ProtocolSettings) -> list[Obliga
     return obligations
 
 
-def _meeting_with_trigger(state: ChildState, trigger: str, since: dt.datetime) -> MeetingFact | None:
-    meetings = [m for m in state.meetings if m.trigger == trigger and m.held_at >= since]
+def _meeting_with_trigger(
+    state: ChildState, trigger: str, episode: EpisodeFact
+) -> MeetingFact | None:
+    meetings = [
+        m
+        for m in state.meetings
+        if m.trigger == trigger
+        and m.held_at >= episode.last_seen_at
+        and m.episode_id in (None, episode.id)
+    ]
     return min(meetings, key=lambda m: m.held_at) if meetings else None
 
 
 def senior_review(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """senior_review (Haringey protocol 18.6): a child missing three months has a formal
-    review by the Assistant Director, due on the last seen date + 3 calendar months (at
-    00:00 Europe/London). Open from the start of the episode, so it can be planned;
-    lapses if the child returns first. Met by a meeting recorded as the senior review."""
+    review by the Assistant Director, due on the last seen date + 3 calendar months.
+
+    Readings. PROTOCOL.md gives a date, so the deadline is 00:00 Europe/London on it; a
+    day that does not exist in the month is clamped to its last (last seen 30 November:
+    due 28 or 29 February). Open from last seen, so the Assistant Director can plan it;
+    lapses if the child returns before it falls due. Met by a meeting for this episode
+    recorded with the senior review trigger."""
     obligations = []
     for episode in state.episodes:
         if episode.category != MISSING:
             continue
-        due = start_of_london_day(add_months(london_date(episode.last_seen_at), settings.senior_review_months))
+        due = start_of_london_day(
+            add_months(london_date(episode.last_seen_at), settings.senior_review_months)
+        )
         if episode.returned_at is not None and episode.returned_at < due:
             continue
-        meeting = _meeting_with_trigger(state, "senior_review", episode.last_seen_at)
+        meeting = _meeting_with_trigger(state, "senior_review", episode)
         obligations.append(
             Obligation(
                 rule="senior_review",
@@ -569,16 +714,22 @@ def senior_review(state: ChildState, settings: ProtocolSettings) -> list[Obligat
 
 def missing_at_eighteen(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """missing_at_eighteen (Haringey protocol 18.6): a child still missing at 00:00 on
-    their 18th birthday has a missing child meeting to decide whether to close. Open
-    from the start of the episode; lapses if the child returns before the birthday."""
+    their 18th birthday has a missing child meeting to decide whether to close, due at
+    that instant (a 29 February birth turns 18 on 1 March in a common year).
+
+    Readings. Open from last seen, so the meeting can be held as the birthday approaches.
+    "Still missing at 00:00" follows the episode's [last seen, return) period: a return
+    at or before 00:00 lapses it, and an episode that starts at or after 00:00 is an
+    adult's. Met by a meeting for this episode recorded with the missing at eighteen
+    trigger."""
     obligations = []
     birthday = eighteenth_birthday_starts(state.date_of_birth)
     for episode in state.episodes:
         if episode.category != MISSING or episode.last_seen_at >= birthday:
             continue
-        if episode.returned_at is not None and episode.returned_at < birthday:
+        if episode.returned_at is not None and episode.returned_at <= birthday:
             continue
-        meeting = _meeting_with_trigger(state, "missing_at_eighteen", episode.last_seen_at)
+        meeting = _meeting_with_trigger(state, "missing_at_eighteen", episode)
         obligations.append(
             Obligation(
                 rule="missing_at_eighteen",
@@ -599,7 +750,8 @@ def home_office_notice(state: ChildState, settings: ProtocolSettings) -> list[Ob
     """home_office_notice (Haringey protocol 16.1-16.4): when an unaccompanied asylum-
     seeking child goes missing, the Home Office is informed within 24 hours of the
     report, and a National Referral Mechanism referral considered if trafficking is
-    suspected."""
+    suspected. Missing episodes only (an absent one that becomes missing is then one);
+    met when the Home Office was informed. Reading: the child's current UASC status."""
     if not state.is_uasc:
         return []
     window = settings.hours("home_office_notice_hours")
