@@ -1,0 +1,87 @@
+"""Helpers for the casework page tests (MASH, returns, panels, escalations, notifications).
+
+Episodes, returns and assessments are made through the real services, so the Deadline
+ledger is what the protocol engine says it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from episodes.services import record_return, report_episode
+from tests.factories import AllocationFactory, ChildFactory
+
+NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
+
+
+def hours_ago(hours: float, now: dt.datetime = NOW) -> dt.datetime:
+    return now - dt.timedelta(hours=hours)
+
+
+def allocated_child(world, **fields):
+    """Another child of the social worker's team (so the team's personas see it)."""
+    child = ChildFactory(responsible_authority=world.council, **fields)
+    AllocationFactory(
+        child=child, team=world.team, worker=world.social_worker, started_at=hours_ago(24 * 400)
+    )
+    return child
+
+
+def report(
+    world, child=None, *, last_seen_hours_ago: float = 5, reported_hours_ago: float = 4, **fields
+):
+    return report_episode(
+        acting_user=world.social_worker,
+        child=child or world.child,
+        category=fields.pop("category", "missing"),
+        last_seen_at=hours_ago(last_seen_hours_ago),
+        reported_at=hours_ago(reported_hours_ago),
+        **fields,
+    )
+
+
+def returned_episode(
+    world, child=None, *, last_seen_hours_ago: float = 30, returned_hours_ago: float = 10
+):
+    episode = report(
+        world,
+        child,
+        last_seen_hours_ago=last_seen_hours_ago,
+        reported_hours_ago=last_seen_hours_ago - 1,
+    )
+    return record_return(
+        acting_user=world.social_worker, episode=episode, returned_at=hours_ago(returned_hours_ago)
+    )
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def queries_for(client, url: str) -> int:
+    """How many SQL queries one GET of `url` runs (the response must be a 200)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(captured.captured_queries)
+
+
+def assert_redirects_to_sign_in(response) -> None:
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def constant_queries(client, url: str, grow: Callable[[], None]) -> tuple[int, int]:
+    """The query count before and after `grow()` adds rows: they must be equal."""
+    client.get(url)  # warm per-process caches (content types, sessions)
+    small = queries_for(client, url)
+    grow()
+    large = queries_for(client, url)
+    assert small == large, f"{url}: {small} queries with few rows, {large} with more"
+    return small, large

@@ -1,0 +1,210 @@
+"""MASH triage pages: the queue, ordered by assessment due, and the RAG rating form."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from protocol.models import Deadline
+from risk.models import MashReferral, RiskAssessment
+from tests.risk.support import (
+    NOW,
+    allocated_child,
+    assert_redirects_to_sign_in,
+    constant_queries,
+    report,
+    returned_episode,
+    signed_in,
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def assess_url(referral) -> str:
+    return reverse("risk:assess", args=[referral.child_id]) + f"?referral={referral.pk}"
+
+
+def test_the_queue_lists_open_referrals_soonest_assessment_first_with_time_left(client, world):
+    later = report(world, last_seen_hours_ago=3, reported_hours_ago=2)  # due in 70 hours
+    sooner_child = allocated_child(world, given_name="Robin", family_name="Sooner")
+    report(world, sooner_child, last_seen_hours_ago=60, reported_hours_ago=50)  # due in 22 hours
+    response = signed_in(client, world.mash_triage).get(reverse("risk:index"))
+    assert response.status_code == 200
+    rows = [referral.child.given_name for referral in response.context["referrals"]]
+    assert rows == ["Robin", "Jamie"]
+    html = response.content.decode()
+    assert "due in 22 hours" in html
+    assert "due in 2 days" in html
+    assert later.mash_referrals.get().status == "open"
+
+
+def test_a_triaged_referral_leaves_the_queue(client, world):
+    episode = report(world)
+    referral = episode.mash_referrals.get()
+    signed_in(client, world.mash_triage).post(
+        assess_url(referral), {"rag": "amber", "threshold_level": "2"}
+    )
+    referral.refresh_from_db()
+    assert referral.status == "triaged"
+    response = client.get(reverse("risk:index"))
+    assert list(response.context["referrals"]) == []
+
+
+def test_rating_records_the_assessment_and_meets_the_risk_assessment_deadline(client, world):
+    episode = report(world)
+    referral = episode.mash_referrals.get()
+    response = signed_in(client, world.mash_triage).post(
+        assess_url(referral),
+        {
+            "rag": "red",
+            "threshold_level": "4",
+            "indicators": ["cse", "missing_with_others"],
+            "rationale": "Seen with older men.",
+        },
+    )
+    assert response.status_code == 302
+    assessment = RiskAssessment.objects.get(child=world.child)
+    assert (assessment.rag, assessment.threshold_level) == ("red", 4)
+    assert assessment.indicators == ["cse", "missing_with_others"]
+    assert assessment.referral == referral and assessment.episode == episode
+    assert Deadline.objects.get(episode=episode, rule="risk_assessment").status == "met"
+
+
+def test_three_episodes_in_six_months_refuses_a_level_below_3_as_a_field_error(client, world):
+    returned_episode(world, last_seen_hours_ago=24 * 60, returned_hours_ago=24 * 59)
+    returned_episode(world, last_seen_hours_ago=24 * 30, returned_hours_ago=24 * 29)
+    episode = report(world)
+    referral = episode.mash_referrals.get()
+    client = signed_in(client, world.mash_triage)
+    page = client.get(assess_url(referral))
+    assert "must be 3 or above" in page.content.decode()
+    response = client.post(assess_url(referral), {"rag": "amber", "threshold_level": "2"})
+    assert response.status_code == 200
+    assert (
+        "must be 3 or above (Haringey protocol 14.5)"
+        in response.context["form"].errors["threshold_level"][0]
+    )
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and 'href="#id_threshold_level_0"' in html
+    assert not RiskAssessment.objects.exists()
+    assert MashReferral.objects.get(pk=referral.pk).status == "open"
+
+
+def test_two_episodes_in_six_months_allow_level_2(client, world):
+    returned_episode(world, last_seen_hours_ago=24 * 30, returned_hours_ago=24 * 29)
+    referral = report(world).mash_referrals.get()
+    response = signed_in(client, world.mash_triage).post(
+        assess_url(referral), {"rag": "green", "threshold_level": "2"}
+    )
+    assert response.status_code == 302
+    assert RiskAssessment.objects.get().threshold_level == 2
+
+
+def test_a_missing_rating_is_a_govuk_error_and_changes_nothing(client, world):
+    referral = report(world).mash_referrals.get()
+    response = signed_in(client, world.mash_triage).post(
+        assess_url(referral), {"threshold_level": "9"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["rag"] == ["Choose Red, Amber or Green"]
+    assert "threshold_level" in response.context["form"].errors
+    assert not RiskAssessment.objects.exists()
+
+
+def test_a_referral_already_triaged_is_refused_with_a_message(client, world):
+    referral = report(world).mash_referrals.get()
+    client = signed_in(client, world.social_worker)
+    client.post(assess_url(referral), {"rag": "green", "threshold_level": "1"})
+    response = client.post(assess_url(referral), {"rag": "red", "threshold_level": "4"})
+    assert response.status_code == 200
+    assert "already been triaged" in response.content.decode()
+    assert RiskAssessment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("mash_triage", 200),
+        ("social_worker", 200),
+        ("team_manager", 200),
+        ("missing_coordinator", 200),
+        ("other_social_worker", 404),
+        ("other_police_liaison", 404),
+        ("outsider", 404),
+    ],
+)
+def test_the_rating_page_is_404_for_a_child_the_persona_may_not_see(
+    client, world, persona, expected
+):
+    referral = report(world).mash_referrals.get()
+    user = world.personas()[persona]
+    response = signed_in(client, user).get(assess_url(referral))
+    assert response.status_code == expected
+    if expected == 404:
+        assert (
+            client.post(assess_url(referral), {"rag": "red", "threshold_level": "4"}).status_code
+            == 404
+        )
+        assert not RiskAssessment.objects.exists()
+
+
+def test_a_police_officer_who_sees_the_child_may_not_rate_it(client, world):
+    referral = report(world, police_force=world.force).mash_referrals.get()
+    response = signed_in(client, world.police_liaison).get(assess_url(referral))
+    assert response.status_code == 403
+
+
+def test_a_referral_of_another_child_is_404(client, world):
+    other = allocated_child(world)
+    referral = report(world, other).mash_referrals.get()
+    url = reverse("risk:assess", args=[world.child.pk]) + f"?referral={referral.pk}"
+    assert signed_in(client, world.social_worker).get(url).status_code == 404
+
+
+def test_the_queue_shows_only_children_the_persona_may_see(client, world):
+    report(world)
+    for persona, sees in [
+        ("mash_triage", True),
+        ("social_worker", True),
+        ("other_social_worker", False),
+        ("other_police_liaison", False),
+    ]:
+        client.force_login(world.personas()[persona])
+        response = client.get(reverse("risk:index"))
+        assert response.status_code == 200
+        assert bool(response.context["referrals"]) is sees, persona
+
+
+@pytest.mark.parametrize("name", ["risk:index"])
+def test_anonymous_is_sent_to_sign_in(client, world, name):
+    assert_redirects_to_sign_in(client.get(reverse(name)))
+    referral = report(world).mash_referrals.get()
+    assert_redirects_to_sign_in(client.get(assess_url(referral)))
+
+
+def test_the_queue_runs_a_constant_number_of_queries(client, world):
+    report(world)
+
+    def more():
+        for _ in range(5):
+            report(world, allocated_child(world))
+
+    signed_in(client, world.mash_triage)
+    constant_queries(client, reverse("risk:index"), more)
+    assert len(client.get(reverse("risk:index")).context["referrals"]) == 6
+
+
+def test_the_rating_page_runs_a_constant_number_of_queries(client, world):
+    referral = report(world).mash_referrals.get()
+    signed_in(client, world.mash_triage)
+
+    def more():
+        returned_episode(world, allocated_child(world))
+        returned_episode(world, allocated_child(world))
+
+    constant_queries(client, assess_url(referral), more)
