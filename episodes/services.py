@@ -392,3 +392,35 @@ def record_safe_and_well_check(
     )
     reconcile(episode.child)
     return check
+
+
+@transaction.atomic
+def record_home_office_notice(
+    *,
+    acting_user,
+    episode: Episode,
+    informed_at: dt.datetime,
+    nrm_referral_considered: bool = False,
+) -> Episode:
+    """The Home Office was told of an unaccompanied asylum-seeking child's missing episode
+    (Haringey protocol 16.1-16.4); meets the home_office_notice deadline."""
+    episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
+    require(acting_user, Action.EDIT_CHILD, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    if not episode.child.is_uasc:
+        raise Refused(
+            "The Home Office is told of episodes of unaccompanied asylum-seeking children only.",
+            field="informed_at",
+        )
+    informed_at = _aware(informed_at, "informed_at")
+    _not_in_future(informed_at, "informed_at", "time the Home Office was informed")
+    if informed_at < episode.last_seen_at:
+        raise Refused(
+            "The Home Office cannot be informed before the child was last seen.", field="informed_at"
+        )
+    episode.home_office_informed_at = informed_at
+    episode.nrm_referral_considered = nrm_referral_considered
+    episode.save(update_fields=["home_office_informed_at", "nrm_referral_considered", "updated_at"])
+    reconcile(episode.child)
+    return episode
