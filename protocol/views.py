@@ -26,3 +26,18 @@ def health(request: HttpRequest) -> JsonResponse:
 
     healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The protocol page: every rule with its trigger, deadline, owner and source, with
+    the numbers read from the same settings the engine uses."""
+    from protocol.catalogue import describe_rules
+    from protocol.conf import protocol_settings
+
+    settings = protocol_settings()
+    return render(
+        request,
+        "protocol/index.html",
+        {"rules": describe_rules(settings), "settings": settings},
+    )
