@@ -13,6 +13,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from agencies.models import AUTHORITY_WIDE_ROLES, Role
+
+# Who sees the escalation queue: team managers, and authority-wide the Missing
+# Co-ordinator and Assistant Director.
+MANAGING_ROLES = (Role.TEAM_MANAGER, *AUTHORITY_WIDE_ROLES)
+
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, with GOV.UK wording and the attributes GOV.UK asks for.
@@ -60,12 +66,34 @@ class SignOutView(auth_views.LogoutView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    memberships = (
-        request.user.memberships.filter(is_active=True)  # type: ignore[union-attr]
+    """Home, by role: my children, my deadlines, my team's escalations, the triage queue."""
+    from children import casework
+
+    user = request.user
+    memberships = list(
+        user.memberships.filter(is_active=True)  # type: ignore[union-attr]
         .select_related("team__agency")
         .order_by("team__agency__name", "team__name", "role")
     )
-    return render(request, "home.html", {"memberships": memberships})
+    children = list(casework.my_children(user)[: casework.HOME_LIST_LIMIT])
+    open_episodes = casework.open_episodes_by_child(children) if children else {}
+    for child in children:
+        child.open_episode = open_episodes.get(child.pk)
+    manages = any(m.role in MANAGING_ROLES for m in memberships)
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": memberships,
+            "children": children,
+            "deadlines": casework.my_deadlines(user),
+            "escalations": casework.escalation_summary(user) if manages else None,
+            "triage_count": casework.triage_queue_count(user)
+            if any(m.role == Role.MASH_TRIAGE for m in memberships)
+            else None,
+            "unread_count": casework.unread_notification_count(user),
+        },
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

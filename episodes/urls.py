@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from episodes import views
 
 app_name = "episodes"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("report/<int:child_id>/", views.report, name="report"),
+    path("<int:episode_id>/", views.detail, name="detail"),
+    path("<int:episode_id>/return/", views.record_return, name="record_return"),
+    path(
+        "<int:episode_id>/safe-and-well-check/",
+        views.safe_and_well_check,
+        name="safe_and_well_check",
+    ),
+    path("<int:episode_id>/reclassify/", views.reclassify, name="reclassify"),
+    path("<int:episode_id>/entered-in-error/", views.entered_in_error, name="entered_in_error"),
+]

@@ -1,0 +1,327 @@
+"""Selectors for the pages people work from: a child's record and the home page.
+
+Every function takes the user and reads only what that user may see (through
+`children.selectors.child_visibility`). Each runs a fixed number of queries whatever
+the number of episodes, deadlines or children, so the pages stay fast at national
+scale (the view tests assert the counts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import Membership, Role, User
+from children.models import Child, RecordAccess
+from children.selectors import child_visibility
+from episodes.models import Episode
+from protocol.catalogue import source_of
+from protocol.clock import add_months, start_of_london_day
+from protocol.models import Deadline, Status
+
+# A deadline within this long of its due time is on the home page as "due soon" even
+# before its own due-soon warning (three quarters of its window) has been sent.
+HOME_DUE_SOON = dt.timedelta(hours=24)
+HOME_LIST_LIMIT = 25
+RECORD_LIST_LIMIT = 50
+
+# --- Deadline status, as the pages show it ------------------------------------------
+
+DEADLINE_TAGS = {
+    "scheduled": ("Scheduled", "govuk-tag--grey"),
+    "open": ("Open", "govuk-tag--blue"),
+    "due_soon": ("Due soon", "govuk-tag--yellow"),
+    "overdue": ("Overdue", "govuk-tag--red"),
+    "met": ("Met", "govuk-tag--green"),
+    "met_late": ("Met late", "govuk-tag--orange"),
+    "breached": ("Breached", "govuk-tag--red"),
+    "cancelled": ("Cancelled", "govuk-tag--grey"),
+}
+
+
+def deadline_state(deadline: Deadline, now: dt.datetime) -> str:
+    """One of DEADLINE_TAGS: the ledger status, refined by the clock for open deadlines.
+
+    An open deadline past its due time is "overdue" until the sweep records the breach
+    (the sweep runs every minute; the page must not say "open" in between).
+    """
+    if deadline.status == Status.MET:
+        return "met_late" if deadline.breached_at is not None else "met"
+    if deadline.status in (Status.BREACHED, Status.CANCELLED):
+        return deadline.status
+    if deadline.due_at <= now:
+        return "overdue"
+    if deadline.status == Status.SCHEDULED and deadline.opens_at > now:
+        return "scheduled"
+    if deadline.due_soon_at <= now:
+        return "due_soon"
+    return "open"
+
+
+def tag_for(deadline: Deadline, now: dt.datetime) -> tuple[str, str]:
+    return DEADLINE_TAGS[deadline_state(deadline, now)]
+
+
+# --- A child's record ------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class TimelineEntry:
+    at: dt.datetime
+    kind: str
+    title: str
+    detail: str = ""
+    episode_id: int | None = None
+
+
+@dataclasses.dataclass
+class ChildRecord:
+    child: Child
+    legal_status: Any
+    placement: Any
+    allocations: list
+    episodes: list
+    open_episode: Episode | None
+    deadlines: list
+    timeline: list[TimelineEntry]
+    history: list
+    accesses: list
+    episodes_last_90_days: int
+    episodes_last_6_months: int
+
+
+def episode_counts(child: Child, today: dt.date) -> tuple[int, int]:
+    """Episodes starting in the last 90 days and in the last 6 months (Europe/London dates,
+    inclusive of the first day, as PROTOCOL.md "Time" counts them)."""
+    since_90 = start_of_london_day(today - dt.timedelta(days=90))
+    since_6m = start_of_london_day(add_months(today, -6))
+    counts = Episode.objects.filter(child=child, entered_in_error=False).aggregate(
+        days_90=Count("pk", filter=Q(last_seen_at__gte=since_90)),
+        months_6=Count("pk", filter=Q(last_seen_at__gte=since_6m)),
+    )
+    return counts["days_90"], counts["months_6"]
+
+
+def _history(child: Child) -> list:
+    """Change history: the pghistory events of the child and every row that points at it."""
+    from pghistory.models import Events
+
+    events = list(
+        Events.objects.references(child)
+        .exclude(pgh_model="protocol.DeadlineEvent")
+        .order_by("-pgh_created_at")[:RECORD_LIST_LIMIT]
+    )
+    user_ids = {
+        (event.pgh_context or {}).get("user")
+        for event in events
+        if isinstance(event.pgh_context, dict)
+    }
+    users = {u.pk: u for u in User.objects.filter(pk__in=[i for i in user_ids if i])}
+    for event in events:
+        context = event.pgh_context if isinstance(event.pgh_context, dict) else {}
+        event.changed_by = users.get(context.get("user"))
+        event.via = context.get("url", "")
+        event.what = event.pgh_model.split(".")[-1].removesuffix("Event")
+        event.action = event.pgh_label.replace("_", " ")
+        diff = event.pgh_diff or {}
+        event.changed_fields = ", ".join(
+            sorted(name for name in diff if name not in ("updated_at", "created_at", "id"))
+        )
+    return events
+
+
+def child_record(user, child: Child, *, now: dt.datetime | None = None) -> ChildRecord:
+    """Everything the child's record page shows, for a child `user` may see."""
+    from panels.models import StrategyMeeting
+    from returns.models import ReturnInterview
+    from risk.models import RiskAssessment
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    legal_status = (
+        child.legal_statuses.filter(start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .first()
+    )
+    placement = (
+        child.placements.filter(start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .select_related("placing_authority", "host_authority")
+        .first()
+    )
+    allocations = list(
+        child.allocations.filter(ended_at__isnull=True).select_related("team__agency", "worker")
+    )
+    episodes = list(
+        Episode.objects.filter(child=child)
+        .select_related("police_force", "reported_by")
+        .order_by("-last_seen_at")[:RECORD_LIST_LIMIT]
+    )
+    open_episode = next((e for e in episodes if e.is_open), None)
+    deadlines = list(
+        Deadline.objects.filter(child=child)
+        .select_related("owner_team", "episode")
+        .order_by("-due_at")[:RECORD_LIST_LIMIT]
+    )
+    for deadline in deadlines:
+        deadline.tag_text, deadline.tag_class = tag_for(deadline, now)
+        deadline.source = source_of(deadline.rule)
+
+    timeline: list[TimelineEntry] = []
+    for episode in episodes:
+        error = " (entered in error)" if episode.entered_in_error else ""
+        timeline.append(
+            TimelineEntry(
+                at=episode.last_seen_at,
+                kind="episode",
+                title=f"{episode.get_category_display()} episode reported{error}",
+                detail=episode.last_seen_location,
+                episode_id=episode.pk,
+            )
+        )
+        if episode.returned_at:
+            timeline.append(
+                TimelineEntry(
+                    at=episode.returned_at,
+                    kind="return",
+                    title="Returned",
+                    detail=episode.get_how_found_display() or episode.return_location,
+                    episode_id=episode.pk,
+                )
+            )
+    for assessment in RiskAssessment.objects.filter(child=child).order_by("-assessed_at")[
+        :RECORD_LIST_LIMIT
+    ]:
+        timeline.append(
+            TimelineEntry(
+                at=assessment.assessed_at,
+                kind="assessment",
+                title=f"Risk assessment: {assessment.get_rag_display()}, threshold level "
+                f"{assessment.threshold_level}",
+                detail=assessment.rationale,
+                episode_id=assessment.episode_id,
+            )
+        )
+    for interview in ReturnInterview.objects.filter(child=child).order_by("-offered_at")[
+        :RECORD_LIST_LIMIT
+    ]:
+        timeline.append(
+            TimelineEntry(
+                at=interview.held_at or interview.offered_at,
+                kind="interview",
+                title="Return interview "
+                + (interview.get_outcome_display().lower() if interview.outcome else "offered"),
+                detail=interview.interviewer_name,
+            )
+        )
+    for meeting in StrategyMeeting.objects.filter(child=child).order_by("-held_at")[
+        :RECORD_LIST_LIMIT
+    ]:
+        timeline.append(
+            TimelineEntry(
+                at=meeting.held_at,
+                kind="meeting",
+                title=f"{meeting.get_kind_display()}: {meeting.get_trigger_display()}",
+                detail=meeting.decisions,
+                episode_id=meeting.episode_id,
+            )
+        )
+    timeline.sort(key=lambda entry: entry.at, reverse=True)
+
+    accesses = list(
+        RecordAccess.objects.filter(child=child)
+        .select_related("user")
+        .order_by("-accessed_at")[:RECORD_LIST_LIMIT]
+    )
+    days_90, months_6 = episode_counts(child, today)
+    return ChildRecord(
+        child=child,
+        legal_status=legal_status,
+        placement=placement,
+        allocations=allocations,
+        episodes=episodes,
+        open_episode=open_episode,
+        deadlines=deadlines,
+        timeline=timeline[:RECORD_LIST_LIMIT],
+        history=_history(child),
+        accesses=accesses,
+        episodes_last_90_days=days_90,
+        episodes_last_6_months=months_6,
+    )
+
+
+# --- The home page -----------------------------------------------------------------------
+
+
+def my_children(user) -> QuerySet[Child]:
+    """Children allocated to `user` as their worker, with their open episode if any."""
+    return (
+        Child.objects.filter(child_visibility(user))
+        .filter(allocations__worker=user, allocations__ended_at__isnull=True)
+        .distinct()
+        .order_by("family_name", "given_name")
+    )
+
+
+def open_episodes_by_child(children: list[Child]) -> dict[int, Episode]:
+    episodes = Episode.objects.filter(
+        child__in=children, returned_at__isnull=True, entered_in_error=False
+    )
+    return {episode.child_id: episode for episode in episodes}
+
+
+def my_deadlines(user, *, now: dt.datetime | None = None) -> list[Deadline]:
+    """The user's deadlines (protocol.selectors.my_deadlines) that are due soon, overdue or
+    breached and not yet met. Due soon: within HOME_DUE_SOON, or past the deadline's own
+    due-soon point."""
+    from protocol.selectors import my_deadlines as all_my_deadlines
+
+    now = now or timezone.now()
+    pending = Q(status__in=[Status.OPEN, Status.SCHEDULED]) & (
+        Q(due_at__lte=now + HOME_DUE_SOON) | Q(due_soon_at__lte=now)
+    )
+    deadlines = list(
+        all_my_deadlines(user, include_closed=True).filter(
+            pending | Q(status=Status.BREACHED, met_at__isnull=True)
+        )[:HOME_LIST_LIMIT]
+    )
+    for deadline in deadlines:
+        deadline.tag_text, deadline.tag_class = tag_for(deadline, now)
+    return deadlines
+
+
+def escalation_summary(user, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """For a manager: how much of the escalation queue (protocol.selectors) is breached,
+    and how much is due soon."""
+    from protocol.selectors import escalation_queue
+
+    return escalation_queue(user, now=now).aggregate(
+        breached=Count("pk", filter=Q(status=Status.BREACHED)),
+        due_soon=Count("pk", filter=Q(status=Status.OPEN)),
+    )
+
+
+def triage_queue_count(user) -> int | None:
+    """For MASH triage staff: referrals awaiting triage at their authorities (None if not MASH)."""
+    from risk.models import MashReferral, ReferralStatus
+
+    authority_ids = list(
+        Membership.objects.filter(user=user, is_active=True, role=Role.MASH_TRIAGE).values_list(
+            "team__agency_id", flat=True
+        )
+    )
+    if not authority_ids:
+        return None
+    return MashReferral.objects.filter(
+        status=ReferralStatus.OPEN, mash_authority_id__in=authority_ids
+    ).count()
+
+
+def unread_notification_count(user) -> int:
+    from notifications.inbox import unread_count
+
+    return unread_count(user)

@@ -1,0 +1,169 @@
+"""Finding a child, adding one (with near-duplicate warnings), and the child's record.
+
+Thin views: parse input, check access, call a selector or service, render. A child the
+user may not see is a 404, never a 403: it does not exist for them.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from agencies.models import AgencyKind, Membership, Role
+from children import services
+from children.casework import child_record
+from children.forms import ChildForm, ChildSearchForm
+from children.models import Child
+from children.permissions import Action, may
+from children.selectors import (
+    find_children,
+    get_visible_child,
+    possible_duplicates,
+    visible_children,
+)
+from episodes.models import Episode
+from missing.errors import ServiceError
+
+SEARCH_LIMIT = 50
+
+# Who may add a child to Homeward: the people who open a case when a child first goes missing.
+CREATING_ROLES = (
+    Role.SOCIAL_WORKER,
+    Role.TEAM_MANAGER,
+    Role.MISSING_COORDINATOR,
+    Role.MASH_TRIAGE,
+)
+
+
+def _creating_membership(user) -> Membership | None:
+    return (
+        Membership.objects.filter(
+            user=user,
+            is_active=True,
+            role__in=CREATING_ROLES,
+            team__agency__kind=AgencyKind.LOCAL_AUTHORITY,
+        )
+        .select_related("team__agency")
+        .order_by("pk")
+        .first()
+    )
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    form = ChildSearchForm(request.GET or None)
+    results = None
+    query = ""
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        if query:
+            open_episode = Episode.objects.filter(
+                child_id=OuterRef("pk"), returned_at__isnull=True, entered_in_error=False
+            )
+            results = list(
+                find_children(request.user, query)
+                .annotate(is_missing_now=Exists(open_episode))
+                .order_by("family_name", "given_name", "pk")[: SEARCH_LIMIT + 1]
+            )
+    today = timezone.localdate()
+    if results:
+        for child in results:
+            child.age = child.age_on(today)
+    return render(
+        request,
+        "children/index.html",
+        {
+            "form": form,
+            "query": query,
+            "results": results[:SEARCH_LIMIT] if results is not None else None,
+            "more_results": results is not None and len(results) > SEARCH_LIMIT,
+            "may_create": _creating_membership(request.user) is not None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    membership = _creating_membership(request.user)
+    if membership is None:
+        raise PermissionDenied("Only social workers, their managers and MASH may add a child.")
+    form = ChildForm(request.POST or None)
+    duplicates_visible: list[Child] = []
+    duplicates_hidden = 0
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not data["confirmed_not_duplicate"]:
+            candidates = list(
+                possible_duplicates(
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    date_of_birth=data["date_of_birth"],
+                ).values_list("pk", flat=True)
+            )
+            if candidates:
+                duplicates_visible = list(
+                    visible_children(request.user)
+                    .filter(pk__in=candidates)
+                    .order_by("family_name", "given_name")
+                )
+                duplicates_hidden = len(candidates) - len(duplicates_visible)
+        if not duplicates_visible and not duplicates_hidden:
+            try:
+                child = services.create_child(
+                    acting_user=request.user,
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    known_as=data["known_as"].strip(),
+                    date_of_birth=data["date_of_birth"],
+                    sex=data["sex"],
+                    is_uasc=data["is_uasc"],
+                    legal_status=data["legal_status"],
+                    responsible_authority=membership.team.agency,
+                    team=membership.team if membership.role != Role.MASH_TRIAGE else None,
+                    worker=request.user if membership.role == Role.SOCIAL_WORKER else None,
+                )
+            except ServiceError as error:
+                field = "date_of_birth_day" if error.field == "date_of_birth" else error.field
+                form.add_error(field if field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"{child.full_name} added to Homeward.")
+                return redirect("children:detail", child.pk)
+    return render(
+        request,
+        "children/create.html",
+        {
+            "form": form,
+            "duplicates_visible": duplicates_visible,
+            "duplicates_hidden": duplicates_hidden,
+            "has_duplicates": bool(duplicates_visible or duplicates_hidden),
+        },
+    )
+
+
+@login_required
+def detail(request: HttpRequest, child_id: int) -> HttpResponse:
+    try:
+        child = get_visible_child(request.user, child_id)
+    except Child.DoesNotExist as error:
+        raise Http404("No child found") from error
+    services.record_access(user=request.user, child=child, via=f"GET {request.path}")
+    record = child_record(request.user, child)
+    today = timezone.localdate()
+    return render(
+        request,
+        "children/detail.html",
+        {
+            "child": child,
+            "record": record,
+            "age": child.age_on(today),
+            "may_report": may(request.user, Action.REPORT_EPISODE, child),
+            "photo_shown": bool(child.photo and child.photo_consent_recorded_at),
+        },
+    )

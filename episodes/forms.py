@@ -1,0 +1,280 @@
+"""Forms for reporting an episode, recording the return and the safe and well check,
+reclassifying, and marking an episode entered in error.
+
+Times are asked as a GOV.UK date (day, month, year) and a 24-hour time, read as the
+clocks in the UK showed them (Europe/London). A time the spring clock change skipped is
+refused; a time the autumn change repeated is asked again with "BST or GMT".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+
+from agencies.models import Agency, AgencyKind
+from children.forms import DateGroup, DateParts
+from episodes.models import Category, HowFound, MissingFrom, PoliceRisk
+from protocol.clock import AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
+
+TIME = re.compile(r"^\s*(\d{1,2})[:.]?(\d{2})\s*$")
+CLOCK_CHOICES = [
+    ("bst", "BST (British Summer Time, the first time)"),
+    ("gmt", "GMT (the second time, after the clocks went back)"),
+]
+
+
+class DateTimeParts(DateParts):
+    """A GOV.UK date input plus a time box, and the BST / GMT question when it is needed."""
+
+    def add_to(self, form: forms.Form) -> None:
+        super().add_to(form)
+        form.fields[f"{self.prefix}_time"] = forms.CharField(
+            label="Time", required=False, max_length=5
+        )
+        form.fields[f"{self.prefix}_clock"] = forms.ChoiceField(
+            label="The clocks went back that night: was this the first or the second time?",
+            choices=CLOCK_CHOICES,
+            required=False,
+            widget=forms.RadioSelect,
+        )
+
+    def group(self, form: forms.Form) -> DateGroup:
+        group = super().group(form)
+        group.time = form[f"{self.prefix}_time"]
+        # Asked only when the time happened twice (or the answer is being re-shown).
+        asked = self.prefix in getattr(form, "clock_asked", set()) or bool(
+            form.is_bound and form.data.get(f"{self.prefix}_clock")
+        )
+        group.clock = form[f"{self.prefix}_clock"] if asked else None
+        return group
+
+    def clean_instant(self, form: forms.Form, *, required: bool = True) -> dt.datetime | None:
+        day = self.clean(form, required=required)
+        raw_time = (form.cleaned_data.get(f"{self.prefix}_time") or "").strip()
+        if day is None:
+            return None
+        if not raw_time:
+            form.add_error(f"{self.prefix}_time", f"Enter the time of the {self.legend.lower()}")
+            return None
+        match = TIME.match(raw_time)
+        hour, minute = (int(match.group(1)), int(match.group(2))) if match else (99, 99)
+        if hour > 23 or minute > 59:
+            form.add_error(
+                f"{self.prefix}_time",
+                "Enter the time in 24-hour hours and minutes, for example 14:30",
+            )
+            return None
+        naive = dt.datetime(day.year, day.month, day.day, hour, minute)  # noqa: DTZ001 (London wall time, made aware below)
+        clock = form.cleaned_data.get(f"{self.prefix}_clock") or ""
+        try:
+            return london_wall_time(naive, fold={"bst": 0, "gmt": 1}.get(clock))
+        except NonExistentLocalTime as error:
+            form.add_error(
+                f"{self.prefix}_time",
+                f"{str(error)[0].upper()}{str(error)[1:]} from 01:00 to 02:00. Check the time",
+            )
+        except AmbiguousLocalTime as error:
+            form.clock_asked = {*getattr(form, "clock_asked", set()), self.prefix}
+            form.add_error(f"{self.prefix}_clock", f"{error}")
+        return None
+
+
+def _text(label: str, required: bool = False, message: str = "", **attrs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=300,
+        error_messages={"required": message} if message else {},
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
+class ReportEpisodeForm(forms.Form):
+    last_seen_location = _text(
+        "Where were they last seen?",
+        required=True,
+        message="Enter where the child was last seen",
+    )
+    missing_from = forms.ChoiceField(
+        label="Missing from",
+        choices=MissingFrom.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Say whether the child is missing from home or from a placement"
+        },
+    )
+    circumstances = forms.CharField(
+        label="Circumstances",
+        required=False,
+        help_text="What happened, who they may be with, and any risk you know of.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    category = forms.ChoiceField(
+        label="Is the child missing or absent?",
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the child is missing or absent"},
+    )
+    reported_to_police = forms.ChoiceField(
+        label="Has this been reported to the police?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether this has been reported to the police"},
+    )
+    police_force = forms.ModelChoiceField(
+        label="Police force (optional)",
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="Not known",
+    )
+    police_reference = _text("Police reference (optional)", spellcheck="false")
+    police_risk = forms.ChoiceField(
+        label="Police risk grading (optional)",
+        choices=[("", "Not graded yet"), *PoliceRisk.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="As police graded it (College of Policing APP).",
+    )
+
+    last_seen_parts = DateTimeParts(
+        "last_seen", "Date and time last seen", "For example, 21 11 2026 and 14:30 (UK time)"
+    )
+
+    def __init__(self, *args, child, age: int, is_looked_after: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.child = child
+        self.last_seen_parts.add_to(self)
+        self.fields["police_force"].queryset = Agency.objects.filter(
+            kind=AgencyKind.POLICE_FORCE
+        ).order_by("name")
+        # Every category is accepted (so that a posted "absent" for a child aged 12 or under
+        # reaches the service and is refused with its reason), but only the ones that can
+        # apply are offered.
+        offered = [(Category.MISSING, "Missing: whereabouts cannot be established")]
+        if age >= 13:
+            offered.append(
+                (
+                    Category.ABSENT,
+                    "Absent: not where they should be, with no concern for their immediate safety",
+                )
+            )
+        if is_looked_after:
+            offered.append(
+                (
+                    Category.AWAY_WITHOUT_AUTHORISATION,
+                    "Away from placement without authorisation: whereabouts known",
+                )
+            )
+        self.fields["category"].widget.choices = offered
+        self.absent_offered = age >= 13
+        if not self.absent_offered:
+            self.fields["category"].help_text = (
+                f"{child.given_name} is {age}: a child aged 12 or under whose whereabouts are "
+                "unknown is always missing, never absent."
+            )
+        order = [f"last_seen_{part}" for part in ("day", "month", "year", "time", "clock")]
+        self.order_fields(order)
+
+    @property
+    def last_seen_group(self) -> DateGroup:
+        return self.last_seen_parts.group(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["last_seen_at"] = self.last_seen_parts.clean_instant(self)
+        if cleaned.get("reported_to_police") != "yes":
+            cleaned["police_force"] = None
+        return cleaned
+
+
+SERVICE_FIELDS = {
+    "last_seen_at": "last_seen_day",
+    "reported_at": "last_seen_day",
+    "returned_at": "returned_day",
+    "checked_at": "checked_day",
+    "reported_to_police_at": "reported_to_police",
+}
+
+
+class ReturnForm(forms.Form):
+    return_location = _text("Where were they found, or where did they return to?")
+    how_found = forms.ChoiceField(
+        label="How did they return?",
+        choices=HowFound.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the child returned"},
+    )
+    returned_parts = DateTimeParts(
+        "returned", "Date and time returned", "For example, 22 11 2026 and 09:15 (UK time)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.returned_parts.add_to(self)
+        self.order_fields(
+            [f"returned_{part}" for part in ("day", "month", "year", "time", "clock")]
+        )
+
+    @property
+    def returned_group(self) -> DateGroup:
+        return self.returned_parts.group(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["returned_at"] = self.returned_parts.clean_instant(self)
+        return cleaned
+
+
+class SafeAndWellCheckForm(forms.Form):
+    officer_name = _text("Officer who carried out the check (optional)")
+    concerns = forms.CharField(
+        label="Concerns raised (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    checked_parts = DateTimeParts(
+        "checked", "Date and time of the check", "For example, 22 11 2026 and 11:00 (UK time)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked_parts.add_to(self)
+        self.order_fields([f"checked_{part}" for part in ("day", "month", "year", "time", "clock")])
+
+    @property
+    def checked_group(self) -> DateGroup:
+        return self.checked_parts.group(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["checked_at"] = self.checked_parts.clean_instant(self)
+        return cleaned
+
+
+class ReclassifyForm(forms.Form):
+    category = forms.ChoiceField(
+        label="Reclassify the episode as",
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the new category"},
+    )
+    reason = forms.CharField(
+        label="Why is the episode being reclassified?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Give the reason for the reclassification"},
+    )
+
+    def __init__(self, *args, current: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].widget.choices = [
+            choice for choice in Category.choices if choice[0] != current
+        ]
+
+
+class EnteredInErrorForm(forms.Form):
+    reason = forms.CharField(
+        label="Why was this episode entered in error?",
+        help_text="Its deadlines will be cancelled. The episode stays in the record's history.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the episode was entered in error"},
+    )
