@@ -40,13 +40,13 @@ def own_cache(settings):
 
 def report(world, *, last_seen_at, category="missing", child=None, reported_at=None, **extra):
     """Report an episode as the allocated worker, told to police (world.force)."""
+    extra.setdefault("police_force", world.force)
     return report_episode(
         acting_user=world.social_worker,
         child=child or world.child,
         category=category,
         last_seen_at=last_seen_at,
         reported_at=reported_at or last_seen_at,
-        police_force=world.force,
         **extra,
     )
 
