@@ -1,5 +1,32 @@
-from django.urls import path  # noqa: F401
+"""/api/: v1 endpoints, the OpenAPI schema and its interactive docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api import views
 
 app_name = "api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("children", views.ChildViewSet, basename="child")
+router.register("episodes", views.EpisodeViewSet, basename="episode")
+router.register("risk-assessments", views.RiskAssessmentViewSet, basename="risk-assessment")
+router.register("return-interviews", views.ReturnInterviewViewSet, basename="return-interview")
+router.register("strategy-meetings", views.StrategyMeetingViewSet, basename="strategy-meeting")
+router.register("deadlines", views.DeadlineViewSet, basename="deadline")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    # The schema and docs are public: they describe the API, not anyone's data.
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[]),
+        name="docs",
+    ),
+]

@@ -1,0 +1,34 @@
+"""Serializer fields for the API's conventions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+@extend_schema_field(
+    {"type": "string", "format": "date-time", "example": "2026-03-29T01:30:00+00:00"}
+)
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset. A naive time is refused, not guessed.
+
+    DRF's DateTimeField reads a naive time as Europe/London; at 01:30 on the autumn
+    Sunday that is two different moments, and on the spring Sunday no moment at all
+    (PROTOCOL.md "Time"), so the API asks for the offset instead.
+    """
+
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset, e.g. 2026-03-29T01:30:00+00:00 or …+01:00.",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip()) if len(value) < 64 else None
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        elif isinstance(value, dt.datetime) and value.tzinfo is None:
+            self.fail("naive")
+        return super().to_internal_value(value)

@@ -1,0 +1,111 @@
+"""List filters. `updated_since` takes an ISO 8601 time with an offset, like every time here."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
+
+from episodes.models import Category
+from protocol.models import Deadline, Rule, Status
+from risk.models import Rag
+
+
+class AwareDateTimeFormField(forms.DateTimeField):
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            parsed = parse_datetime(value.strip()) if len(value) < 64 else None
+            if parsed is None:
+                raise ValidationError(
+                    "Enter an ISO 8601 time with its offset, e.g. 2026-03-29T01:30:00+00:00."
+                )
+            if parsed.tzinfo is None:
+                raise ValidationError(
+                    "Give the time with its UTC offset, e.g. 2026-03-29T01:30:00+00:00."
+                )
+            return parsed
+        return super().to_python(value)
+
+
+class UpdatedSinceFilter(django_filters.Filter):
+    field_class = AwareDateTimeFormField
+
+
+BIGINT_MAX = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGINT_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """A record id: a whole number in PostgreSQL's bigint range."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class ChildFilter(django_filters.FilterSet):
+    updated_since = UpdatedSinceFilter(
+        field_name="updated_at", lookup_expr="gte", label="Changed at or after"
+    )
+
+
+class EpisodeFilter(django_filters.FilterSet):
+    child = IdFilter(field_name="child_id")
+    status = django_filters.ChoiceFilter(
+        choices=[("open", "Open"), ("closed", "Closed")], method="filter_status"
+    )
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    police_reference = django_filters.CharFilter(
+        field_name="police_reference", lookup_expr="iexact"
+    )
+    updated_since = UpdatedSinceFilter(
+        field_name="updated_at", lookup_expr="gte", label="Changed at or after"
+    )
+
+    def filter_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(returned_at__isnull=True, entered_in_error=False)
+        return queryset.exclude(returned_at__isnull=True, entered_in_error=False)
+
+
+class ChildRecordFilter(django_filters.FilterSet):
+    """For risk assessments, return interviews and strategy meetings."""
+
+    child = IdFilter(field_name="child_id")
+
+
+class RiskAssessmentFilter(ChildRecordFilter):
+    episode = IdFilter(field_name="episode_id")
+    rag = django_filters.ChoiceFilter(choices=Rag.choices)
+
+
+class ReturnInterviewFilter(ChildRecordFilter):
+    updated_since = UpdatedSinceFilter(
+        field_name="updated_at", lookup_expr="gte", label="Changed at or after"
+    )
+
+
+class StrategyMeetingFilter(ChildRecordFilter):
+    episode = IdFilter(field_name="episode_id")
+    updated_since = UpdatedSinceFilter(
+        field_name="updated_at", lookup_expr="gte", label="Changed at or after"
+    )
+
+
+class DeadlineFilter(django_filters.FilterSet):
+    child = IdFilter(field_name="child_id")
+    episode = IdFilter(field_name="episode_id")
+    rule = django_filters.ChoiceFilter(choices=Rule.choices)
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    updated_since = UpdatedSinceFilter(
+        field_name="updated_at", lookup_expr="gte", label="Changed at or after"
+    )
+
+    class Meta:
+        model = Deadline
+        fields = ["child", "episode", "rule", "status", "updated_since"]

@@ -1,0 +1,122 @@
+"""`Idempotency-Key` on POST: police systems retry, and a retry must not report twice.
+
+The first request with a key inserts its row and commits before it runs; the response
+is stored when it finishes. A retry with the same key and body gets that response again
+and runs nothing; the same key with a different body is refused (422); a retry that
+arrives while the first is still running is told to wait (409), so two simultaneous
+retries never both execute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from api.exceptions import (
+    PROBLEM_CONTENT_TYPE,
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReused,
+    Replay,
+)
+from api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEPT_HEADERS = ("ETag", "Location")
+
+
+def fingerprint(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method}\n{request.path}\n{body}".encode()).hexdigest()
+
+
+def _valid_key(key: str) -> bool:
+    return 0 < len(key) <= 255 and key.isascii() and key.isprintable()
+
+
+def claim(request) -> IdempotencyRecord | None:
+    """The new record for this request, or raise: Replay, IdempotencyKeyReused, ...InProgress."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not _valid_key(key):
+        raise exceptions.ValidationError(
+            {HEADER: ["The Idempotency-Key is 1 to 255 printable ASCII characters, e.g. a UUID."]}
+        )
+    print_ = fingerprint(request)
+    try:
+        # Its own transaction (a savepoint inside a test's): committed before the work
+        # starts, so a concurrent retry blocks on the unique constraint, then sees it.
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(user=request.user, key=key, fingerprint=print_)
+    except IntegrityError:
+        existing = IdempotencyRecord.objects.get(user=request.user, key=key)
+    if existing.fingerprint != print_:
+        raise IdempotencyKeyReused()
+    if existing.response_status is None:
+        raise IdempotencyKeyInProgress()
+    headers = {**existing.response_headers, REPLAYED_HEADER: "true"}
+    raise Replay(
+        Response(
+            existing.response_body,
+            status=existing.response_status,
+            headers=headers,
+            content_type=PROBLEM_CONTENT_TYPE if existing.response_status >= 400 else None,
+        )
+    )
+
+
+def complete(record: IdempotencyRecord, response: Response) -> None:
+    """Keep the response for retries; a server fault frees the key so a retry can run."""
+    if response.status_code >= 500:
+        release(record)
+        return
+    record.response_status = response.status_code
+    record.response_body = response.data
+    record.response_headers = {
+        name: response[name] for name in KEPT_HEADERS if response.has_header(name)
+    }
+    record.completed_at = timezone.now()
+    record.save(
+        update_fields=["response_status", "response_body", "response_headers", "completed_at"]
+    )
+
+
+def release(record: IdempotencyRecord | None) -> None:
+    if record is not None:
+        IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+
+
+class IdempotentPostMixin:
+    """For API views: claim the key after authentication and throttling, store the response."""
+
+    _idempotency_record: IdempotencyRecord | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._idempotency_record = None
+        if request.method == "POST":
+            self._idempotency_record = claim(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Replay):
+            return exc.response
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            release(self._idempotency_record)
+            self._idempotency_record = None
+            raise
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._idempotency_record is not None:
+            complete(self._idempotency_record, response)
+            self._idempotency_record = None
+        return response

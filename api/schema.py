@@ -1,0 +1,527 @@
+"""OpenAPI for /api/v1/: operation docs with examples, the Api-Key scheme, problem+json.
+
+`add_problem_responses` (a drf-spectacular postprocessing hook) gives every operation
+its error responses, the `Idempotency-Key` and `If-Match` headers and the `ETag` and
+`Retry-After` response headers, so each view does not repeat them.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+
+from api.serializers import EpisodeSerializer, EpisodeUpdateSerializer
+
+TAG_CHILDREN, TAG_EPISODES, TAG_RISK, TAG_RETURNS, TAG_MEETINGS, TAG_DEADLINES = (
+    "children",
+    "episodes",
+    "risk assessments",
+    "return interviews",
+    "strategy meetings",
+    "deadlines",
+)
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Authorization: Api-Key <key>`. Create a key with "
+            "`python manage.py create_api_key USERNAME`; it is printed once.",
+        }
+
+
+def _example(
+    name: str, value, *, request: bool = False, status: int | None = None, summary: str = ""
+) -> OpenApiExample:
+    return OpenApiExample(
+        name,
+        value=value,
+        request_only=request,
+        response_only=not request,
+        status_codes=[str(status)] if status else None,
+        summary=summary or name,
+    )
+
+
+CHILD = {
+    "id": 12,
+    "given_name": "Jamie",
+    "family_name": "Fictional",
+    "date_of_birth": "2010-06-01",
+    "sex": "female",
+    "legal_status": "looked_after",
+    "is_uasc": False,
+    "responsible_authority": 3,
+    "updated_at": "2026-03-28T09:15:00Z",
+}
+EPISODE = {
+    "id": 41,
+    "child": 12,
+    "category": "missing",
+    "missing_from": "placement",
+    "last_seen_at": "2026-03-28T21:30:00+00:00",
+    "reported_at": "2026-03-28T23:05:00+00:00",
+    "police_reference": "NP-2026-004512",
+    "police_risk": "medium",
+    "returned_at": None,
+    "status": "open",
+    "last_seen_location": "Northwick bus station",
+    "circumstances": "Did not return from college.",
+    "entered_in_error": False,
+    "updated_at": "2026-03-28T23:05:01Z",
+}
+RETURNED = {**EPISODE, "returned_at": "2026-03-29T10:00:00+01:00", "status": "closed"}
+RISK_ASSESSMENT = {
+    "id": 7,
+    "child": 12,
+    "episode": 41,
+    "rag": "amber",
+    "threshold_level": 3,
+    "indicators": ["cce_county_lines"],
+    "rationale": "Seen with older males; phone credit unexplained.",
+    "assessed_at": "2026-03-29T08:40:00Z",
+}
+RETURN_INTERVIEW = {
+    "id": 5,
+    "child": 12,
+    "episodes": [41],
+    "offered_at": "2026-03-29T12:00:00+01:00",
+    "outcome": "held",
+    "held_at": "2026-03-30T16:00:00+01:00",
+    "seen_alone": True,
+    "push_factors": ["placement_unsettled"],
+    "pull_factors": ["friends"],
+    "interviewer_name": "Independent Return Service",
+    "updated_at": "2026-03-30T17:00:00Z",
+}
+STRATEGY_MEETING = {
+    "id": 3,
+    "child": 12,
+    "episode": 41,
+    "kind": "strategy_meeting",
+    "trigger": "missing_over_24_hours",
+    "held_at": "2026-03-29T22:00:00+01:00",
+    "attendees": [
+        {"agency": 3, "name": "Bob Tester", "role": "Team manager"},
+        {"agency": 5, "name": "PC Evan Tester", "role": "Missing Persons Unit"},
+    ],
+    "decisions": "Police to review CCTV; social worker to visit placement.",
+    "next_review_on": "2026-05-10",
+    "updated_at": "2026-03-29T22:30:00Z",
+}
+DEADLINE = {
+    "id": 88,
+    "rule": "return_interview",
+    "child": 12,
+    "episode": 41,
+    "opens_at": "2026-03-29T09:00:00Z",
+    "due_at": "2026-04-01T09:00:00Z",
+    "status": "open",
+    "met_at": None,
+    "breached_at": None,
+    "cancelled_at": None,
+    "updated_at": "2026-03-29T09:00:01Z",
+}
+
+
+def _strip(record: dict, *names: str) -> dict:
+    return {name: value for name, value in record.items() if name not in names}
+
+
+children = extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="List the children you may see",
+        description="Newest first. `updated_since` (with an offset) returns the children changed since your last sync.",
+        examples=[_example("A page of children", CHILD, status=200)],
+    ),
+    retrieve=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="A child's record",
+        description="Opening a record is audited (an access event naming this endpoint). "
+        "A child you may not see is a 404, like one that does not exist.",
+        examples=[_example("A child", CHILD, status=200)],
+    ),
+    create=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="Create a child's record",
+        description="Council social workers, team managers and Missing Co-ordinators only. A social "
+        "worker's or team manager's new child is allocated to their team (and a social worker's to "
+        "them by name); police liaison officers get 403: see docs/api.md.",
+        examples=[
+            _example(
+                "New child",
+                _strip(CHILD, "id", "updated_at"),
+                request=True,
+            ),
+            _example("Created", CHILD, status=201),
+        ],
+    ),
+)
+
+episodes = extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="List episodes of the children you may see",
+        examples=[_example("A page of episodes", EPISODE, status=200)],
+    ),
+    retrieve=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="An episode",
+        description="The `ETag` response header goes in `If-Match` on a later PATCH.",
+        examples=[_example("An open episode", EPISODE, status=200)],
+    ),
+    create=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="Report an episode",
+        description="A child aged 12 or under is always missing, never absent (400); a child with an "
+        "open episode cannot have a second (409). Send an `Idempotency-Key` so a retry reports once.",
+        examples=[
+            _example(
+                "Police report a missing child",
+                {
+                    "child": 12,
+                    "category": "missing",
+                    "last_seen_at": "2026-03-28T21:30:00+00:00",
+                    "police_reference": "NP-2026-004512",
+                    "police_risk": "medium",
+                    "last_seen_location": "Northwick bus station",
+                },
+                request=True,
+            ),
+            _example("Reported", EPISODE, status=201),
+        ],
+    ),
+    partial_update=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="Correct an episode",
+        description="Send `If-Match` with the ETag you read: if the episode changed since, 412 and "
+        "nothing changes. Deadlines follow the corrected times. The category changes through reclassify.",
+        request=EpisodeUpdateSerializer,
+        responses={200: EpisodeSerializer},
+        examples=[
+            _example(
+                "Correct the police reference", {"police_reference": "NP-2026-004513"}, request=True
+            ),
+            _example("Corrected", {**EPISODE, "police_reference": "NP-2026-004513"}, status=200),
+        ],
+    ),
+    record_return=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="Record the child's return",
+        description="Closes the episode; the safe and well check (24 h) and return interview (72 h) "
+        "fall due. A return before the child was last seen is refused (400).",
+        examples=[
+            _example(
+                "Returned",
+                {"returned_at": "2026-03-29T10:00:00+01:00", "how_found": "found_by_police"},
+                request=True,
+            ),
+            _example("Closed episode", RETURNED, status=200),
+        ],
+    ),
+    safe_and_well_check=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="Record a police safe and well check",
+        examples=[
+            _example(
+                "Check",
+                {
+                    "checked_at": "2026-03-29T11:30:00+01:00",
+                    "officer_name": "PC 1234 Tester",
+                    "concerns": "",
+                },
+                request=True,
+            ),
+            _example(
+                "Recorded",
+                {
+                    "id": 9,
+                    "episode": 41,
+                    "checked_at": "2026-03-29T10:30:00Z",
+                    "officer_name": "PC 1234 Tester",
+                    "concerns": "",
+                },
+                status=201,
+            ),
+        ],
+    ),
+    reclassify=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="Reclassify an episode",
+        description="Absent to missing, say, with the reason; the history is kept.",
+        responses={200: EpisodeSerializer},
+        examples=[
+            _example(
+                "Absent becomes missing",
+                {"category": "missing", "reason": "No contact for 6 hours."},
+                request=True,
+            ),
+            _example("Reclassified", EPISODE, status=200),
+        ],
+    ),
+)
+
+risk_assessments = extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_RISK],
+        summary="List risk assessments",
+        examples=[_example("A page of assessments", RISK_ASSESSMENT, status=200)],
+    ),
+    create=extend_schema(
+        tags=[TAG_RISK],
+        summary="Record a RAG-rated risk assessment",
+        description="Meets the risk_assessment deadline. A child missing 3 or more times in 6 months "
+        "needs threshold level 3 or above (Haringey protocol 14.5).",
+        examples=[
+            _example("Amber", _strip(RISK_ASSESSMENT, "id", "assessed_at"), request=True),
+            _example("Recorded", RISK_ASSESSMENT, status=201),
+        ],
+    ),
+)
+
+return_interviews = extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_RETURNS],
+        summary="List return interviews",
+        examples=[_example("A page of interviews", RETURN_INTERVIEW, status=200)],
+    ),
+    create=extend_schema(
+        tags=[TAG_RETURNS],
+        summary="Record a return interview",
+        description="One interview may cover several episodes. `no_engagement` needs the attempts made.",
+        examples=[
+            _example("Held", _strip(RETURN_INTERVIEW, "id", "updated_at"), request=True),
+            _example("Recorded", RETURN_INTERVIEW, status=201),
+        ],
+    ),
+)
+
+strategy_meetings = extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_MEETINGS],
+        summary="List strategy meetings",
+        examples=[_example("A page of meetings", STRATEGY_MEETING, status=200)],
+    ),
+    create=extend_schema(
+        tags=[TAG_MEETINGS],
+        summary="Record a strategy meeting or discussion",
+        examples=[
+            _example("Meeting", _strip(STRATEGY_MEETING, "id", "updated_at"), request=True),
+            _example("Recorded", STRATEGY_MEETING, status=201),
+        ],
+    ),
+)
+
+deadlines = extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_DEADLINES],
+        summary="List protocol deadlines",
+        description="`rule` is a rule id of the protocol (PROTOCOL.md). Filter by child, episode, rule, status.",
+        examples=[_example("A page of deadlines", DEADLINE, status=200)],
+    ),
+)
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "application/problem+json (RFC 9457).",
+    "properties": {
+        "type": {
+            "type": "string",
+            "format": "uri",
+            "description": "A URI naming the kind of problem.",
+        },
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What went wrong, for a person to read."},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Messages by field name (non_field_errors for the request as a whole).",
+        },
+    },
+    "required": ["type", "title", "status", "detail", "errors"],
+}
+PROBLEM_EXAMPLES = {
+    400: (
+        "Refused by the protocol",
+        {
+            "type": "https://homeward.invalid/problems/absent_under_13",
+            "title": "Your request has errors",
+            "status": 400,
+            "detail": "Jamie was 12 when last seen: a child aged 12 or under whose whereabouts are "
+            "unknown is always missing, never absent.",
+            "errors": {"category": ["Jamie was 12 when last seen: …"]},
+        },
+    ),
+    401: (
+        "No key",
+        {
+            "type": "https://homeward.invalid/problems/not_authenticated",
+            "title": "Authentication required",
+            "status": 401,
+            "detail": "Authentication credentials were not provided.",
+            "errors": {},
+        },
+    ),
+    403: (
+        "Not allowed",
+        {
+            "type": "https://homeward.invalid/problems/not_allowed",
+            "title": "Not allowed",
+            "status": 403,
+            "detail": "You may not reclassify for this child.",
+            "errors": {},
+        },
+    ),
+    404: (
+        "Not found (or not yours to see)",
+        {
+            "type": "https://homeward.invalid/problems/not_found",
+            "title": "Not found",
+            "status": 404,
+            "detail": "No Episode matches the given query.",
+            "errors": {},
+        },
+    ),
+    409: (
+        "Second open episode",
+        {
+            "type": "https://homeward.invalid/problems/open_episode_exists",
+            "title": "Conflict",
+            "status": 409,
+            "detail": "Jamie already has an open episode (last seen 28 March 2026 at 21:30). Record the return before reporting a new episode.",
+            "errors": {"last_seen_at": ["Jamie already has an open episode …"]},
+        },
+    ),
+    412: (
+        "Stale If-Match",
+        {
+            "type": "https://homeward.invalid/problems/precondition_failed",
+            "title": "Precondition failed",
+            "status": 412,
+            "detail": "The record has changed since you read it: fetch it again, then reapply your change.",
+            "errors": {},
+        },
+    ),
+    415: (
+        "Not JSON",
+        {
+            "type": "https://homeward.invalid/problems/unsupported_media_type",
+            "title": "Unsupported media type",
+            "status": 415,
+            "detail": 'Unsupported media type "text/plain" in request.',
+            "errors": {},
+        },
+    ),
+    422: (
+        "Idempotency-Key reused",
+        {
+            "type": "https://homeward.invalid/problems/idempotency_key_reused",
+            "title": "Idempotency key reused",
+            "status": 422,
+            "detail": "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
+            "errors": {},
+        },
+    ),
+    429: (
+        "Throttled",
+        {
+            "type": "https://homeward.invalid/problems/throttled",
+            "title": "Too many requests",
+            "status": 429,
+            "detail": "Too many requests for this key. Retry after 30 seconds.",
+            "errors": {},
+        },
+    ),
+}
+DESCRIPTIONS = {
+    400: "Invalid input, or refused by the protocol (the detail says why). Nothing changed.",
+    401: "No API key, or a key that is not valid or revoked.",
+    403: "You may see this record but not make this change.",
+    404: "No such record, or one you may not see.",
+    406: "The Accept header names no type this API can send.",
+    409: "Conflicts with the record as it stands (a second open episode, a return already "
+    "recorded), or a request with this Idempotency-Key is still running. Nothing changed.",
+    412: "If-Match does not match the record's current ETag. Nothing changed.",
+    415: "The body is not JSON.",
+    422: "The Idempotency-Key was used before with a different request.",
+    429: "Too many requests for this key: wait for Retry-After seconds.",
+}
+
+
+def _problem_response(code: int) -> dict:
+    response = {
+        "description": DESCRIPTIONS[code],
+        "content": {"application/problem+json": {"schema": PROBLEM_REF}},
+    }
+    if code in PROBLEM_EXAMPLES:
+        name, value = PROBLEM_EXAMPLES[code]
+        response["content"]["application/problem+json"]["examples"] = {
+            name.replace(" ", ""): {"summary": name, "value": value}
+        }
+    if code == 429:
+        response["headers"] = {
+            "Retry-After": {
+                "schema": {"type": "integer"},
+                "description": "Seconds to wait before retrying.",
+            }
+        }
+    return response
+
+
+def add_problem_responses(result, generator, request, public):
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        is_detail = "{id}" in path
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            codes = [400, 401, 406, 429]
+            if is_detail:
+                codes.append(404)
+            if method in ("post", "patch"):
+                codes += [403, 409, 415]
+            if method == "post":
+                codes.append(422)
+                operation.setdefault("parameters", []).append(
+                    {
+                        "in": "header",
+                        "name": "Idempotency-Key",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 255},
+                        "description": "A unique key (a UUID) per request: a retry with the same key and "
+                        "body returns the first response and changes nothing.",
+                    }
+                )
+            if method == "patch":
+                codes.append(412)
+                operation.setdefault("parameters", []).append(
+                    {
+                        "in": "header",
+                        "name": "If-Match",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "The ETag from your last read of the episode.",
+                    }
+                )
+            for code in codes:
+                responses.setdefault(str(code), _problem_response(code))
+            for code in ("200", "201"):
+                # Success is application/json; problem+json is for errors only.
+                if code in responses:
+                    responses[code].get("content", {}).pop("application/problem+json", None)
+                if code in responses and (is_detail or method == "post"):
+                    responses[code].setdefault("headers", {})["ETag"] = {
+                        "schema": {"type": "string"},
+                        "description": "The record's version, for If-Match.",
+                    }
+    return result

@@ -1,0 +1,354 @@
+"""What goes in and out of /api/v1/. Serializers validate shapes; services decide the rest.
+
+A reference to a record the user may not see reads exactly like a reference to one that
+does not exist ("No child with id 12."), so a request cannot probe for records.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from agencies.models import Agency, AgencyKind
+from api.fields import AwareDateTimeField
+from children.models import Child, LegalStatusKind, Sex
+from children.selectors import child_visibility, visible_children
+from episodes.models import Category, Episode, HowFound, MissingFrom, PoliceRisk, SafeAndWellCheck
+from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
+from protocol.models import Deadline
+from returns.models import Outcome, PullFactor, PushFactor, ReturnInterview
+from risk.models import Indicator, Rag, RiskAssessment
+
+
+def _user(serializer: serializers.Field):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class VisibleChildField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": "No child with id {pk_value}.",
+        "incorrect_type": "Give the child's id: a whole number.",
+    }
+
+    def get_queryset(self):
+        return visible_children(_user(self))
+
+
+class VisibleEpisodeField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": "No episode with id {pk_value}.",
+        "incorrect_type": "Give the episode's id: a whole number.",
+    }
+
+    def get_queryset(self):
+        return Episode.objects.filter(child_visibility(_user(self), "child_id")).select_related(
+            "child"
+        )
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    sex = serializers.ChoiceField(choices=Sex.choices, default=Sex.NOT_KNOWN)
+    legal_status = serializers.ChoiceField(
+        source="current_legal_status",
+        choices=LegalStatusKind.choices,
+        default=LegalStatusKind.NONE,
+        help_text="The child's legal status today (looked after, child protection, child in need, none).",
+    )
+    is_uasc = serializers.BooleanField(
+        default=False, help_text="Unaccompanied asylum-seeking child (Haringey protocol 16)."
+    )
+    responsible_authority = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY),
+        required=False,
+        help_text="The local authority responsible for the child (an agency id). "
+        "Defaults to the authority of the team you work in.",
+        error_messages={"does_not_exist": "No local authority with id {pk_value}."},
+    )
+
+    class Meta:
+        model = Child
+        fields = [
+            "id",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "legal_status",
+            "is_uasc",
+            "responsible_authority",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+
+
+class EpisodeSerializer(serializers.ModelSerializer):
+    child = VisibleChildField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    missing_from = serializers.ChoiceField(
+        choices=MissingFrom.choices,
+        required=False,
+        help_text="Defaults to placement if the child has a current placement away from home.",
+    )
+    last_seen_at = AwareDateTimeField()
+    reported_at = AwareDateTimeField(required=False, help_text="Defaults to now.")
+    returned_at = AwareDateTimeField(read_only=True, allow_null=True)
+    police_reference = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    police_risk = serializers.ChoiceField(
+        choices=PoliceRisk.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The police APP risk grading.",
+    )
+    police_force = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=AgencyKind.POLICE_FORCE),
+        required=False,
+        allow_null=True,
+        write_only=True,
+        help_text="The police force told of the episode (an agency id): its liaison officers then see "
+        "the child. A liaison officer's own reports always name their force.",
+        error_messages={"does_not_exist": "No police force with id {pk_value}."},
+    )
+    last_seen_location = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    circumstances = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    status = serializers.SerializerMethodField(
+        help_text="open until the return is recorded, then closed."
+    )
+
+    class Meta:
+        model = Episode
+        fields = [
+            "id",
+            "child",
+            "category",
+            "missing_from",
+            "last_seen_at",
+            "reported_at",
+            "police_reference",
+            "police_risk",
+            "police_force",
+            "returned_at",
+            "status",
+            "last_seen_location",
+            "circumstances",
+            "entered_in_error",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "entered_in_error", "updated_at"]
+
+    def get_status(self, episode: Episode) -> str:
+        return "open" if episode.is_open else "closed"
+
+
+class EpisodeUpdateSerializer(serializers.Serializer):
+    """A correction to an episode's facts (PATCH). The category changes through reclassify."""
+
+    last_seen_at = AwareDateTimeField(required=False)
+    reported_at = AwareDateTimeField(required=False)
+    returned_at = AwareDateTimeField(required=False, allow_null=True)
+    missing_from = serializers.ChoiceField(choices=MissingFrom.choices, required=False)
+    police_reference = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    police_risk = serializers.ChoiceField(choices=PoliceRisk.choices, required=False)
+    last_seen_location = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    circumstances = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+
+
+class ReturnSerializer(serializers.Serializer):
+    returned_at = AwareDateTimeField()
+    return_location = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+    how_found = serializers.ChoiceField(
+        choices=HowFound.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class ReclassifySerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    reason = serializers.CharField(max_length=5000)
+
+
+class SafeAndWellCheckSerializer(serializers.ModelSerializer):
+    checked_at = AwareDateTimeField()
+    officer_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    concerns = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = SafeAndWellCheck
+        fields = ["id", "episode", "checked_at", "officer_name", "concerns"]
+        read_only_fields = ["id", "episode"]
+
+
+class RiskAssessmentSerializer(serializers.ModelSerializer):
+    child = VisibleChildField()
+    episode = VisibleEpisodeField(required=False, allow_null=True)
+    rag = serializers.ChoiceField(choices=Rag.choices)
+    threshold_level = serializers.IntegerField(min_value=1, max_value=4)
+    indicators = serializers.ListField(
+        child=serializers.ChoiceField(choices=Indicator.choices),
+        required=False,
+        max_length=20,
+        default=list,
+    )
+    rationale = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
+    assessed_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = RiskAssessment
+        fields = [
+            "id",
+            "child",
+            "episode",
+            "rag",
+            "threshold_level",
+            "indicators",
+            "rationale",
+            "assessed_at",
+        ]
+        read_only_fields = ["id", "assessed_at"]
+
+
+class InterviewAttemptSerializer(serializers.Serializer):
+    attempted_at = AwareDateTimeField()
+    method = serializers.ChoiceField(choices=["visit", "phone", "message", "letter"])
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class ReturnInterviewSerializer(serializers.ModelSerializer):
+    child = VisibleChildField()
+    episodes = VisibleEpisodeField(
+        many=True, help_text="The episodes the interview covers (one or more)."
+    )
+    offered_at = AwareDateTimeField()
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices, required=False, allow_blank=True, default=""
+    )
+    held_at = AwareDateTimeField(required=False, allow_null=True, default=None)
+    seen_alone = serializers.BooleanField(required=False, allow_null=True, default=None)
+    push_factors = serializers.ListField(
+        child=serializers.ChoiceField(choices=PushFactor.choices),
+        required=False,
+        max_length=20,
+        default=list,
+    )
+    pull_factors = serializers.ListField(
+        child=serializers.ChoiceField(choices=PullFactor.choices),
+        required=False,
+        max_length=20,
+        default=list,
+    )
+    interviewer_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    attempts = InterviewAttemptSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        default=list,
+        help_text="Attempts to engage the child: needed before recording no_engagement.",
+    )
+
+    class Meta:
+        model = ReturnInterview
+        fields = [
+            "id",
+            "child",
+            "episodes",
+            "offered_at",
+            "outcome",
+            "held_at",
+            "seen_alone",
+            "push_factors",
+            "pull_factors",
+            "interviewer_name",
+            "attempts",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+
+    def validate_episodes(self, episodes):
+        if not episodes:
+            raise serializers.ValidationError("Give the episode or episodes the interview covers.")
+        if len(episodes) > 50:
+            raise serializers.ValidationError("An interview covers at most 50 episodes.")
+        return episodes
+
+
+class AttendeeSerializer(serializers.Serializer):
+    agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(),
+        error_messages={"does_not_exist": "No agency with id {pk_value}."},
+    )
+    name = serializers.CharField(max_length=200)
+    role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StrategyMeetingSerializer(serializers.ModelSerializer):
+    child = VisibleChildField()
+    episode = VisibleEpisodeField(required=False, allow_null=True, default=None)
+    kind = serializers.ChoiceField(
+        choices=MeetingKind.choices, default=MeetingKind.STRATEGY_MEETING
+    )
+    trigger = serializers.ChoiceField(choices=MeetingTrigger.choices, default=MeetingTrigger.OTHER)
+    held_at = AwareDateTimeField()
+    attendees = AttendeeSerializer(many=True, required=False, default=list)
+    decisions = serializers.CharField(
+        max_length=20000, required=False, allow_blank=True, default=""
+    )
+    next_review_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+    class Meta:
+        model = StrategyMeeting
+        fields = [
+            "id",
+            "child",
+            "episode",
+            "kind",
+            "trigger",
+            "held_at",
+            "attendees",
+            "decisions",
+            "next_review_on",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+
+    def validate_attendees(self, attendees):
+        if len(attendees) > 100:
+            raise serializers.ValidationError("At most 100 attendees.")
+        return attendees
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deadline
+        fields = [
+            "id",
+            "rule",
+            "child",
+            "episode",
+            "opens_at",
+            "due_at",
+            "status",
+            "met_at",
+            "breached_at",
+            "cancelled_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProblemSerializer(serializers.Serializer):
+    """application/problem+json (RFC 9457)."""
+
+    type = serializers.URLField(help_text="A URI naming the kind of problem.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="What went wrong, for a person to read.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages by field name (non_field_errors for the request as a whole).",
+    )

@@ -1,0 +1,345 @@
+"""/api/v1/: thin views. Parse, check access, call a service or selector, render.
+
+Every queryset starts from the visibility selector, so a record the user may not see is
+a 404 like one that does not exist; every write is a service call, which checks the
+action (403) and the protocol (400/409) and reconciles the deadlines.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from agencies.models import Role
+from api import schema
+from api.authentication import ApiKeyAuthentication
+from api.etags import check_if_match, etag_for
+from api.exceptions import problem_exception_handler
+from api.filters import (
+    ChildFilter,
+    DeadlineFilter,
+    EpisodeFilter,
+    ReturnInterviewFilter,
+    RiskAssessmentFilter,
+    StrategyMeetingFilter,
+)
+from api.idempotency import IdempotentPostMixin
+from api.pagination import ApiCursorPagination
+from api.parsers import StrictJSONParser
+from api.permissions import child_creator_membership
+from api.serializers import (
+    ChildSerializer,
+    DeadlineSerializer,
+    EpisodeSerializer,
+    EpisodeUpdateSerializer,
+    ReclassifySerializer,
+    ReturnInterviewSerializer,
+    ReturnSerializer,
+    RiskAssessmentSerializer,
+    SafeAndWellCheckSerializer,
+    StrategyMeetingSerializer,
+)
+from api.throttling import ApiKeyRateThrottle
+from children.models import LegalStatus, LegalStatusKind
+from children.selectors import child_visibility, visible_children
+from children.services import create_child, record_access
+from episodes.models import Episode
+from episodes.services import (
+    reclassify_episode,
+    record_return,
+    record_safe_and_well_check,
+    report_episode,
+    update_episode,
+)
+from missing.errors import Refused
+from panels.models import StrategyMeeting
+from panels.services import record_strategy_meeting
+from protocol.models import Deadline
+from returns.models import ReturnInterview
+from returns.services import record_return_interview
+from risk.models import RiskAssessment
+from risk.services import record_risk_assessment
+
+
+class ProblemJSONRenderer(JSONRenderer):
+    media_type = "application/problem+json"
+
+
+class ApiViewSet(IdempotentPostMixin, GenericViewSet):
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ApiKeyRateThrottle]
+    parser_classes = [StrictJSONParser]
+    renderer_classes = [JSONRenderer, ProblemJSONRenderer]
+    pagination_class = ApiCursorPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["id", "updated_at"]
+    lookup_value_regex = "[0-9]+"
+
+    def get_exception_handler(self):
+        return problem_exception_handler
+
+    def created(self, data, record=None) -> Response:
+        headers = (
+            {"ETag": etag_for(record)}
+            if record is not None and hasattr(record, "updated_at")
+            else {}
+        )
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+
+def _with_current_legal_status(children):
+    # The rule of children.selectors.current_legal_status, as a subquery: one query for a
+    # whole page, however many children it holds.
+    today = timezone.localdate()
+    current = (
+        LegalStatus.objects.filter(child=OuterRef("pk"), start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .order_by("-start_date")
+        .values("status")[:1]
+    )
+    return children.annotate(
+        current_legal_status=Coalesce(Subquery(current), Value(LegalStatusKind.NONE))
+    )
+
+
+@schema.children
+class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
+    serializer_class = ChildSerializer
+    filterset_class = ChildFilter
+
+    def get_queryset(self):
+        return _with_current_legal_status(visible_children(self.request.user))
+
+    def retrieve(self, request, pk=None):
+        child = self.get_object()
+        record_access(user=request.user, child=child, via=f"GET {request.path}", channel="api")
+        return Response(self.get_serializer(child).data, headers={"ETag": etag_for(child)})
+
+    def create(self, request):
+        membership = child_creator_membership(request.user)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        authority = data.get("responsible_authority") or membership.team.agency
+        allocate = membership.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
+        if not allocate and authority != membership.team.agency:
+            raise Refused(
+                "A Missing Co-ordinator creates children of their own authority.",
+                field="responsible_authority",
+            )
+        child = create_child(
+            acting_user=request.user,
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            date_of_birth=data["date_of_birth"],
+            responsible_authority=authority,
+            sex=data["sex"],
+            is_uasc=data["is_uasc"],
+            legal_status=data["current_legal_status"],
+            team=membership.team if allocate else None,
+            worker=request.user if membership.role == Role.SOCIAL_WORKER else None,
+        )
+        child = self.get_queryset().get(pk=child.pk)
+        return self.created(self.get_serializer(child).data, child)
+
+
+@schema.episodes
+class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
+    serializer_class = EpisodeSerializer
+    filterset_class = EpisodeFilter
+    ordering_fields = ["id", "updated_at", "last_seen_at"]
+
+    def get_queryset(self):
+        return Episode.objects.filter(child_visibility(self.request.user, "child_id"))
+
+    def _render(self, episode: Episode, status_code: int = status.HTTP_200_OK) -> Response:
+        # Read back: some services write through update(), past the instance they return.
+        episode = Episode.objects.get(pk=episode.pk)
+        return Response(
+            EpisodeSerializer(episode).data, status=status_code, headers={"ETag": etag_for(episode)}
+        )
+
+    def retrieve(self, request, pk=None):
+        episode = self.get_object()
+        record_access(
+            user=request.user, child=episode.child, via=f"GET {request.path}", channel="api"
+        )
+        return Response(self.get_serializer(episode).data, headers={"ETag": etag_for(episode)})
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        episode = report_episode(
+            acting_user=request.user,
+            child=data["child"],
+            category=data["category"],
+            last_seen_at=data["last_seen_at"],
+            missing_from=data.get("missing_from"),
+            reported_at=data.get("reported_at"),
+            last_seen_location=data.get("last_seen_location", ""),
+            circumstances=data.get("circumstances", ""),
+            police_force=data.get("police_force"),
+            police_reference=data.get("police_reference", ""),
+            police_risk=data.get("police_risk", ""),
+        )
+        return self._render(episode, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        episode = self.get_object()
+        serializer = EpisodeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not serializer.validated_data:
+            raise Refused("Give at least one field to change.")
+        with transaction.atomic():
+            # Compare the ETag under the same lock the service takes, so a change that
+            # lands between the check and the write cannot slip through.
+            locked = Episode.objects.select_for_update().get(pk=episode.pk)
+            check_if_match(request, locked)
+            episode = update_episode(
+                acting_user=request.user, episode=locked, **serializer.validated_data
+            )
+        return self._render(episode)
+
+    @action(detail=True, methods=["post"], url_path="return", serializer_class=ReturnSerializer)
+    def record_return(self, request, pk=None):
+        episode = self.get_object()
+        serializer = ReturnSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        episode = record_return(
+            acting_user=request.user, episode=episode, **serializer.validated_data
+        )
+        return self._render(episode)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="safe-and-well-check",
+        serializer_class=SafeAndWellCheckSerializer,
+    )
+    def safe_and_well_check(self, request, pk=None):
+        episode = self.get_object()
+        serializer = SafeAndWellCheckSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        check = record_safe_and_well_check(
+            acting_user=request.user, episode=episode, **serializer.validated_data
+        )
+        return self.created(SafeAndWellCheckSerializer(check).data)
+
+    @action(detail=True, methods=["post"], serializer_class=ReclassifySerializer)
+    def reclassify(self, request, pk=None):
+        episode = self.get_object()
+        serializer = ReclassifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        episode = reclassify_episode(
+            acting_user=request.user, episode=episode, **serializer.validated_data
+        )
+        return self._render(episode)
+
+
+@schema.risk_assessments
+class RiskAssessmentViewSet(mixins.ListModelMixin, ApiViewSet):
+    serializer_class = RiskAssessmentSerializer
+    filterset_class = RiskAssessmentFilter
+    ordering_fields = ["id", "assessed_at"]
+
+    def get_queryset(self):
+        return RiskAssessment.objects.filter(child_visibility(self.request.user, "child_id"))
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assessment = record_risk_assessment(
+            acting_user=request.user,
+            child=data["child"],
+            episode=data.get("episode"),
+            rag=data["rag"],
+            threshold_level=data["threshold_level"],
+            indicators=data["indicators"],
+            rationale=data["rationale"],
+        )
+        return self.created(self.get_serializer(assessment).data)
+
+
+@schema.return_interviews
+class ReturnInterviewViewSet(mixins.ListModelMixin, ApiViewSet):
+    serializer_class = ReturnInterviewSerializer
+    filterset_class = ReturnInterviewFilter
+
+    def get_queryset(self):
+        return ReturnInterview.objects.filter(
+            child_visibility(self.request.user, "child_id")
+        ).prefetch_related(Prefetch("episodes", queryset=Episode.objects.only("id")))
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        interview = record_return_interview(
+            acting_user=request.user,
+            child=data["child"],
+            episodes=data["episodes"],
+            offered_at=data["offered_at"],
+            outcome=data["outcome"],
+            held_at=data["held_at"],
+            seen_alone=data["seen_alone"],
+            push_factors=data["push_factors"],
+            pull_factors=data["pull_factors"],
+            interviewer_name=data["interviewer_name"],
+            attempts=[dict(attempt) for attempt in data["attempts"]],
+        )
+        interview = self.get_queryset().get(pk=interview.pk)
+        return self.created(self.get_serializer(interview).data, interview)
+
+
+@schema.strategy_meetings
+class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
+    serializer_class = StrategyMeetingSerializer
+    filterset_class = StrategyMeetingFilter
+    ordering_fields = ["id", "updated_at", "held_at"]
+
+    def get_queryset(self):
+        return StrategyMeeting.objects.filter(
+            child_visibility(self.request.user, "child_id")
+        ).prefetch_related("attendees")
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        meeting = record_strategy_meeting(
+            acting_user=request.user,
+            child=data["child"],
+            episode=data["episode"],
+            kind=data["kind"],
+            trigger=data["trigger"],
+            held_at=data["held_at"],
+            attendees=[dict(attendee) for attendee in data["attendees"]],
+            decisions=data["decisions"],
+            next_review_on=data["next_review_on"],
+        )
+        meeting = self.get_queryset().get(pk=meeting.pk)
+        return self.created(self.get_serializer(meeting).data, meeting)
+
+
+@schema.deadlines
+class DeadlineViewSet(mixins.ListModelMixin, ApiViewSet):
+    serializer_class = DeadlineSerializer
+    filterset_class = DeadlineFilter
+    ordering_fields = ["id", "updated_at", "due_at"]
+
+    def get_queryset(self):
+        return Deadline.objects.filter(child_visibility(self.request.user, "child_id"))
