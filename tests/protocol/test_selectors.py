@@ -26,8 +26,12 @@ def cases(world):
     T0 + 95 h the safe and well check, risk assessment and return interview are breached.
     Casey (looked after, same team) went missing at T0 + 50 h and is still missing: the
     escalation went at T0 + 74 h, the strategy meeting is due soon (due T0 + 98 h)."""
-    casey = ChildFactory(given_name="Casey", family_name="Madeup", responsible_authority=world.council)
-    AllocationFactory(child=casey, team=world.team, worker=world.social_worker, started_at=T0 - 1000 * HOUR)
+    casey = ChildFactory(
+        given_name="Casey", family_name="Madeup", responsible_authority=world.council
+    )
+    AllocationFactory(
+        child=casey, team=world.team, worker=world.social_worker, started_at=T0 - 1000 * HOUR
+    )
     LegalStatusFactory(child=casey, start_date=dt.date(2020, 1, 1))
     with time_machine.travel(T0, tick=False) as clock:
         jamie_episode = report(world, last_seen_at=T0)
@@ -68,9 +72,17 @@ def test_the_escalation_queue_is_for_managers_of_the_team_and_the_authority(case
     manager = set(escalation_queue(world.team_manager, now=QUEUE_TIME))
     assert set(escalation_queue(world.missing_coordinator, now=QUEUE_TIME)) == manager
     assert set(escalation_queue(world.senior_manager, now=QUEUE_TIME)) == manager
-    for persona in ("social_worker", "other_social_worker", "police_liaison", "outsider", "anonymous"):
+    for persona in (
+        "social_worker",
+        "other_social_worker",
+        "police_liaison",
+        "outsider",
+        "anonymous",
+    ):
         user = getattr(world, persona)
-        assert not escalation_queue(user, now=QUEUE_TIME).exists(), f"{persona} has no escalation queue"
+        assert not escalation_queue(user, now=QUEUE_TIME).exists(), (
+            f"{persona} has no escalation queue"
+        )
 
 
 def test_a_manager_does_not_see_deadlines_of_children_they_may_not_see(cases):
@@ -86,9 +98,8 @@ def test_the_escalation_queue_renders_in_constant_queries(cases, django_assert_n
     world, _ = cases
     with django_assert_num_queries(1):
         rows = list(escalation_queue(world.team_manager, now=QUEUE_TIME))
-        for deadline in rows:
-            (deadline.child.full_name, deadline.episode and deadline.episode.pk, deadline.owner_team.name)
-    assert len(rows) >= 3
+        shown = [(d.child.full_name, d.episode.last_seen_at, d.owner_team.name) for d in rows]
+    assert len(shown) >= 3
 
 
 def test_my_deadlines_are_the_allocated_workers_and_the_owner_roles(cases):
