@@ -350,6 +350,8 @@ def deliver_notification(
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
             connection=mail_connection,
+            # Lets a mail log be matched to its outbox row (and a duplicate be spotted).
+            headers={"X-Homeward-Notification": str(notification.pk)},
         ).send()
     except Exception as error:  # any failure of the mail system is recorded and retried
         failed = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
@@ -365,8 +367,9 @@ def deliver_notification(
             error,
         )
         return "failed" if failed else "retry"
+    # last_error is kept: a row sent at the third attempt still says why the first two failed.
     Notification.objects.filter(pk=notification_id).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+        status=DeliveryStatus.SENT, sent_at=timezone.now()
     )
     return "sent"
 
