@@ -136,11 +136,13 @@ class ReconcileResult:
 def _status_for(obligation: Obligation, deadline: Deadline | None, now: dt.datetime) -> dict:
     """The fields a deadline should have for `obligation` at `now`, given what it had.
 
-    Met late: a deadline the sweep breached and whose obligation was then met after its
-    due time keeps `breached_at` and gains `met_at`. If the facts now say it was met by
-    the due time (a completion recorded late with its true, earlier time), or the due
-    time moved past the breach (a corrected return time), the breach no longer holds and
-    `breached_at` is cleared; the breach and its notification stay in the history.
+    A deadline is due at `due_at` itself (the sweep breaches `due_at <= now`), so it is met
+    on time when `met_at < due_at`. Met late: a deadline the sweep breached and whose
+    obligation was then met at or after its due time keeps `breached_at` and gains
+    `met_at`. If the facts now say it was met before the due time (a completion recorded
+    late with its true, earlier time), or the due time moved past the breach (a
+    corrected return time), the breach no longer holds and `breached_at` is cleared; the
+    breach and its notification stay in the history (pghistory, the outbox).
     """
     fields: dict = {}
     if obligation.met_at is not None:
@@ -148,7 +150,7 @@ def _status_for(obligation: Obligation, deadline: Deadline | None, now: dt.datet
         if (
             deadline is not None
             and deadline.breached_at is not None
-            and obligation.met_at <= obligation.due_at
+            and obligation.met_at < obligation.due_at
         ):
             fields["breached_at"] = None
         return fields
