@@ -7,12 +7,23 @@ imported into a module are fixtures there.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
+from agencies.models import Role
 from episodes.services import record_return, report_episode
 from notifications.models import Notification
+from protocol.models import Deadline, DeadlineEvent, Status
+from tests.factories import (
+    AgencyFactory,
+    AllocationFactory,
+    ChildFactory,
+    MembershipFactory,
+    TeamFactory,
+)
 
 # A Tuesday in June (BST), far from any clock change.
 T0 = dt.datetime(2026, 6, 9, 9, 0, tzinfo=dt.UTC)
@@ -65,3 +76,59 @@ def told(*, kind=None, deadline=None, channel=None, **filters) -> set[str]:
     if channel:
         rows = rows.filter(channel=channel)
     return set(rows.values_list("recipient__username", flat=True))
+
+
+@pytest.fixture
+def lone_worker():
+    """A child whose only contact is one social worker, in an authority with no one else:
+    each breach is one in-app and one e-mail notification."""
+    authority = AgencyFactory(name="Borough of Quietvale")
+    team = TeamFactory(agency=authority, name="Quietvale Children in Care")
+    membership = MembershipFactory(user__username="wendy", team=team, role=Role.SOCIAL_WORKER)
+    child = ChildFactory(
+        given_name="Robin", family_name="Imaginary", responsible_authority=authority
+    )
+    AllocationFactory(
+        child=child,
+        team=team,
+        worker=membership.user,
+        started_at=timezone.now() - dt.timedelta(days=30),
+    )
+    return child, team, membership.user
+
+
+def make_deadlines(child, team, count: int, due_at: dt.datetime) -> list[int]:
+    Deadline.objects.bulk_create(
+        Deadline(
+            key=f"drill:{index}",
+            rule="strategy_meeting",
+            child=child,
+            opens_at=due_at - dt.timedelta(hours=1),
+            due_at=due_at,
+            due_soon_at=due_at - dt.timedelta(minutes=15),
+            due_soon_notified_at=due_at - dt.timedelta(minutes=15),
+            status=Status.OPEN,
+            owner_role=Role.TEAM_MANAGER,
+            owner_team=team,
+            reason="A drill deadline.",
+        )
+        for index in range(count)
+    )
+    return list(
+        Deadline.objects.filter(child=child, key__startswith="drill:").values_list("pk", flat=True)
+    )
+
+
+def breach_events(deadline_ids) -> Counter:
+    """How many times each deadline became breached, from its pghistory trail."""
+    events = DeadlineEvent.objects.filter(pgh_obj_id__in=deadline_ids).order_by("pgh_id")
+    became: Counter = Counter()
+    previous: dict[int, str] = {}
+    for event in events.values("pgh_obj_id", "status"):
+        if (
+            event["status"] == Status.BREACHED
+            and previous.get(event["pgh_obj_id"]) != Status.BREACHED
+        ):
+            became[event["pgh_obj_id"]] += 1
+        previous[event["pgh_obj_id"]] = event["status"]
+    return became
