@@ -6,8 +6,11 @@ the ledger decides status from the time. An obligation's `key` is its identity a
 reconciles: the same trigger always yields the same key, so a corrected time moves the
 deadline rather than making a new one.
 
-Hour windows are elapsed time (timedelta on UTC instants); day, week and month windows
-are Europe/London calendar arithmetic (`protocol.clock`).
+Hour windows are elapsed time (timedelta on UTC instants: every fact is converted to UTC
+on construction, whatever zone it came in); day, week and month windows are
+Europe/London calendar arithmetic (`protocol.clock`). Where PROTOCOL.md can be read two
+ways, the rule's docstring says which reading it takes and why
+(docs/decisions/0003-protocol-engine.md).
 """
 
 from __future__ import annotations
