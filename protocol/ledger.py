@@ -51,6 +51,8 @@ def build_state(child: Child) -> ChildState:
     for episode in episodes:
         changes = list(episode.reclassifications.all())
         left_absent = next((c for c in changes if c.from_category == Category.ABSENT), None)
+        started_as = changes[0].from_category if changes else episode.category
+        became_missing = next((c for c in changes if c.to_category == Category.MISSING), None)
         ever_absent = episode.category == Category.ABSENT or any(
             Category.ABSENT in (c.from_category, c.to_category) for c in changes
         )
@@ -66,6 +68,11 @@ def build_state(child: Child) -> ChildState:
                 was_absent=ever_absent,
                 left_absent_at=left_absent.reclassified_at if left_absent else None,
                 left_absent_by_person=bool(left_absent and left_absent.reclassified_by_id),
+                became_missing_at=(
+                    became_missing.reclassified_at
+                    if became_missing is not None and started_as != Category.MISSING
+                    else None
+                ),
                 safe_and_well_checked_at=checks[0].checked_at if checks else None,
                 home_office_informed_at=episode.home_office_informed_at,
             )

@@ -77,6 +77,8 @@ class EpisodeFact:
     was_absent: bool = False
     left_absent_at: dt.datetime | None = None
     left_absent_by_person: bool = False
+    # When an episode that did not start as missing was first reclassified missing.
+    became_missing_at: dt.datetime | None = None
     safe_and_well_checked_at: dt.datetime | None = None
     home_office_informed_at: dt.datetime | None = None
 
@@ -87,6 +89,7 @@ class EpisodeFact:
             "reported_at",
             "returned_at",
             "left_absent_at",
+            "became_missing_at",
             "safe_and_well_checked_at",
             "home_office_informed_at",
         )
@@ -753,26 +756,33 @@ def home_office_notice(state: ChildState, settings: ProtocolSettings) -> list[Ob
     """home_office_notice (Haringey protocol 16.1-16.4): when an unaccompanied asylum-
     seeking child goes missing, the Home Office is informed within 24 hours of the
     report, and a National Referral Mechanism referral considered if trafficking is
-    suspected. Missing episodes only (an absent one that becomes missing is then one);
-    met when the Home Office was informed. Reading: the child's current UASC status."""
+    suspected. Missing episodes only; met when the Home Office was informed.
+
+    Readings: the child's current UASC status. An episode reported absent (or away) that
+    later becomes missing "goes missing" when it is reclassified, so its 24 hours count
+    from then, not from the original report (which would make it overdue at once)."""
     if not state.is_uasc:
         return []
     window = settings.hours("home_office_notice_hours")
-    return [
-        Obligation(
-            rule="home_office_notice",
-            key=f"home_office_notice:episode:{episode.id}",
-            episode_id=episode.id,
-            opens_at=episode.reported_at,
-            due_at=episode.reported_at + window,
-            met_at=episode.home_office_informed_at,
-            owner_role=SOCIAL_WORKER,
-            reason=f"Unaccompanied asylum-seeking child missing: inform the Home Office within "
-            f"{window.total_seconds() / 3600:g} hours.",
+    obligations = []
+    for episode in state.episodes:
+        if episode.category != MISSING:
+            continue
+        opens = max(episode.reported_at, episode.became_missing_at or episode.reported_at)
+        obligations.append(
+            Obligation(
+                rule="home_office_notice",
+                key=f"home_office_notice:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=opens,
+                due_at=opens + window,
+                met_at=episode.home_office_informed_at,
+                owner_role=SOCIAL_WORKER,
+                reason="Unaccompanied asylum-seeking child missing: inform the Home Office within "
+                f"{window.total_seconds() / 3600:g} hours.",
+            )
         )
-        for episode in state.episodes
-        if episode.category == MISSING
-    ]
+    return obligations
 
 
 def mash_threshold(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:

@@ -491,6 +491,24 @@ def test_a_child_who_is_not_unaccompanied_gets_no_home_office_notice_and_none_ca
         record_home_office_notice(acting_user=world.social_worker, episode=episode, informed_at=T0)
 
 
+def test_an_unaccompanied_childs_absent_episode_made_missing_at_24_hours_gives_the_home_office_24_more(
+    world, clock
+):
+    child = another_child(world, is_uasc=True, date_of_birth=dt.date(2010, 1, 1))
+    episode = report(world, clock, child=child, category="absent", last_seen_at=T0)
+    assert "home_office_notice" not in rules_of(child)
+    clock.move_to(T0 + 24 * HOUR)
+    reclassify_episode(
+        acting_user=None, episode=episode, category="missing", reason="No contact in 24 hours"
+    )
+    ledger = deadline(child, "home_office_notice", episode)
+    assert (ledger.opens_at, ledger.due_at, ledger.status) == (
+        T0 + 24 * HOUR,
+        T0 + 48 * HOUR,
+        "open",
+    )
+
+
 # --- senior_review and missing_at_eighteen -------------------------------------------
 
 

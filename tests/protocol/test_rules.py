@@ -649,6 +649,17 @@ def test_home_office_notice_is_met_when_the_home_office_was_informed():
     assert only("home_office_notice", state(informed, is_uasc=True)).met_at == T0 + 30 * HOUR
 
 
+def test_home_office_notice_for_an_absent_episode_that_becomes_missing_counts_from_then():
+    became = episode(
+        category="missing",
+        was_absent=True,
+        left_absent_at=T0 + 24 * HOUR,
+        became_missing_at=T0 + 24 * HOUR,
+    )
+    due = only("home_office_notice", state(became, is_uasc=True))
+    assert (due.opens_at, due.due_at) == (T0 + 24 * HOUR, T0 + 48 * HOUR)
+
+
 # --- mash_threshold ------------------------------------------------------------------
 
 
