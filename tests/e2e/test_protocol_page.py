@@ -1,0 +1,27 @@
+"""Browser journey: the protocol page, read from the same settings the engine uses."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from protocol.models import Rule
+
+
+def test_the_protocol_page_lists_every_rule_with_its_configured_numbers(
+    page, e2e_world, signed_in, axe_check, url, settings
+):
+    # A local authority with a 48-hour return interview window changes configuration only.
+    settings.PROTOCOL = {"return_interview_hours": 48}
+    signed_in(page, e2e_world.social_worker)
+    page.get_by_role("link", name="Protocol").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The missing children protocol")
+    rows = page.locator("#protocol-rules tbody tr")
+    expect(rows).to_have_count(len(Rule.choices))
+    interview = page.locator("#rule-return_interview")
+    expect(interview).to_contain_text("Returned + 48 hours")
+    expect(interview).to_contain_text("Return interview officer")
+    expect(interview).to_contain_text("Haringey protocol 22.2")
+    expect(page.locator("#rule-risk_assessment")).to_contain_text(
+        "Reported + 4 hours if Red, 24 hours if Amber, 72 hours if Green"
+    )
+    axe_check(page)
