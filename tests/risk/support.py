@@ -85,3 +85,31 @@ def constant_queries(client, url: str, grow: Callable[[], None]) -> tuple[int, i
     large = queries_for(client, url)
     assert small == large, f"{url}: {small} queries with few rows, {large} with more"
     return small, large
+
+
+# Browser tests: the live server runs in another thread, so they use the real clock.
+
+
+def local_input(instant: dt.datetime) -> str:
+    """An aware instant as a datetime-local input's value, in London wall-clock time."""
+    from django.utils import timezone
+
+    return timezone.localtime(instant).strftime("%Y-%m-%dT%H:%M")
+
+
+def report_at(user, child, *, last_seen_at: dt.datetime, reported_at: dt.datetime, **fields):
+    return report_episode(
+        acting_user=user,
+        child=child,
+        category=fields.pop("category", "missing"),
+        last_seen_at=last_seen_at,
+        reported_at=reported_at,
+        **fields,
+    )
+
+
+def returned_at(user, child, *, last_seen_at: dt.datetime, returned: dt.datetime):
+    episode = report_at(
+        user, child, last_seen_at=last_seen_at, reported_at=last_seen_at + dt.timedelta(hours=1)
+    )
+    return record_return(acting_user=user, episode=episode, returned_at=returned)
