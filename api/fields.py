@@ -26,7 +26,10 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip()) if len(value) < 64 else None
+            try:
+                parsed = parse_datetime(value.strip()) if len(value) < 64 else None
+            except ValueError:
+                self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+hh:mm")
             if parsed is not None and parsed.tzinfo is None:
                 self.fail("naive")
         elif isinstance(value, dt.datetime) and value.tzinfo is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,7 +18,10 @@ from risk.models import Rag
 class AwareDateTimeFormField(forms.DateTimeField):
     def to_python(self, value):
         if isinstance(value, str) and value.strip():
-            parsed = parse_datetime(value.strip()) if len(value) < 64 else None
+            try:
+                parsed = parse_datetime(value.strip()) if len(value) < 64 else None
+            except ValueError:
+                parsed = None
             if parsed is None:
                 raise ValidationError(
                     "Enter an ISO 8601 time with its offset, e.g. 2026-03-29T01:30:00+00:00."
@@ -25,7 +30,11 @@ class AwareDateTimeFormField(forms.DateTimeField):
                 raise ValidationError(
                     "Give the time with its UTC offset, e.g. 2026-03-29T01:30:00+00:00."
                 )
-            return parsed
+            try:
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+                return parsed.astimezone(dt.UTC)
+            except OverflowError as error:
+                raise ValidationError("This time is out of range.") from error
         return super().to_python(value)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
-from api.serializers import EpisodeSerializer, EpisodeUpdateSerializer
+from api.serializers import EpisodeSerializer, EpisodeUpdateSerializer, SafeAndWellCheckSerializer
 
 TAG_CHILDREN, TAG_EPISODES, TAG_RISK, TAG_RETURNS, TAG_MEETINGS, TAG_DEADLINES = (
     "children",
@@ -229,6 +229,8 @@ episodes = extend_schema_view(
     safe_and_well_check=extend_schema(
         tags=[TAG_EPISODES],
         summary="Record a police safe and well check",
+        description="After the return: meets the safe_and_well_check deadline (24 h).",
+        responses={201: SafeAndWellCheckSerializer},
         examples=[
             _example(
                 "Check",

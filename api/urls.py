@@ -1,6 +1,6 @@
 """/api/: v1 endpoints, the OpenAPI schema and its interactive docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -18,6 +18,8 @@ router.register("deadlines", views.DeadlineViewSet, basename="deadline")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    # Anything else under v1/ is a problem+json 404, not the site's HTML page.
+    re_path(r"^v1/", views.not_found),
     # The schema and docs are public: they describe the API, not anyone's data.
     path(
         "schema/",

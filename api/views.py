@@ -12,9 +12,10 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -25,7 +26,7 @@ from agencies.models import Role
 from api import schema
 from api.authentication import ApiKeyAuthentication
 from api.etags import check_if_match, etag_for
-from api.exceptions import problem_exception_handler
+from api.exceptions import problem, problem_exception_handler
 from api.filters import (
     ChildFilter,
     DeadlineFilter,
@@ -90,12 +91,8 @@ class ApiViewSet(IdempotentPostMixin, GenericViewSet):
     def get_exception_handler(self):
         return problem_exception_handler
 
-    def created(self, data, record=None) -> Response:
-        headers = (
-            {"ETag": etag_for(record)}
-            if record is not None and hasattr(record, "updated_at")
-            else {}
-        )
+    def created(self, data, *, etag: bool = False) -> Response:
+        headers = {"ETag": etag_for(data)} if etag else {}
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
 
@@ -125,7 +122,8 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
     def retrieve(self, request, pk=None):
         child = self.get_object()
         record_access(user=request.user, child=child, via=f"GET {request.path}", channel="api")
-        return Response(self.get_serializer(child).data, headers={"ETag": etag_for(child)})
+        data = self.get_serializer(child).data
+        return Response(data, headers={"ETag": etag_for(data)})
 
     def create(self, request):
         membership = child_creator_membership(request.user)
@@ -152,7 +150,7 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
             worker=request.user if membership.role == Role.SOCIAL_WORKER else None,
         )
         child = self.get_queryset().get(pk=child.pk)
-        return self.created(self.get_serializer(child).data, child)
+        return self.created(self.get_serializer(child).data, etag=True)
 
 
 @schema.episodes
@@ -166,17 +164,16 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def _render(self, episode: Episode, status_code: int = status.HTTP_200_OK) -> Response:
         # Read back: some services write through update(), past the instance they return.
-        episode = Episode.objects.get(pk=episode.pk)
-        return Response(
-            EpisodeSerializer(episode).data, status=status_code, headers={"ETag": etag_for(episode)}
-        )
+        data = EpisodeSerializer(Episode.objects.get(pk=episode.pk)).data
+        return Response(data, status=status_code, headers={"ETag": etag_for(data)})
 
     def retrieve(self, request, pk=None):
         episode = self.get_object()
         record_access(
             user=request.user, child=episode.child, via=f"GET {request.path}", channel="api"
         )
-        return Response(self.get_serializer(episode).data, headers={"ETag": etag_for(episode)})
+        data = self.get_serializer(episode).data
+        return Response(data, headers={"ETag": etag_for(data)})
 
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -207,7 +204,7 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
             # Compare the ETag under the same lock the service takes, so a change that
             # lands between the check and the write cannot slip through.
             locked = Episode.objects.select_for_update().get(pk=episode.pk)
-            check_if_match(request, locked)
+            check_if_match(request, etag_for(EpisodeSerializer(locked).data))
             episode = update_episode(
                 acting_user=request.user, episode=locked, **serializer.validated_data
             )
@@ -302,7 +299,7 @@ class ReturnInterviewViewSet(mixins.ListModelMixin, ApiViewSet):
             attempts=[dict(attempt) for attempt in data["attempts"]],
         )
         interview = self.get_queryset().get(pk=interview.pk)
-        return self.created(self.get_serializer(interview).data, interview)
+        return self.created(self.get_serializer(interview).data)
 
 
 @schema.strategy_meetings
@@ -332,7 +329,7 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
             next_review_on=data["next_review_on"],
         )
         meeting = self.get_queryset().get(pk=meeting.pk)
-        return self.created(self.get_serializer(meeting).data, meeting)
+        return self.created(self.get_serializer(meeting).data)
 
 
 @schema.deadlines
@@ -343,3 +340,10 @@ class DeadlineViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_queryset(self):
         return Deadline.objects.filter(child_visibility(self.request.user, "child_id"))
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([])
+def not_found(request, *args, **kwargs):
+    return problem(404, "There is no such endpoint or record.", code="not_found")
