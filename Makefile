@@ -45,3 +45,10 @@ lock: venv
 # Re-vendor GOV.UK Frontend and htmx after changing package.json (needs Node and npm).
 vendor:
 	scripts/vendor_frontend.sh
+
+# Screenshots of the main pages for the README, in docs/screenshots/: a fresh demo database
+# (homeward_screenshots, filled by seed_demo), runserver, and Debian's Chromium signing in
+# as the demo personas. See scripts/screenshots.py.
+.PHONY: screenshots
+screenshots: venv
+	$(PYTHON) scripts/screenshots.py

@@ -79,6 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
     open_episodes = casework.open_episodes_by_child(children) if children else {}
     for child in children:
         child.open_episode = open_episodes.get(child.pk)
+    deadlines = casework.my_deadlines(user)
     manages = any(m.role in MANAGING_ROLES for m in memberships)
     return render(
         request,
@@ -86,7 +87,11 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "children": children,
-            "deadlines": casework.my_deadlines(user),
+            "deadlines": deadlines,
+            "deadline_tables": [
+                ("Due soon", deadlines.due_soon, "my-deadlines-due-soon"),
+                ("Overdue", deadlines.overdue, "my-deadlines-overdue"),
+            ],
             "escalations": casework.escalation_summary(user) if manages else None,
             "triage_count": casework.triage_queue_count(user)
             if any(m.role == Role.MASH_TRIAGE for m in memberships)

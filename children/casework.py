@@ -21,7 +21,7 @@ from children.selectors import child_visibility
 from episodes.models import Episode
 from protocol.catalogue import source_of
 from protocol.clock import add_months, start_of_london_day
-from protocol.models import Deadline, Status
+from protocol.models import Deadline, Rule, Status
 
 # A deadline within this long of its due time is on the home page as "due soon" even
 # before its own due-soon warning (three quarters of its window) has been sent.
@@ -178,7 +178,8 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
             TimelineEntry(
                 at=episode.last_seen_at,
                 kind="episode",
-                title=f"{episode.get_category_display()} episode reported{error}",
+                title=f"{episode.get_category_display()} from {episode.get_missing_from_display().lower()}: "
+                f"last seen{error}",
                 detail=episode.last_seen_location,
                 episode_id=episode.pk,
             )
@@ -274,24 +275,40 @@ def open_episodes_by_child(children: list[Child]) -> dict[int, Episode]:
     return {episode.child_id: episode for episode in episodes}
 
 
-def my_deadlines(user, *, now: dt.datetime | None = None) -> list[Deadline]:
-    """The user's deadlines (protocol.selectors.my_deadlines) that are due soon, overdue or
-    breached and not yet met. Due soon: within HOME_DUE_SOON, or past the deadline's own
-    due-soon point."""
+@dataclasses.dataclass
+class MyDeadlines:
+    overdue: list[Deadline]
+    due_soon: list[Deadline]
+
+    def __bool__(self) -> bool:
+        return bool(self.overdue or self.due_soon)
+
+
+def my_deadlines(user, *, now: dt.datetime | None = None) -> MyDeadlines:
+    """The user's deadlines (protocol.selectors.my_deadlines) that are overdue or breached
+    and not yet met (most recently due first), and those due soon (soonest first).
+
+    Due soon: within HOME_DUE_SOON, or past the deadline's own due-soon point. The
+    manager escalation is left out: it is a notification Homeward sends itself.
+    """
     from protocol.selectors import my_deadlines as all_my_deadlines
 
     now = now or timezone.now()
-    pending = Q(status__in=[Status.OPEN, Status.SCHEDULED]) & (
-        Q(due_at__lte=now + HOME_DUE_SOON) | Q(due_soon_at__lte=now)
+    live = Q(status__in=[Status.OPEN, Status.SCHEDULED])
+    mine = all_my_deadlines(user, include_closed=True).exclude(rule=Rule.MANAGER_ESCALATION)
+    overdue = list(
+        mine.filter(
+            (live & Q(due_at__lte=now)) | Q(status=Status.BREACHED, met_at__isnull=True)
+        ).order_by("-due_at", "pk")[:HOME_LIST_LIMIT]
     )
-    deadlines = list(
-        all_my_deadlines(user, include_closed=True).filter(
-            pending | Q(status=Status.BREACHED, met_at__isnull=True)
-        )[:HOME_LIST_LIMIT]
+    due_soon = list(
+        mine.filter(live, due_at__gt=now)
+        .filter(Q(due_at__lte=now + HOME_DUE_SOON) | Q(due_soon_at__lte=now))
+        .order_by("due_at", "pk")[:HOME_LIST_LIMIT]
     )
-    for deadline in deadlines:
+    for deadline in (*overdue, *due_soon):
         deadline.tag_text, deadline.tag_class = tag_for(deadline, now)
-    return deadlines
+    return MyDeadlines(overdue=overdue, due_soon=due_soon)
 
 
 def escalation_summary(user, *, now: dt.datetime | None = None) -> dict[str, int]:

@@ -139,7 +139,9 @@ class ReportEpisodeForm(forms.Form):
     )
 
     last_seen_parts = DateTimeParts(
-        "last_seen", "Date and time last seen", "For example, 21 11 2026 and 14:30 (UK time)"
+        "last_seen",
+        "Date and time last seen",
+        "For example, 27 3 2026 and 14:30, as UK clocks showed it",
     )
 
     def __init__(self, *args, child, age: int, is_looked_after: bool, **kwargs):
@@ -207,7 +209,9 @@ class ReturnForm(forms.Form):
         error_messages={"required": "Choose how the child returned"},
     )
     returned_parts = DateTimeParts(
-        "returned", "Date and time returned", "For example, 22 11 2026 and 09:15 (UK time)"
+        "returned",
+        "Date and time returned",
+        "For example, 27 3 2026 and 09:15, as UK clocks showed it",
     )
 
     def __init__(self, *args, **kwargs):
@@ -233,7 +237,9 @@ class SafeAndWellCheckForm(forms.Form):
         label="Concerns raised (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     checked_parts = DateTimeParts(
-        "checked", "Date and time of the check", "For example, 22 11 2026 and 11:00 (UK time)"
+        "checked",
+        "Date and time of the check",
+        "For example, 27 3 2026 and 11:00, as UK clocks showed it",
     )
 
     def __init__(self, *args, **kwargs):

@@ -27,9 +27,10 @@ def test_home_shows_a_workers_children_and_deadlines_and_a_managers_escalations(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome, Alice Tester")
     expect(page.locator("#my-children")).to_contain_text("Jamie Fictional")
     expect(page.locator("#my-children")).to_contain_text("Missing since")
-    expect(page.locator("#my-deadlines")).to_contain_text("Risk assessment")
-    expect(page.locator("#my-deadlines")).to_contain_text("due in 4 hours")
-    expect(page.locator("#my-deadlines")).to_contain_text("overdue by")  # the strategy meeting
+    due_soon = page.locator("#my-deadlines-due-soon tr[data-rule=risk_assessment]")
+    expect(due_soon).to_contain_text("due in 4 hours")
+    overdue = page.locator("#my-deadlines-overdue tr[data-rule=strategy_meeting]")
+    expect(overdue).to_contain_text("overdue by")
     expect(page.locator("#unread-notifications")).to_be_visible()
     axe_check(page)
 

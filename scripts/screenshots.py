@@ -1,0 +1,182 @@
+"""Screenshots of Homeward's main pages, for the README: `make screenshots`.
+
+1. A fresh demo database (SCREENSHOT_DATABASE_URL, default
+   postgres://postgres@127.0.0.1:5432/homeward_screenshots: dropped and created each run,
+   so the pictures never show anything but synthetic demo data), migrated and filled by
+   `manage.py seed_demo`.
+2. `manage.py runserver` on a free local port, against that database.
+3. Debian's Chromium (/usr/bin/chromium, or CHROMIUM) through Playwright signs in as the
+   demo personas (password `homeward-demo`) and saves full-page PNGs in docs/screenshots/.
+
+Dates on the pages are relative to today, as seed_demo makes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PYTHON = sys.executable
+DATABASE_URL = os.environ.get(
+    "SCREENSHOT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/homeward_screenshots"
+)
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "homeward-demo"
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": DATABASE_URL,
+            "DJANGO_ENV": "development",
+            "DEBUG": "true",
+            # The demo never sends e-mail and needs no Celery worker for these pages.
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def fresh_database() -> None:
+    import psycopg
+
+    parts = urlsplit(DATABASE_URL)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=environment(), check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def web_server() -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=environment(),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/sign-in/", timeout=2)  # noqa: S310 (local)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the web server did not start") from None
+                time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def demo_ids() -> dict[str, int]:
+    """Which child to show: the social worker's child missing now, and one at home."""
+    os.environ.update(environment())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "missing.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from children.models import Child
+
+    mine = Child.objects.filter(
+        allocations__worker__username="social_worker", allocations__ended_at__isnull=True
+    )
+    missing = mine.filter(episodes__returned_at__isnull=True, episodes__entered_in_error=False)
+    missing_child = missing.order_by("pk").first()
+    at_home = mine.exclude(pk__in=missing.values("pk")).order_by("pk").first()
+    if missing_child is None or at_home is None:
+        raise RuntimeError("seed_demo made no missing child, or no child at home, for social_worker")
+    return {"missing_child": missing_child.pk, "child_at_home": at_home.pk}
+
+
+def take(base: str, ids: dict[str, int]) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    shots = [
+        ("social_worker", "/", "home.png"),
+        ("social_worker", f"/children/{ids['missing_child']}/", "child-record.png"),
+        ("social_worker", f"/episodes/report/{ids['child_at_home']}/", "report-episode.png"),
+        ("social_worker", "/children/?q=a", "find-a-child.png"),
+        ("mash_triage", "/mash/", "mash-triage-queue.png"),
+        ("team_manager", "/escalations/", "escalation-queue.png"),
+        ("return_officer", "/return-interviews/", "return-interviews.png"),
+        ("team_manager", "/protocol/", "protocol.png"),
+    ]
+    OUT.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
+        )
+        try:
+            for username in dict.fromkeys(user for user, _path, _name in shots):
+                context = browser.new_context(
+                    viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London"
+                )
+                page = context.new_page()
+                page.goto(base + "/sign-in/")
+                page.get_by_label("Username", exact=True).fill(username)
+                page.get_by_label("Password", exact=True).fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_load_state()
+                if "/sign-in/" in page.url:
+                    raise RuntimeError(f"could not sign in as {username}")
+                for user, path, name in shots:
+                    if user != username:
+                        continue
+                    response = page.goto(base + path)
+                    if response is None or response.status != 200:
+                        raise RuntimeError(f"{path} answered {response and response.status}")
+                    target = OUT / name
+                    page.screenshot(path=str(target), full_page=True)
+                    saved.append(target)
+                    print(f"saved {target.relative_to(ROOT)} ({username} {path})")
+                context.close()
+        finally:
+            browser.close()
+    return saved
+
+
+def main() -> int:
+    fresh_database()
+    manage("migrate", "--no-input", "-v", "0")
+    manage("seed_demo")
+    ids = demo_ids()
+    with web_server() as base:
+        take(base, ids)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
