@@ -143,6 +143,14 @@ def test_every_kind_of_episode_needs_a_risk_assessment(category):
     )
 
 
+@pytest.mark.parametrize(("police_risk", "hours"), [("low", 48), ("very_low", 48), ("", 72)])
+def test_police_low_and_very_low_gradings_are_green_not_unrated(police_risk, hours):
+    due = only(
+        "risk_assessment", state(episode(police_risk=police_risk)), risk_assessment_green_hours=48
+    )
+    assert due.due_at == T0 + hours * HOUR
+
+
 def test_risk_assessment_windows_come_from_the_settings():
     due = only("risk_assessment", state(episode(police_risk="high")), risk_assessment_red_hours=2.5)
     assert due.due_at == T0 + 2.5 * HOUR
