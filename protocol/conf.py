@@ -69,12 +69,10 @@ class ProtocolSettings:
 
 
 _FIELDS = {field.name: field for field in dataclasses.fields(ProtocolSettings)}
-# The declared type of each number (a default written `4` is still a float field).
+# The declared type of each setting (annotations are strings here: `from __future__`);
+# a float field whose default is written `4` still takes 4.5. Choices (Literal) are text.
 _TYPES: dict[str, type] = {
-    name: (
-        str if name == "return_interview_scope" else {"int": int, "float": float}[str(field.type)]
-    )
-    for name, field in _FIELDS.items()
+    name: {"int": int, "float": float}.get(str(field.type), str) for name, field in _FIELDS.items()
 }
 
 
