@@ -623,8 +623,12 @@ def return_interview(state: ChildState, settings: ProtocolSettings) -> list[Obli
             state, episode, settings
         ):
             continue
-        covering = [i for i in state.interviews if episode.id in i.episode_ids and i.completed_at]
-        first = min(covering, key=lambda i: i.completed_at) if covering else None
+        covering = [
+            (completed, interview.id)
+            for interview in state.interviews
+            if episode.id in interview.episode_ids and (completed := interview.completed_at)
+        ]
+        met_at, interview_id = min(covering) if covering else (None, None)
         obligations.append(
             Obligation(
                 rule="return_interview",
@@ -632,8 +636,8 @@ def return_interview(state: ChildState, settings: ProtocolSettings) -> list[Obli
                 episode_id=episode.id,
                 opens_at=episode.returned_at,
                 due_at=episode.returned_at + window,
-                met_at=first.completed_at if first else None,
-                return_interview_id=first.id if first else None,
+                met_at=met_at,
+                return_interview_id=interview_id,
                 owner_role=RETURN_INTERVIEW_OFFICER,
                 reason=f"Returned: an independent return interview offered and its outcome recorded "
                 f"within {window.total_seconds() / 3600:g} hours.",
