@@ -113,3 +113,24 @@ def returned_at(user, child, *, last_seen_at: dt.datetime, returned: dt.datetime
         user, child, last_seen_at=last_seen_at, reported_at=last_seen_at + dt.timedelta(hours=1)
     )
     return record_return(acting_user=user, episode=episode, returned_at=returned)
+
+
+def run_sweep_delivering_now(settings):
+    """The protocol sweep, with the outbox delivered in this process (Celery eager mode)
+    and the sweep's cache record kept under these tests' own key prefix."""
+    from missing.celery import app
+    from protocol.services import sweep
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": "test_hw_ui2",
+        }
+    }
+    eager, propagates = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    try:
+        return sweep()
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
