@@ -1,8 +1,9 @@
 """Who is told, what they are told, and the outbox they are told through.
 
-The protocol's sweep calls `write_deadline_notifications` inside its own transaction, so
-a breach and the notifications about it are recorded together or not at all
-(ARCHITECTURE.md "How data flows" 4). Recipients for a whole batch of deadlines come from
+The protocol's sweep records on each deadline, in the UPDATE that breaches it, the
+notifications it owes (`Deadline.pending_notification`), so a breach and its
+notification are recorded together or not at all (ARCHITECTURE.md "How data flows" 4);
+`write_owed_notifications`, run by a worker straight after, writes the rows. Recipients for a whole batch of deadlines come from
 a `Directory` built in a handful of set-based queries, never one query per deadline.
 
 Every notification row is unique on `dedupe_key` (cause, recipient, channel): a second
@@ -55,7 +56,7 @@ BREACH_EXTRA_ROLES: dict[str, tuple[str, ...]] = {
 
 # Enqueued in groups, not one task per row: a sweep after an outage may write tens of
 # thousands of rows, and one broker round trip per row would take longer than the sweep.
-DELIVERY_CHUNK = 100
+DELIVERY_CHUNK = 500
 
 
 def london_time(instant: dt.datetime) -> str:
@@ -271,20 +272,52 @@ def write_outbox(rows: Sequence[OutboxRow], *, now: dt.datetime) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def write_deadline_notifications(
-    deadlines: Sequence[tuple[Deadline, str]], *, now: dt.datetime
-) -> list[int]:
-    """Write the notifications for (deadline, kind) pairs; deliver them after commit.
+# Deadlines whose notifications are written per transaction.
+WRITE_BATCH = 2500
 
-    `deadlines` need `child` and `episode` loaded (select_related). Returns the new ids.
+
+def write_owed_notifications(
+    *, now: dt.datetime | None = None, batch_size: int = WRITE_BATCH
+) -> int:
+    """Write the notifications the sweep recorded as owed (`Deadline.pending_notification`)
+    to the outbox, and clear the mark, one batch per transaction; deliver after commit.
+
+    Safe on any number of workers at once: deadlines are claimed with SKIP LOCKED and the
+    outbox is unique on dedupe_key. Returns how many notifications were written.
     """
-    if not deadlines:
-        return []
-    directory = Directory.for_deadlines([deadline for deadline, _ in deadlines])
-    ids = write_outbox(deadline_notification_rows(deadlines, directory), now=now)
-    if ids:
-        transaction.on_commit(lambda: enqueue_delivery(ids))
-    return ids
+    written = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+                .exclude(pending_notification="")
+                .select_related("child", "episode")
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return written
+            directory = Directory.for_deadlines(batch)
+            rows = deadline_notification_rows(
+                [(deadline, deadline.pending_notification) for deadline in batch], directory
+            )
+            ids = write_outbox(rows, now=now or timezone.now())
+            Deadline.objects.filter(pk__in=[deadline.pk for deadline in batch]).update(
+                pending_notification=""
+            )
+            if ids:
+                transaction.on_commit(lambda ids=ids: enqueue_delivery(ids))
+            written += len(ids)
+
+
+def enqueue_notification_writing() -> None:
+    """Ask a worker to write what the sweep recorded as owed. If the broker is down, the
+    periodic `deliver_pending` writes it: the ledger, not the broker, is the record."""
+    from notifications.tasks import write_notifications  # tasks sit above services
+
+    try:
+        write_notifications.delay()
+    except Exception:  # the broker is unreachable: deliver_pending will catch up
+        logger.warning("Could not enqueue the writing of owed notifications", exc_info=True)
 
 
 def enqueue_delivery(notification_ids: Sequence[int]) -> None:
@@ -293,8 +326,12 @@ def enqueue_delivery(notification_ids: Sequence[int]) -> None:
     from notifications.tasks import deliver_batch  # tasks sit above services
 
     try:
-        for start in range(0, len(notification_ids), DELIVERY_CHUNK):
-            deliver_batch.delay(list(notification_ids[start : start + DELIVERY_CHUNK]))
+        # One broker connection for all the chunks, not one per task.
+        with deliver_batch.app.producer_or_acquire() as producer:
+            for start in range(0, len(notification_ids), DELIVERY_CHUNK):
+                deliver_batch.apply_async(
+                    (list(notification_ids[start : start + DELIVERY_CHUNK]),), producer=producer
+                )
     except Exception:  # the broker is unreachable: deliver_pending will catch up
         logger.warning(
             "Could not enqueue delivery of %d notifications", len(notification_ids), exc_info=True

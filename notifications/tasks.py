@@ -1,10 +1,16 @@
-"""Delivery of the outbox (thin: each task calls a service and returns what it did)."""
+"""The outbox's tasks (thin: each calls a service and returns what it did)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from notifications import services
+
+
+@shared_task
+def write_notifications() -> int:
+    """After a sweep: write the notifications its deadlines owe to the outbox."""
+    return services.write_owed_notifications()
 
 
 @shared_task
@@ -15,11 +21,14 @@ def deliver(notification_id: int) -> str:
 
 @shared_task
 def deliver_batch(notification_ids: list[int]) -> dict[str, int]:
-    """Deliver the rows one sweep wrote, enqueued after its transaction committed."""
+    """Deliver the rows one write wrote, enqueued after its transaction committed."""
     return services.deliver_notifications(notification_ids)
 
 
 @shared_task
 def deliver_pending() -> dict[str, int]:
-    """Beat, every minute: whatever is pending and due (lost hand-offs, retries)."""
-    return services.deliver_pending()
+    """Beat, every minute: the safety net. Writes anything still owed (a hand-off lost
+    when a worker restarted), then delivers whatever is pending and due (retries too)."""
+    written = services.write_owed_notifications()
+    delivered = services.deliver_pending()
+    return {"written": written, **delivered}

@@ -67,6 +67,11 @@ class Deadline(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     due_soon_at = models.DateTimeField(help_text="When the due-soon warning is sent.")
     due_soon_notified_at = models.DateTimeField(null=True, blank=True)
+    # The notifications this deadline owes, set by the sweep in the same UPDATE that
+    # breaches, meets or warns (so the two are recorded together or not at all), and
+    # cleared when notifications.services has written them to the outbox: "breached",
+    # "reclassified", "escalation" or "due_soon" (notifications.models.Kind), or "".
+    pending_notification = models.CharField(max_length=20, blank=True, default="", db_default="")
     owner_role = models.CharField(max_length=40, choices=Role.choices)
     owner_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="deadlines")
     reason = models.TextField(help_text="Why the rule applies, in words, for the child's record.")
@@ -103,6 +108,12 @@ class Deadline(models.Model):
                 fields=["opens_at"],
                 condition=Q(status="scheduled"),
                 name="deadline_sweep_opens",
+            ),
+            # notifications.services: deadlines whose notifications are still to be written.
+            models.Index(
+                fields=["id"],
+                condition=~Q(pending_notification=""),
+                name="deadline_notifications_owed",
             ),
             models.Index(fields=["owner_team", "status", "due_at"], name="deadline_team_queue"),
             models.Index(fields=["child", "status"], name="deadline_child_status"),

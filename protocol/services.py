@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import transaction
@@ -24,7 +25,7 @@ from episodes.models import Category, Episode
 from episodes.services import reclassify_episode
 from missing.errors import ServiceError
 from notifications.models import Kind
-from notifications.services import write_deadline_notifications
+from notifications.services import enqueue_notification_writing, write_owed_notifications
 from protocol.ledger import reconcile
 from protocol.models import Deadline, Rule, Status
 
@@ -57,6 +58,7 @@ class SweepResult:
     met_by_engine: int = 0
     reclassified: int = 0
     due_soon: int = 0
+    # Written by this call (write_notifications=True); otherwise a worker writes them.
     notifications: int = 0
     # Claimed but left for the next sweep: the child was locked by someone else (a
     # worker recording contact at that moment), so its automatic effect must wait.
@@ -84,15 +86,26 @@ def oldest_due_open_deadline(now: dt.datetime) -> dt.datetime | None:
     return Deadline.objects.filter(DUE, due_at__lte=now).aggregate(oldest=Min("due_at"))["oldest"]
 
 
-def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> SweepResult:
+def sweep(
+    now: dt.datetime | None = None,
+    *,
+    batch_size: int = BATCH_SIZE,
+    write_notifications: bool = False,
+) -> SweepResult:
     """One sweep of the ledger at `now` (default: the current time).
 
     1. Scheduled deadlines whose time has come are opened.
     2. Due deadlines are claimed in batches, one transaction each: engine-met rules are
-       met and escalated; the rest are breached, their automatic effects applied (an
-       absent episode becomes missing at 24 hours) and their notifications written.
-    3. Open deadlines past their due-soon time get their warning, once.
-    New notifications are handed to the delivery workers after each commit.
+       met (an escalation owed); the rest are breached (a breach notification owed) and
+       their automatic effects applied (an absent episode becomes missing at 24 hours).
+    3. Open deadlines past their due-soon time owe their warning, once.
+
+    What each deadline owes is recorded on its row in the same UPDATE
+    (`Deadline.pending_notification`); after each commit a worker is asked to write the
+    notifications to the outbox (notifications.services.write_owed_notifications), which
+    resolves who is told and hands the rows on for delivery. With
+    `write_notifications=True` (the operators' command, tests) they are written here,
+    after the sweep's own transactions. docs/decisions/0004-sweep-and-outbox.md says why.
     """
     started = timezone.now()
     now = now or started
@@ -106,20 +119,36 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
         pass
     while _warn_due_soon_batch(now, batch_size, result):
         pass
+    if write_notifications:
+        result.notifications = write_owed_notifications(now=now)
+    elif result.breached or result.met_by_engine or result.due_soon:
+        # Committed already: a worker writes what is owed (deliver_pending would, too).
+        enqueue_notification_writing()
 
     result.seconds = (timezone.now() - started).total_seconds()
     _record_sweep(result)
     return result
 
 
-def _claim(queryset, batch_size: int) -> list[Deadline]:
+class Claimed(NamedTuple):
+    pk: int
+    rule: str
+    child_id: int
+    episode_id: int | None
+
+
+def _claim(queryset, batch_size: int) -> list[Claimed]:
     """Lock up to `batch_size` rows of `queryset`, skipping rows another sweep (or a
-    reconcile in a web request) holds: they are theirs, or ours next minute."""
-    return list(
-        queryset.select_for_update(skip_locked=True, of=("self",))
-        .select_related("child", "episode")
-        .order_by("due_at", "pk")[:batch_size]
+    reconcile in a web request) holds: they are theirs, or ours next minute.
+
+    Only the ids and the rule come back: building 10,000 model instances (with their
+    datetimes) would cost more than the rest of the sweep together."""
+    rows = (
+        queryset.select_for_update(skip_locked=True)
+        .order_by("due_at", "pk")
+        .values_list("pk", "rule", "child_id", "episode_id")[:batch_size]
     )
+    return [Claimed(*row) for row in rows]
 
 
 @transaction.atomic
@@ -175,30 +204,32 @@ def _sweep_due_batch(
 
     met = [d for d in batch if d.rule in MET_BY_ENGINE]
     breached = [d for d in batch if d.rule not in MET_BY_ENGINE]
+    # Each UPDATE records the outcome and the notifications it owes in one statement.
     if met:
         Deadline.objects.filter(pk__in=[d.pk for d in met]).update(
-            status=Status.MET, met_at=now, updated_at=now
+            status=Status.MET, met_at=now, pending_notification=Kind.ESCALATION, updated_at=now
         )
     if breached:
         Deadline.objects.filter(pk__in=[d.pk for d in breached]).update(
-            status=Status.BREACHED, breached_at=now, updated_at=now
+            status=Status.BREACHED,
+            breached_at=now,
+            pending_notification=Kind.BREACHED,
+            updated_at=now,
         )
     result.met_by_engine += len(met)
     result.breached += len(breached)
 
-    reclassified = {d.pk for d in absent if _reclassify_absent_as_missing(d, now)}
+    reclassified = [d.pk for d in absent if _reclassify_absent_as_missing(d.episode_id)]
+    if reclassified:
+        Deadline.objects.filter(pk__in=reclassified).update(pending_notification=Kind.RECLASSIFIED)
     result.reclassified += len(reclassified)
-
-    kinds = [(d, Kind.ESCALATION) for d in met]
-    kinds += [(d, Kind.RECLASSIFIED if d.pk in reclassified else Kind.BREACHED) for d in breached]
-    result.notifications += len(write_deadline_notifications(kinds, now=now))
     return True
 
 
-def _reclassify_absent_as_missing(deadline: Deadline, now: dt.datetime) -> bool:
+def _reclassify_absent_as_missing(episode_id: int) -> bool:
     """absent_review breached (Haringey protocol 6.2): the episode becomes missing, by the
     engine (acting_user None). The breach stands whatever happens here."""
-    episode = deadline.episode
+    episode = Episode.objects.get(pk=episode_id)
     if (
         episode.category != Category.ABSENT
         or episode.returned_at is not None
@@ -234,12 +265,9 @@ def _warn_due_soon_batch(now: dt.datetime, batch_size: int, result: SweepResult)
     if not batch:
         return False
     Deadline.objects.filter(pk__in=[d.pk for d in batch]).update(
-        due_soon_notified_at=now, updated_at=now
+        due_soon_notified_at=now, pending_notification=Kind.DUE_SOON, updated_at=now
     )
     result.due_soon += len(batch)
-    result.notifications += len(
-        write_deadline_notifications([(d, Kind.DUE_SOON) for d in batch], now=now)
-    )
     return True
 
 

@@ -54,7 +54,7 @@ def breach(world, episode, rule) -> Deadline:
         reason="A reason in words.",
     )
     with time_machine.travel(T0 + HOUR, tick=False):
-        sweep()
+        sweep(write_notifications=True)
     return deadline
 
 

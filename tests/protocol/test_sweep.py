@@ -9,6 +9,7 @@ from django.core.cache import cache
 from episodes.models import Category, Reclassification
 from notifications.models import Channel, Kind, Notification
 from protocol.models import Deadline, Status
+from notifications.services import write_owed_notifications
 from protocol.services import LAST_SWEEP_CACHE_KEY, sweep
 from tests.factories import LegalStatusFactory
 from tests.protocol.sweep_support import HOUR, SECOND, T0, own_cache, report, returned, told
@@ -25,8 +26,9 @@ def clock():
 
 
 def sweep_at(clock, when):
+    """Sweep at `when` and write the notifications it owes (a worker's job, done here)."""
     clock.move_to(when)
-    return sweep()
+    return sweep(write_notifications=True)
 
 
 def interview_deadline(episode) -> Deadline:
@@ -234,6 +236,24 @@ def test_scheduled_deadlines_open_when_their_time_comes(looked_after, clock):
     meeting.refresh_from_db()
     assert meeting.status == Status.OPEN
     assert result.opened >= 1
+
+
+def test_the_sweep_records_what_each_deadline_owes_and_the_writer_writes_it_once(world, clock):
+    episode = returned_child(world, clock)
+    due = interview_deadline(episode).due_at
+    clock.move_to(due)
+    result = sweep()
+    deadline = interview_deadline(episode)
+    assert deadline.status == Status.BREACHED
+    assert deadline.pending_notification == Kind.BREACHED, "recorded with the breach"
+    assert result.notifications == 0
+    assert not Notification.objects.filter(deadline=deadline).exists()
+
+    written = write_owed_notifications()
+    deadline.refresh_from_db()
+    assert deadline.pending_notification == ""
+    assert written == Notification.objects.filter(deadline__child=world.child).count() > 0
+    assert write_owed_notifications() == 0, "written once"
 
 
 def test_the_sweep_records_its_time_and_lag_for_health(world, clock):

@@ -60,7 +60,6 @@ def test_two_sweeps_at_once_breach_each_deadline_once_and_notify_once(lone_worke
     assert breach_events(ids) == Counter(dict.fromkeys(ids, 1))
     rows = Notification.objects.filter(deadline_id__in=ids)
     assert rows.count() == 600
-    assert sum(result.notifications for result in results) == 600
     assert set(rows.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     emailed = Counter(m.extra_headers["X-Homeward-Notification"] for m in mail.outbox)
     assert len(emailed) == rows.filter(channel=Channel.EMAIL).count() == 300

@@ -48,5 +48,5 @@ class Command(BaseCommand):
                     "--now is refused in production: the sweep runs at the real time there."
                 )
             now = parse_instant(options["now"])
-        result = sweep(now)
+        result = sweep(now, write_notifications=True)
         self.stdout.write(result.summary())
