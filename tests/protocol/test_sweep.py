@@ -8,8 +8,8 @@ from django.core.cache import cache
 
 from episodes.models import Category, Reclassification
 from notifications.models import Channel, Kind, Notification
-from protocol.models import Deadline, Status
 from notifications.services import write_owed_notifications
+from protocol.models import Deadline, Status
 from protocol.services import LAST_SWEEP_CACHE_KEY, sweep
 from tests.factories import LegalStatusFactory
 from tests.protocol.sweep_support import HOUR, SECOND, T0, own_cache, report, returned, told
