@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from children.models import Child
 from children.permissions import Action, require
-from episodes.models import Episode
+from episodes.models import Category, Episode
 from missing.errors import Conflict, Refused
 from protocol import reconcile
 from protocol.conf import protocol_settings
@@ -43,8 +43,14 @@ def open_mash_referral(
 
 
 def minimum_threshold_level(child: Child, *, at: dt.datetime) -> int | None:
-    """The lowest threshold level the mash_threshold rule allows for this child now."""
-    starts = Episode.objects.filter(child=child, entered_in_error=False).values_list(
+    """The lowest threshold level the mash_threshold rule allows for this child now.
+
+    Haringey protocol 14.5 counts missing episodes: absent and away-without-authorisation
+    episodes do not count, but an absent episode reclassified as missing does.
+    """
+    starts = Episode.objects.filter(
+        child=child, entered_in_error=False, category=Category.MISSING
+    ).values_list(
         "last_seen_at", flat=True
     )
     return mash_threshold_minimum_level(starts, at, protocol_settings())
