@@ -111,7 +111,9 @@ def test_a_failed_send_is_retried_with_exponential_back_off_and_recorded(world, 
     assert deliver_pending() == {"sent": 1}
     row.refresh_from_db()
     assert (row.status, row.attempts) == (DeliveryStatus.SENT, 3)
-    assert "SMTPServerDisconnected" in row.last_error, "why the earlier attempts failed stays recorded"
+    assert "SMTPServerDisconnected" in row.last_error, (
+        "why the earlier attempts failed stays recorded"
+    )
     messages = sent_mail(directory)
     assert len(messages) == 1, "sent once, after two failures"
     assert messages[0]["X-Homeward-Notification"] == str(row.pk)
