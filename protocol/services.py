@@ -122,8 +122,9 @@ def sweep(
     if write_notifications:
         result.notifications = write_owed_notifications(now=now)
     elif result.breached or result.met_by_engine or result.due_soon:
-        # Committed already: a worker writes what is owed (deliver_pending would, too).
-        enqueue_notification_writing()
+        # A worker writes what is owed (deliver_pending would, too). The batches have
+        # committed, so this runs at once, unless a caller's transaction wraps the sweep.
+        transaction.on_commit(enqueue_notification_writing)
 
     result.seconds = (timezone.now() - started).total_seconds()
     _record_sweep(result)
