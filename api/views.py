@@ -52,8 +52,8 @@ from api.serializers import (
     StrategyMeetingSerializer,
 )
 from api.throttling import ApiKeyRateThrottle
-from children.models import LegalStatus, LegalStatusKind
-from children.selectors import child_visibility, visible_children
+from children.models import Child, LegalStatus, LegalStatusKind
+from children.selectors import visible_children
 from children.services import create_child, record_access
 from episodes.models import Episode
 from episodes.services import (
@@ -96,6 +96,18 @@ class ApiViewSet(IdempotentPostMixin, GenericViewSet):
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
 
+def of_visible_children(user):
+    """`child_id IN (visible_children(user))`: the selector's rule, shaped for a page.
+
+    The same rows as filtering by child_visibility(user, "child_id"), but PostgreSQL
+    plans the IN as a semi-join it can stop after one page (an index scan by id, each
+    child's visibility checked once and memoized), where the OR of EXISTS clauses is
+    planned as hashed subplans that read every episode of a police force first: at
+    100,000 episodes, 0.7 ms against 43 ms (bench/api.py).
+    """
+    return Q(child_id__in=visible_children(user).values("pk"))
+
+
 def _with_current_legal_status(children):
     # The rule of children.selectors.current_legal_status, as a subquery: one query for a
     # whole page, however many children it holds.
@@ -117,7 +129,9 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
     filterset_class = ChildFilter
 
     def get_queryset(self):
-        return _with_current_legal_status(visible_children(self.request.user))
+        # pk IN (visible children): the semi-join plan of of_visible_children, for children.
+        children = Child.objects.filter(pk__in=visible_children(self.request.user).values("pk"))
+        return _with_current_legal_status(children)
 
     def retrieve(self, request, pk=None):
         child = self.get_object()
@@ -160,7 +174,7 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
     ordering_fields = ["id", "updated_at", "last_seen_at"]
 
     def get_queryset(self):
-        return Episode.objects.filter(child_visibility(self.request.user, "child_id"))
+        return Episode.objects.filter(of_visible_children(self.request.user))
 
     def _render(self, episode: Episode, status_code: int = status.HTTP_200_OK) -> Response:
         # Read back: some services write through update(), past the instance they return.
@@ -253,7 +267,7 @@ class RiskAssessmentViewSet(mixins.ListModelMixin, ApiViewSet):
     ordering_fields = ["id", "assessed_at"]
 
     def get_queryset(self):
-        return RiskAssessment.objects.filter(child_visibility(self.request.user, "child_id"))
+        return RiskAssessment.objects.filter(of_visible_children(self.request.user))
 
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -278,7 +292,7 @@ class ReturnInterviewViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_queryset(self):
         return ReturnInterview.objects.filter(
-            child_visibility(self.request.user, "child_id")
+            of_visible_children(self.request.user)
         ).prefetch_related(Prefetch("episodes", queryset=Episode.objects.only("id")))
 
     def create(self, request):
@@ -310,7 +324,7 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_queryset(self):
         return StrategyMeeting.objects.filter(
-            child_visibility(self.request.user, "child_id")
+            of_visible_children(self.request.user)
         ).prefetch_related("attendees")
 
     def create(self, request):
@@ -339,7 +353,7 @@ class DeadlineViewSet(mixins.ListModelMixin, ApiViewSet):
     ordering_fields = ["id", "updated_at", "due_at"]
 
     def get_queryset(self):
-        return Deadline.objects.filter(child_visibility(self.request.user, "child_id"))
+        return Deadline.objects.filter(of_visible_children(self.request.user))
 
 
 @extend_schema(exclude=True)
