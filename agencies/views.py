@@ -75,10 +75,6 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("team__agency")
         .order_by("team__agency__name", "team__name", "role")
     )
-    children = list(casework.my_children(user)[: casework.HOME_LIST_LIMIT])
-    open_episodes = casework.open_episodes_by_child(children) if children else {}
-    for child in children:
-        child.open_episode = open_episodes.get(child.pk)
     deadlines = casework.my_deadlines(user)
     manages = any(m.role in MANAGING_ROLES for m in memberships)
     return render(
@@ -86,7 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "home.html",
         {
             "memberships": memberships,
-            "children": children,
+            "children": casework.my_children_rows(user),
             "deadlines": deadlines,
             "deadline_tables": [
                 ("Due soon", deadlines.due_soon, "my-deadlines-due-soon"),

@@ -66,6 +66,34 @@ def tag_for(deadline: Deadline, now: dt.datetime) -> tuple[str, str]:
     return DEADLINE_TAGS[deadline_state(deadline, now)]
 
 
+@dataclasses.dataclass(frozen=True)
+class DeadlineRow:
+    """A deadline as a page lists it: with its status tag and its protocol source."""
+
+    deadline: Deadline
+    tag_text: str
+    tag_class: str
+    source: str
+
+
+def deadline_rows(deadlines, now: dt.datetime) -> list[DeadlineRow]:
+    rows = []
+    for deadline in deadlines:
+        text, css = tag_for(deadline, now)
+        rows.append(DeadlineRow(deadline, text, css, source_of(deadline.rule)))
+    return rows
+
+
+@dataclasses.dataclass(frozen=True)
+class ChildRow:
+    """A child as a list shows them: with their age today and open episode, if any."""
+
+    child: Child
+    age: int | None = None
+    open_episode: Episode | None = None
+    is_missing_now: bool = False
+
+
 # --- A child's record ------------------------------------------------------------------
 
 
@@ -86,9 +114,9 @@ class ChildRecord:
     allocations: list
     episodes: list
     open_episode: Episode | None
-    deadlines: list
+    deadlines: list[DeadlineRow]
     timeline: list[TimelineEntry]
-    history: list
+    history: list[Change]
     accesses: list
     episodes_last_90_days: int
     episodes_last_6_months: int
@@ -106,8 +134,21 @@ def episode_counts(child: Child, today: dt.date) -> tuple[int, int]:
     return counts["days_90"], counts["months_6"]
 
 
-def _history(child: Child) -> list:
-    """Change history: the pghistory events of the child and every row that points at it."""
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One pghistory event on the child's record, in words."""
+
+    at: dt.datetime
+    what: str
+    action: str
+    changed_fields: str
+    changed_by: User | None
+    via: str
+
+
+def _history(child: Child) -> list[Change]:
+    """Change history: the pghistory events of the child and every row that points at it
+    (deadlines left out: the record lists those, and the engine rewrites them often)."""
     from pghistory.models import Events
 
     events = list(
@@ -115,23 +156,29 @@ def _history(child: Child) -> list:
         .exclude(pgh_model="protocol.DeadlineEvent")
         .order_by("-pgh_created_at")[:RECORD_LIST_LIMIT]
     )
-    user_ids = {
-        (event.pgh_context or {}).get("user")
-        for event in events
-        if isinstance(event.pgh_context, dict)
-    }
-    users = {u.pk: u for u in User.objects.filter(pk__in=[i for i in user_ids if i])}
-    for event in events:
-        context = event.pgh_context if isinstance(event.pgh_context, dict) else {}
-        event.changed_by = users.get(context.get("user"))
-        event.via = context.get("url", "")
-        event.what = event.pgh_model.split(".")[-1].removesuffix("Event")
-        event.action = event.pgh_label.replace("_", " ")
+    contexts = [
+        event.pgh_context if isinstance(event.pgh_context, dict) else {} for event in events
+    ]
+    user_ids = [context["user"] for context in contexts if isinstance(context.get("user"), int)]
+    users = {user.pk: user for user in User.objects.filter(pk__in=user_ids)}
+    changes = []
+    for event, context in zip(events, contexts, strict=True):
         diff = event.pgh_diff or {}
-        event.changed_fields = ", ".join(
-            sorted(name for name in diff if name not in ("updated_at", "created_at", "id"))
+        changes.append(
+            Change(
+                at=event.pgh_created_at,
+                what=event.pgh_model.split(".")[-1].removesuffix("Event"),
+                action=event.pgh_label.replace("_", " "),
+                changed_fields=", ".join(
+                    sorted(name for name in diff if name not in ("updated_at", "created_at", "id"))
+                ),
+                changed_by=users.get(context["user"])
+                if isinstance(context.get("user"), int)
+                else None,
+                via=str(context.get("url", "")),
+            )
         )
-    return events
+    return changes
 
 
 def child_record(user, child: Child, *, now: dt.datetime | None = None) -> ChildRecord:
@@ -162,14 +209,12 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
         .order_by("-last_seen_at")[:RECORD_LIST_LIMIT]
     )
     open_episode = next((e for e in episodes if e.is_open), None)
-    deadlines = list(
+    deadlines = deadline_rows(
         Deadline.objects.filter(child=child)
         .select_related("owner_team", "episode")
-        .order_by("-due_at")[:RECORD_LIST_LIMIT]
+        .order_by("-due_at")[:RECORD_LIST_LIMIT],
+        now,
     )
-    for deadline in deadlines:
-        deadline.tag_text, deadline.tag_class = tag_for(deadline, now)
-        deadline.source = source_of(deadline.rule)
 
     timeline: list[TimelineEntry] = []
     for episode in episodes:
@@ -268,17 +313,22 @@ def my_children(user) -> QuerySet[Child]:
     )
 
 
-def open_episodes_by_child(children: list[Child]) -> dict[int, Episode]:
+def my_children_rows(user) -> list[ChildRow]:
+    """The user's children (at most HOME_LIST_LIMIT) with their open episodes: two queries."""
+    children = list(my_children(user)[:HOME_LIST_LIMIT])
+    if not children:
+        return []
     episodes = Episode.objects.filter(
         child__in=children, returned_at__isnull=True, entered_in_error=False
     )
-    return {episode.child_id: episode for episode in episodes}
+    by_child = {episode.child_id: episode for episode in episodes}
+    return [ChildRow(child, open_episode=by_child.get(child.pk)) for child in children]
 
 
 @dataclasses.dataclass
 class MyDeadlines:
-    overdue: list[Deadline]
-    due_soon: list[Deadline]
+    overdue: list[DeadlineRow]
+    due_soon: list[DeadlineRow]
 
     def __bool__(self) -> bool:
         return bool(self.overdue or self.due_soon)
@@ -296,18 +346,18 @@ def my_deadlines(user, *, now: dt.datetime | None = None) -> MyDeadlines:
     now = now or timezone.now()
     live = Q(status__in=[Status.OPEN, Status.SCHEDULED])
     mine = all_my_deadlines(user, include_closed=True).exclude(rule=Rule.MANAGER_ESCALATION)
-    overdue = list(
+    overdue = deadline_rows(
         mine.filter(
             (live & Q(due_at__lte=now)) | Q(status=Status.BREACHED, met_at__isnull=True)
-        ).order_by("-due_at", "pk")[:HOME_LIST_LIMIT]
+        ).order_by("-due_at", "pk")[:HOME_LIST_LIMIT],
+        now,
     )
-    due_soon = list(
+    due_soon = deadline_rows(
         mine.filter(live, due_at__gt=now)
         .filter(Q(due_at__lte=now + HOME_DUE_SOON) | Q(due_soon_at__lte=now))
-        .order_by("due_at", "pk")[:HOME_LIST_LIMIT]
+        .order_by("due_at", "pk")[:HOME_LIST_LIMIT],
+        now,
     )
-    for deadline in (*overdue, *due_soon):
-        deadline.tag_text, deadline.tag_class = tag_for(deadline, now)
     return MyDeadlines(overdue=overdue, due_soon=due_soon)
 
 

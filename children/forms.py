@@ -41,7 +41,7 @@ class DateGroup:
     @property
     def errors(self) -> list[str]:
         parts = [self.day, self.month, self.year, self.time, self.clock]
-        return [error for part in parts if part is not None for error in part.errors]
+        return [str(error) for part in parts if part is not None for error in part.errors]
 
     @property
     def date_has_error(self) -> bool:

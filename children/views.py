@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.models import AgencyKind, Membership, Role
 from children import services
-from children.casework import child_record
+from children.casework import ChildRow, child_record
 from children.forms import ChildForm, ChildSearchForm
 from children.models import Child
 from children.permissions import Action, may
@@ -58,7 +58,7 @@ def _creating_membership(user) -> Membership | None:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     form = ChildSearchForm(request.GET or None)
-    results = None
+    results: list[ChildRow] | None = None
     query = ""
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
@@ -66,15 +66,13 @@ def index(request: HttpRequest) -> HttpResponse:
             open_episode = Episode.objects.filter(
                 child_id=OuterRef("pk"), returned_at__isnull=True, entered_in_error=False
             )
-            results = list(
-                find_children(request.user, query)
+            today = timezone.localdate()
+            results = [
+                ChildRow(child, age=child.age_on(today), is_missing_now=child.is_missing_now)
+                for child in find_children(request.user, query)
                 .annotate(is_missing_now=Exists(open_episode))
                 .order_by("family_name", "given_name", "pk")[: SEARCH_LIMIT + 1]
-            )
-    today = timezone.localdate()
-    if results:
-        for child in results:
-            child.age = child.age_on(today)
+            ]
     return render(
         request,
         "children/index.html",

@@ -25,6 +25,14 @@ CLOCK_CHOICES = [
 ]
 
 
+class LondonTimesForm(forms.Form):
+    """A form with DateTimeParts: remembers which times must say BST or GMT."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clock_asked: set[str] = set()
+
+
 class DateTimeParts(DateParts):
     """A GOV.UK date input plus a time box, and the BST / GMT question when it is needed."""
 
@@ -41,16 +49,17 @@ class DateTimeParts(DateParts):
         )
 
     def group(self, form: forms.Form) -> DateGroup:
+        assert isinstance(form, LondonTimesForm)
         group = super().group(form)
         group.time = form[f"{self.prefix}_time"]
         # Asked only when the time happened twice (or the answer is being re-shown).
-        asked = self.prefix in getattr(form, "clock_asked", set()) or bool(
+        asked = self.prefix in form.clock_asked or bool(
             form.is_bound and form.data.get(f"{self.prefix}_clock")
         )
         group.clock = form[f"{self.prefix}_clock"] if asked else None
         return group
 
-    def clean_instant(self, form: forms.Form, *, required: bool = True) -> dt.datetime | None:
+    def clean_instant(self, form: LondonTimesForm, *, required: bool = True) -> dt.datetime | None:
         day = self.clean(form, required=required)
         raw_time = (form.cleaned_data.get(f"{self.prefix}_time") or "").strip()
         if day is None:
@@ -76,7 +85,7 @@ class DateTimeParts(DateParts):
                 f"{str(error)[0].upper()}{str(error)[1:]} from 01:00 to 02:00. Check the time",
             )
         except AmbiguousLocalTime as error:
-            form.clock_asked = {*getattr(form, "clock_asked", set()), self.prefix}
+            form.clock_asked.add(self.prefix)
             form.add_error(f"{self.prefix}_clock", f"{error}")
         return None
 
@@ -91,7 +100,7 @@ def _text(label: str, required: bool = False, message: str = "", **attrs) -> for
     )
 
 
-class ReportEpisodeForm(forms.Form):
+class ReportEpisodeForm(LondonTimesForm):
     last_seen_location = _text(
         "Where were they last seen?",
         required=True,
@@ -148,9 +157,9 @@ class ReportEpisodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.child = child
         self.last_seen_parts.add_to(self)
-        self.fields["police_force"].queryset = Agency.objects.filter(
-            kind=AgencyKind.POLICE_FORCE
-        ).order_by("name")
+        police_force = self.fields["police_force"]
+        assert isinstance(police_force, forms.ModelChoiceField)
+        police_force.queryset = Agency.objects.filter(kind=AgencyKind.POLICE_FORCE).order_by("name")
         # Every category is accepted (so that a posted "absent" for a child aged 12 or under
         # reaches the service and is refused with its reason), but only the ones that can
         # apply are offered.
@@ -200,7 +209,7 @@ SERVICE_FIELDS = {
 }
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(LondonTimesForm):
     return_location = _text("Where were they found, or where did they return to?")
     how_found = forms.ChoiceField(
         label="How did they return?",
@@ -231,7 +240,7 @@ class ReturnForm(forms.Form):
         return cleaned
 
 
-class SafeAndWellCheckForm(forms.Form):
+class SafeAndWellCheckForm(LondonTimesForm):
     officer_name = _text("Officer who carried out the check (optional)")
     concerns = forms.CharField(
         label="Concerns raised (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4})

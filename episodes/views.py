@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from children.casework import tag_for
+from children.casework import deadline_rows
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, may
 from children.selectors import child_visibility, current_legal_status, get_visible_child
@@ -31,7 +31,6 @@ from episodes.forms import (
 )
 from episodes.models import Episode
 from missing.errors import ServiceError
-from protocol.catalogue import source_of
 from protocol.models import Deadline
 
 
@@ -110,12 +109,10 @@ def report(request: HttpRequest, child_id: int) -> HttpResponse:
 def detail(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = _visible_episode(request.user, episode_id)
     now = timezone.now()
-    deadlines = list(
-        Deadline.objects.filter(episode=episode).select_related("owner_team").order_by("due_at")
+    deadlines = deadline_rows(
+        Deadline.objects.filter(episode=episode).select_related("owner_team").order_by("due_at"),
+        now,
     )
-    for deadline in deadlines:
-        deadline.tag_text, deadline.tag_class = tag_for(deadline, now)
-        deadline.source = source_of(deadline.rule)
     child = episode.child
     live = not episode.entered_in_error
     return render(

@@ -97,7 +97,7 @@ def test_a_social_worker_sees_their_children_and_open_episodes(client, world):
     not_mine = ChildFactory(responsible_authority=world.council, given_name="Other")
     AllocationFactory(child=not_mine, team=world.other_team, worker=world.other_social_worker)
     response = home(client, world.social_worker)
-    assert [child.pk for child in response.context["children"]] == [world.child.pk]
+    assert [row.child.pk for row in response.context["children"]] == [world.child.pk]
     html = response.content.decode()
     assert reverse("episodes:detail", args=[episode.pk]) in html
     assert "Other Example" not in html
@@ -112,13 +112,13 @@ def test_my_deadlines_show_due_soon_and_overdue_in_words_and_leave_out_later_one
     reported(world, later, hours_ago=1)  # due in 71 hours: not yet
     response = home(client, world.social_worker)
     deadlines = response.context["deadlines"]
-    overdue = [(d.child.given_name, d.rule) for d in deadlines.overdue]
-    due_soon = [(d.child.given_name, d.rule) for d in deadlines.due_soon]
+    overdue = [(row.deadline.child.given_name, row.deadline.rule) for row in deadlines.overdue]
+    due_soon = [(row.deadline.child.given_name, row.deadline.rule) for row in deadlines.due_soon]
     assert ("Late", "risk_assessment") in overdue
     assert due_soon == [("Soon", "risk_assessment")]
     assert "Later" not in {name for name, _rule in overdue + due_soon}
     # The manager escalation is Homeward's own notification, not the worker's to meet.
-    assert all(d.rule != "manager_escalation" for d in deadlines.overdue)
+    assert all(row.deadline.rule != "manager_escalation" for row in deadlines.overdue)
     html = response.content.decode()
     assert "overdue by 2 hours" in html and "due in 5 hours" in html
 
