@@ -265,3 +265,19 @@ def test_the_sweep_records_its_time_and_lag_for_health(world, clock):
     assert recorded["last_sweep_at"] == (due + 90 * SECOND).isoformat()
     assert recorded["sweep_lag_seconds"] == result.lag_seconds
     assert sweep_at(clock, due + 120 * SECOND).lag_seconds == 0, "nothing was left behind"
+
+
+def test_the_nightly_reconcile_restores_a_missed_reconcile_for_open_cases_only(world, clock):
+    from protocol.tasks import reconcile_open_cases
+    from tests.factories import AllocationFactory, ChildFactory
+
+    open_episode = report(world, last_seen_at=T0)
+    quiet = ChildFactory(responsible_authority=world.council)
+    AllocationFactory(child=quiet, team=world.team, worker=world.social_worker)
+    Deadline.objects.filter(episode=open_episode).delete()  # as if a reconcile was missed
+
+    counts = reconcile_open_cases()
+    assert counts["children"] == 1, "only the child with an open episode or deadline"
+    assert counts["opened"] == Deadline.objects.filter(episode=open_episode).count() > 0
+    assert counts["errors"] == 0
+    assert reconcile_open_cases()["opened"] == 0, "a second run changes nothing"
