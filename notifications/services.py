@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -98,7 +99,7 @@ class Directory:
         force_ids = {
             d.episode.police_force_id
             for d in deadlines
-            if d.episode_id and d.episode.police_force_id
+            if d.episode is not None and d.episode.police_force_id
         }
 
         managers_by_team: dict[int, set[int]] = defaultdict(set)
@@ -126,7 +127,7 @@ class Directory:
 
     def role_holders(self, deadline: Deadline, role: str) -> set[int]:
         if role == Role.POLICE_LIAISON:
-            force_id = deadline.episode.police_force_id if deadline.episode_id else None
+            force_id = deadline.episode.police_force_id if deadline.episode is not None else None
             return self.holders.get((force_id, role), set()) if force_id else set()
         if role == Role.TEAM_MANAGER:
             return self.team_managers(deadline)
@@ -172,7 +173,11 @@ def compose(deadline: Deadline, kind: str) -> tuple[str, str]:
         opening = f"The {rule.lower()} for {child} is due {due}."
     elif kind == Kind.ESCALATION:
         hours = f"{protocol_settings().manager_escalation_hours:g}"
-        last_seen = london_time(deadline.episode.last_seen_at) if deadline.episode_id else "unknown"
+        last_seen = (
+            london_time(deadline.episode.last_seen_at)
+            if deadline.episode is not None
+            else "unknown"
+        )
         subject = f"Escalation: {child}, a looked-after child, has been missing {hours} hours"
         opening = (
             f"{child} is looked after and has been missing since {last_seen} (last seen). "
@@ -305,7 +310,7 @@ def write_owed_notifications(
                 pending_notification=""
             )
             if ids:
-                transaction.on_commit(lambda ids=ids: enqueue_delivery(ids))
+                transaction.on_commit(partial(enqueue_delivery, ids))
             written += len(ids)
 
 

@@ -220,7 +220,9 @@ def _sweep_due_batch(
     result.met_by_engine += len(met)
     result.breached += len(breached)
 
-    reclassified = [d.pk for d in absent if _reclassify_absent_as_missing(d.episode_id)]
+    reclassified = [
+        d.pk for d in absent if d.episode_id and _reclassify_absent_as_missing(d.episode_id)
+    ]
     if reclassified:
         Deadline.objects.filter(pk__in=reclassified).update(pending_notification=Kind.RECLASSIFIED)
     result.reclassified += len(reclassified)
