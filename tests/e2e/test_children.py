@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -29,9 +30,13 @@ def test_finding_a_child_and_opening_their_record(page, e2e_world, signed_in, ax
     page.get_by_role("link", name="Children").click()
     axe_check(page)
 
+    # htmx swaps in the results without a page load (the marker survives) and keeps the URL.
+    page.evaluate("window.beforeSearch = true")
     page.get_by_label("Search by name, date of birth or police reference").fill("jamie fictionel")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#results-heading")).to_contain_text("1 child found")
+    assert page.evaluate("window.beforeSearch === true")
+    expect(page).to_have_url(re.compile(r"\?q=jamie(\+|%20)fictionel$"))
     axe_check(page)
     page.get_by_label("Search by name, date of birth or police reference").fill("NW-2026-0099")
     page.get_by_role("button", name="Search").click()
