@@ -9,6 +9,7 @@ retries never both execute.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
@@ -28,6 +29,9 @@ from api.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEPT_HEADERS = ("ETag", "Location")
+# No request runs this long (the web server's timeout is far shorter): a key still
+# "in progress" after it belongs to a request that died.
+ABANDONED_AFTER = dt.timedelta(minutes=10)
 
 
 def fingerprint(request) -> str:
@@ -50,16 +54,28 @@ def claim(request) -> IdempotencyRecord | None:
             {HEADER: ["The Idempotency-Key is 1 to 255 printable ASCII characters, e.g. a UUID."]}
         )
     print_ = fingerprint(request)
-    try:
-        # Its own transaction (a savepoint inside a test's): committed before the work
-        # starts, so a concurrent retry blocks on the unique constraint, then sees it.
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(user=request.user, key=key, fingerprint=print_)
-    except IntegrityError:
-        existing = IdempotencyRecord.objects.get(user=request.user, key=key)
-    if existing.fingerprint != print_:
-        raise IdempotencyKeyReused()
-    if existing.response_status is None:
+    for _attempt in range(3):
+        try:
+            # Its own transaction (a savepoint inside a test's): committed before the work
+            # starts, so a concurrent retry blocks on the unique constraint, then sees it.
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    user=request.user, key=key, fingerprint=print_
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+        if existing is None:
+            continue  # released (a server fault) between our insert and our read: claim again
+        if existing.fingerprint != print_:
+            raise IdempotencyKeyReused()
+        if existing.response_status is not None:
+            break
+        if existing.created_at > timezone.now() - ABANDONED_AFTER:
+            raise IdempotencyKeyInProgress()
+        # Claimed long ago and never answered: its process died, and its transaction with
+        # it, so nothing was done. Take the key over (once: the delete is conditional).
+        IdempotencyRecord.objects.filter(pk=existing.pk, response_status__isnull=True).delete()
+    else:
         raise IdempotencyKeyInProgress()
     headers = {**existing.response_headers, REPLAYED_HEADER: "true"}
     raise Replay(

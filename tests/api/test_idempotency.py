@@ -1,0 +1,90 @@
+"""Idempotency under concurrency: two simultaneous retries never both run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+
+from api.idempotency import ABANDONED_AFTER, fingerprint
+from api.models import IdempotencyRecord
+from risk.models import RiskAssessment
+from tests.api.conftest import NOW
+
+
+class _Request:
+    def __init__(self, path, data):
+        self.method, self.path, self.data = "POST", path, data
+
+
+def _assessment(world) -> dict:
+    return {"child": world.child.pk, "rag": "amber", "threshold_level": 3}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_retries_with_one_key_record_one_assessment(world, client_for):
+    """Risk assessments have no uniqueness of their own: only the key stops a duplicate."""
+    body = _assessment(world)
+    clients = [client_for(world.social_worker) for _ in range(2)]
+    start = threading.Barrier(2)
+    responses = []
+
+    def post(client):
+        try:
+            start.wait()
+            responses.append(
+                client.post(
+                    "/api/v1/risk-assessments/", body, format="json", HTTP_IDEMPOTENCY_KEY="same"
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    statuses = sorted(response.status_code for response in responses)
+    # The second either waited for the first and got its response replayed, or arrived
+    # while it ran and was told to retry; never a second assessment.
+    assert statuses in ([201, 201], [201, 409]), statuses
+    assert RiskAssessment.objects.filter(child=world.child).count() == 1
+
+
+def _claimed(world, path, body, at):
+    with time_machine.travel(at, tick=False):
+        return IdempotencyRecord.objects.create(
+            user=world.social_worker, key="stuck", fingerprint=fingerprint(_Request(path, body))
+        )
+
+
+def test_a_key_claimed_just_under_ten_minutes_ago_is_still_in_progress(world, client_for):
+    body = _assessment(world)
+    _claimed(
+        world, "/api/v1/risk-assessments/", body, NOW - ABANDONED_AFTER + dt.timedelta(seconds=1)
+    )
+    response = client_for(world.social_worker).post(
+        "/api/v1/risk-assessments/", body, format="json", HTTP_IDEMPOTENCY_KEY="stuck"
+    )
+    assert response.status_code == 409
+    assert RiskAssessment.objects.count() == 0
+
+
+def test_a_key_claimed_ten_minutes_ago_and_never_answered_is_taken_over(world, client_for):
+    """Its request died (and its transaction with it), so the retry runs, once."""
+    body = _assessment(world)
+    _claimed(world, "/api/v1/risk-assessments/", body, NOW - ABANDONED_AFTER)
+    client = client_for(world.social_worker)
+    response = client.post(
+        "/api/v1/risk-assessments/", body, format="json", HTTP_IDEMPOTENCY_KEY="stuck"
+    )
+    assert response.status_code == 201, response.content
+    again = client.post(
+        "/api/v1/risk-assessments/", body, format="json", HTTP_IDEMPOTENCY_KEY="stuck"
+    )
+    assert again.json() == response.json()
+    assert RiskAssessment.objects.count() == 1
