@@ -91,7 +91,8 @@ class ChildRow:
     child: Child
     age: int | None = None
     open_episode: Episode | None = None
-    is_missing_now: bool = False
+    # The category of the open episode ("Missing", "Absent"...), or "" when none is open.
+    away_now: str = ""
 
 
 # --- A child's record ------------------------------------------------------------------

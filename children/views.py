@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,10 +27,11 @@ from children.selectors import (
     possible_duplicates,
     visible_children,
 )
-from episodes.models import Episode
+from episodes.models import Category, Episode
 from missing.errors import ServiceError
 
 SEARCH_LIMIT = 50
+CATEGORY_LABELS = dict(Category.choices)
 
 # Who may add a child to Homeward: the people who open a case when a child first goes missing.
 CREATING_ROLES = (
@@ -68,9 +69,13 @@ def index(request: HttpRequest) -> HttpResponse:
             )
             today = timezone.localdate()
             results = [
-                ChildRow(child, age=child.age_on(today), is_missing_now=child.is_missing_now)
+                ChildRow(
+                    child,
+                    age=child.age_on(today),
+                    away_now=CATEGORY_LABELS.get(child.open_category or "", ""),
+                )
                 for child in find_children(request.user, query)
-                .annotate(is_missing_now=Exists(open_episode))
+                .annotate(open_category=Subquery(open_episode.values("category")[:1]))
                 .order_by("family_name", "given_name", "pk")[: SEARCH_LIMIT + 1]
             ]
     return render(
