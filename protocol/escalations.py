@@ -42,6 +42,11 @@ def action_for(deadline: Deadline) -> tuple[str, str] | None:
         return url, label
     if deadline.rule == Rule.PANEL_REFERRAL:
         return reverse("panels:refer", args=[deadline.child_id]), "Refer to panel"
+    if deadline.rule == Rule.SAFE_AND_WELL_CHECK and deadline.episode_id:
+        url = reverse("episodes:safe_and_well_check", args=[deadline.episode_id])
+        return url, "Record safe and well check"
+    if deadline.rule in (Rule.ABSENT_REVIEW, Rule.HOME_OFFICE_NOTICE) and deadline.episode_id:
+        return reverse("episodes:detail", args=[deadline.episode_id]), "Open episode"
     return None
 
 

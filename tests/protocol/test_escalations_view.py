@@ -85,6 +85,7 @@ def test_each_row_links_to_the_record_and_to_the_action_that_meets_it(client, wo
         reverse("panels:record_meeting", args=[world.child.pk]) + f"?deadline={strategy.pk}" in html
     )
     assert reverse("returns:record", args=[returned.child_id]) + f"?episode={returned.pk}" in html
+    assert reverse("episodes:safe_and_well_check", args=[returned.pk]) in html
 
 
 def test_filter_by_rule_and_by_team(client, world, queue):
