@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from episodes.models import Category, Reclassification
 from notifications.models import Channel, Kind, Notification
-from notifications.services import write_owed_notifications
+from notifications.services import dedupe_key, write_owed_notifications
 from protocol.models import Deadline, Status
 from protocol.services import LAST_SWEEP_CACHE_KEY, sweep
 from tests.factories import LegalStatusFactory
@@ -95,6 +95,7 @@ def test_breach_notifications_go_in_app_to_everyone_and_by_email_to_those_with_a
     # Due 11:00 UTC + 72 h = 12:00 BST on Friday 12 June 2026.
     assert "12:00 on 12 June" in email.subject
     assert email.url == f"/children/{world.child.pk}/"
+    assert email.dedupe_key == dedupe_key("breached", deadline.pk, world.social_worker.pk, "email")
     assert f"/children/{world.child.pk}/" in email.body
     assert email.status == "pending"
 
