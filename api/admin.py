@@ -19,7 +19,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ["prefix", "user__username", "name"]
     list_select_related = ["user"]
     actions = ["revoke"]
-    fields = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:

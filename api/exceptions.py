@@ -7,6 +7,7 @@ whole). Service refusals keep their message, which says why in the protocol's wo
 from __future__ import annotations
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError
@@ -115,10 +116,13 @@ def problem_exception_handler(exc, context) -> Response | None:
     if not isinstance(exc, exceptions.APIException):
         return None
     headers: dict[str, str] = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    wait = getattr(exc, "wait", None)
+    if wait:
+        # Whole seconds, rounded up: retrying at the advertised time must succeed.
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         first = next(iter(errors.items()), None)

@@ -7,6 +7,8 @@ its error responses, the `Idempotency-Key` and `If-Match` headers and the `ETag`
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
@@ -460,8 +462,8 @@ DESCRIPTIONS = {
 }
 
 
-def _problem_response(code: int) -> dict:
-    response = {
+def _problem_response(code: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
         "description": DESCRIPTIONS[code],
         "content": {"application/problem+json": {"schema": PROBLEM_REF}},
     }

@@ -339,16 +339,3 @@ class DeadlineSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-
-class ProblemSerializer(serializers.Serializer):
-    """application/problem+json (RFC 9457)."""
-
-    type = serializers.URLField(help_text="A URI naming the kind of problem.")
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField(help_text="What went wrong, for a person to read.")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages by field name (non_field_errors for the request as a whole).",
-    )
