@@ -389,3 +389,26 @@ def test_each_list_runs_the_same_number_of_queries_for_2_rows_and_for_20(world, 
     assert small == large, (
         f"{path}: {small} queries for {small_rows} rows, {large} for {large_rows}"
     )
+
+
+def test_the_admin_lists_keys_by_prefix_and_revokes_them(world, client_for):
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    api_key, key = create_api_key(acting_user=None, user=world.police_liaison, name="force system")
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    browser = Client()
+    browser.force_login(admin_user)
+    listing = browser.get("/admin/api/apikey/")
+    assert listing.status_code == 200
+    assert api_key.prefix in listing.content.decode()
+    assert key not in listing.content.decode()
+    response = browser.post(
+        "/admin/api/apikey/", {"action": "revoke", "_selected_action": [api_key.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert ApiKey.objects.get(pk=api_key.pk).revoked_at == NOW
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert client.get("/api/v1/children/").status_code == 401
