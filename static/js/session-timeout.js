@@ -6,7 +6,8 @@
 // them. When the time runs out the page stays as it is, so typed answers are still on
 // screen to copy; nothing is submitted or saved silently.
 //
-// Any form marked data-unsaved-guard asks before the page is left with unsaved changes.
+// A form posted from the page's main content (or any form marked data-unsaved-guard) asks
+// before the page is left with unsaved changes; data-unsaved-guard="off" opts a form out.
 
 const root = document.querySelector("[data-session-timeout]");
 
@@ -112,7 +113,10 @@ function startSessionTimeout(element) {
 
 function guardUnsavedForms() {
   const dirty = new Set();
-  for (const form of document.querySelectorAll("form[data-unsaved-guard]")) {
+  const forms = document.querySelectorAll(
+    'form[data-unsaved-guard], main form[method="post" i]:not([data-unsaved-guard="off"])',
+  );
+  for (const form of forms) {
     const mark = () => dirty.add(form);
     form.addEventListener("input", mark);
     form.addEventListener("change", mark);
