@@ -396,3 +396,25 @@ def test_the_meeting_form_runs_a_constant_number_of_queries(client, world):
         returned_episode(world, last_seen_hours_ago=50, returned_hours_ago=40)
 
     constant_queries(client, meeting_url(world.child), more)
+
+
+def test_the_panel_list_runs_a_constant_number_of_queries(client, world):
+    schedule_panel_meeting(
+        acting_user=world.missing_coordinator, authority=world.council, meets_at=NOW
+    )
+    signed_in(client, world.missing_coordinator)
+
+    def more():
+        red, repeat, missing, _quiet = panel_world(world)
+        for days in (7, 14, 21):
+            panel = schedule_panel_meeting(
+                acting_user=world.missing_coordinator,
+                authority=world.council,
+                meets_at=NOW + dt.timedelta(days=days),
+            )
+            add_panel_case(
+                acting_user=world.missing_coordinator, meeting=panel, child=red, reason="Rated Red"
+            )
+
+    constant_queries(client, reverse("panels:index"), more)
+    assert len(client.get(reverse("panels:index")).context["meetings"]) == 4
