@@ -412,3 +412,49 @@ def test_the_admin_lists_keys_by_prefix_and_revokes_them(world, client_for):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     assert client.get("/api/v1/children/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("put", "/api/v1/episodes/{episode}/"),
+        ("delete", "/api/v1/episodes/{episode}/"),
+        ("patch", "/api/v1/children/{child}/"),
+        ("delete", "/api/v1/children/{child}/"),
+        ("post", "/api/v1/deadlines/"),
+        ("get", "/api/v1/episodes/{episode}/return/"),
+    ],
+)
+def test_methods_the_api_does_not_offer_are_405_and_change_nothing(
+    world, scene, client_for, method, path
+):
+    path = path.format(episode=scene.closed.pk, child=world.child.pk)
+    before = Episode.objects.count(), Child.objects.count()
+    response = getattr(client_for(world.missing_coordinator), method)(path, {}, format="json")
+    _problem(response, 405)
+    assert (Episode.objects.count(), Child.objects.count()) == before
+    _problem(getattr(APIClient(), method)(path, {}, format="json"), 401)
+
+
+def test_unknown_paths_under_v1_are_problem_json_404s(world, client_for):
+    _problem(client_for(world.social_worker).get("/api/v1/nonsense/"), 404)
+    _problem(client_for(world.social_worker).get("/api/v1/episodes/-1/"), 404)
+
+
+def test_a_naive_time_in_a_patch_or_an_action_is_refused_and_changes_nothing(
+    world, open_scene, client_for
+):
+    client = client_for(world.social_worker)
+    path = f"/api/v1/episodes/{open_scene.open.pk}/"
+    _problem(client.patch(path, {"last_seen_at": "2026-03-30T06:00:00"}, format="json"), 400)
+    _problem(
+        client.post(path + "return/", {"returned_at": "2026-03-30T11:00:00"}, format="json"), 400
+    )
+    episode = Episode.objects.get(pk=open_scene.open.pk)
+    assert (episode.last_seen_at, episode.returned_at) == (open_scene.open.last_seen_at, None)
+
+
+def test_a_body_that_is_not_json_is_415_and_broken_json_is_400(world, scene, client_for):
+    client = client_for(world.police_liaison)
+    _problem(client.post("/api/v1/episodes/", "child=1", content_type="text/plain"), 415)
+    _problem(client.post("/api/v1/episodes/", '{"child": ', content_type="application/json"), 400)
