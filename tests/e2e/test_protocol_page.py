@@ -25,3 +25,23 @@ def test_the_protocol_page_lists_every_rule_with_its_configured_numbers(
         "Reported + 4 hours if Red, 24 hours if Amber, 72 hours if Green"
     )
     axe_check(page)
+
+
+def test_the_protocol_page_is_for_signed_in_people_only(client, world):
+    from django.urls import reverse
+
+    response = client.get(reverse("protocol:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    for persona, user in world.personas().items():
+        if persona == "anonymous":
+            continue
+        client.force_login(user)
+        assert client.get(reverse("protocol:index")).status_code == 200, persona
+
+
+def test_every_rule_of_the_engine_is_on_the_protocol_page():
+    from protocol.catalogue import describe_rules
+    from protocol.rules import RULES
+
+    assert [row.rule for row in describe_rules()] == list(RULES)
