@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency, Team
+from agencies.models import Agency, AgencyKind, Membership, Role, Team
 from children.models import (
     Allocation,
     Child,
@@ -20,8 +20,15 @@ from children.models import (
 )
 from children.permissions import Action, require
 from children.selectors import GRANT_PERMISSION
-from missing.errors import Refused, translate_integrity_errors
+from missing.errors import NotAllowed, Refused, translate_integrity_errors
 from protocol import reconcile
+
+CHILD_CREATOR_ROLES = (
+    Role.SOCIAL_WORKER,
+    Role.TEAM_MANAGER,
+    Role.MISSING_COORDINATOR,
+    Role.MASH_TRIAGE,
+)
 
 PROFILE_FIELDS = frozenset(
     {
@@ -70,7 +77,21 @@ def create_child(
     worker=None,
     **profile: str,
 ) -> Child:
-    """Create a child; allocate to `team` (and `worker`) and record the legal status."""
+    """Create a child; allocate to `team` (and `worker`) and record the legal status.
+
+    Children's social care staff add children (a social worker, team manager, Missing
+    Co-ordinator or MASH triage of a local authority); police report episodes for them.
+    """
+    if (
+        acting_user is not None
+        and not Membership.objects.filter(
+            user=acting_user,
+            is_active=True,
+            role__in=CHILD_CREATOR_ROLES,
+            team__agency__kind=AgencyKind.LOCAL_AUTHORITY,
+        ).exists()
+    ):
+        raise NotAllowed("Only children's social care staff of a local authority may add a child.")
     given_name, family_name = given_name.strip(), family_name.strip()
     if not given_name or not family_name:
         raise Refused("Enter the child's given name and family name.", field="given_name")

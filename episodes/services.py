@@ -24,6 +24,7 @@ from episodes.models import (
 from missing.errors import Conflict, Refused, translate_integrity_errors
 from protocol import reconcile
 from protocol.clock import london_date, require_aware
+from protocol.conf import protocol_settings
 
 # Clocks disagree: a report typed a minute after a police system stamped it must not be
 # refused as "in the future". Anything later than this is a mistake.
@@ -64,6 +65,19 @@ def _check_category(child: Child, category: str, last_seen_at: dt.datetime) -> N
                 "Away without authorisation applies only to a looked-after child.",
                 field="category",
             )
+
+
+def _refuse_late_absence(category: str, last_seen_at: dt.datetime) -> None:
+    """Absent becomes missing with no contact within 24 hours at most (Haringey protocol
+    6.2): an open episode cannot be recorded as absent once that time has passed."""
+    window = protocol_settings().hours("absent_review_hours")
+    if category == Category.ABSENT and timezone.now() - last_seen_at >= window:
+        raise Refused(
+            f"The child has not been seen for {window.total_seconds() / 3600:g} hours or more, so "
+            "they are missing, not absent (Haringey protocol 6.2). Record the episode as missing.",
+            field="category",
+            code="absent_too_long",
+        )
 
 
 def _police_force_of(user) -> Agency | None:
@@ -141,8 +155,11 @@ def report_episode(
     _not_in_future(reported_at, "reported_at", "time reported")
     _not_in_future(reported_to_police_at, "reported_to_police_at", "time reported to police")
     if reported_at < last_seen_at:
+        if last_seen_at > timezone.now():
+            raise Refused("The time last seen cannot be in the future.", field="last_seen_at")
         raise Refused("The report cannot be before the child was last seen.", field="reported_at")
     _check_category(child, category, last_seen_at)
+    _refuse_late_absence(category, last_seen_at)
     placement = current_placement(child, on=london_date(last_seen_at))
     if missing_from is None:
         missing_from = (
@@ -302,6 +319,8 @@ def reclassify_episode(
             field="category",
         )
     _check_category(episode.child, category, episode.last_seen_at)
+    if episode.returned_at is None:
+        _refuse_late_absence(category, episode.last_seen_at)
     Reclassification.objects.create(
         episode=episode,
         from_category=episode.category,
@@ -417,7 +436,8 @@ def record_home_office_notice(
     _not_in_future(informed_at, "informed_at", "time the Home Office was informed")
     if informed_at < episode.last_seen_at:
         raise Refused(
-            "The Home Office cannot be informed before the child was last seen.", field="informed_at"
+            "The Home Office cannot be informed before the child was last seen.",
+            field="informed_at",
         )
     episode.home_office_informed_at = informed_at
     episode.nrm_referral_considered = nrm_referral_considered

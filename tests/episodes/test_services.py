@@ -208,3 +208,36 @@ def test_london_times_are_stored_as_utc(world):
             [episode.pk],
         )
         assert cursor.fetchone()[0] == dt.datetime(2026, 6, 10, 7, 0)
+
+
+def test_an_open_episode_may_be_recorded_absent_until_24_hours_after_last_seen(world):
+    episode = report(
+        world,
+        category="absent",
+        last_seen_at=NOW - dt.timedelta(hours=23, minutes=59, seconds=59),
+        reported_at=NOW,
+    )
+    assert episode.category == "absent"
+
+
+def test_an_open_episode_cannot_be_recorded_absent_24_hours_after_last_seen(world):
+    with pytest.raises(Refused, match="missing, not absent") as refusal:
+        report(world, category="absent", last_seen_at=at(24), reported_at=NOW)
+    assert refusal.value.field == "category"
+    assert not Episode.objects.exists()
+
+
+def test_a_missing_episode_cannot_be_reclassified_absent_after_24_hours(world):
+    episode = report(world, category="missing", last_seen_at=at(30), reported_at=at(29))
+    with pytest.raises(Refused, match="missing, not absent"):
+        reclassify_episode(
+            acting_user=world.social_worker, episode=episode, category="absent", reason="Contact"
+        )
+    episode.refresh_from_db()
+    assert episode.category == "missing"
+
+
+def test_a_last_seen_time_in_the_future_is_refused_as_in_the_future(world):
+    with pytest.raises(Refused, match="time last seen cannot be in the future") as refusal:
+        report(world, last_seen_at=NOW + dt.timedelta(minutes=2), reported_at=None)
+    assert refusal.value.field == "last_seen_at"
