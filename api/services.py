@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import ApiKey
+from api.models import ApiKey, IdempotencyRecord
 from missing.errors import Conflict, Refused
 
 
@@ -38,3 +39,9 @@ def revoke_api_key(*, acting_user, api_key: ApiKey) -> ApiKey:
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+def purge_idempotency_records(*, before: dt.datetime) -> int:
+    """Forget keys claimed before `before`; a retry after that runs as a new request."""
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=before).delete()
+    return deleted

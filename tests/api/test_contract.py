@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -458,3 +459,23 @@ def test_a_body_that_is_not_json_is_415_and_broken_json_is_400(world, scene, cli
     client = client_for(world.police_liaison)
     _problem(client.post("/api/v1/episodes/", "child=1", content_type="text/plain"), 415)
     _problem(client.post("/api/v1/episodes/", '{"child": ', content_type="application/json"), 400)
+
+
+def test_idempotency_records_older_than_a_week_are_purged_and_newer_ones_kept(world):
+    for key, age in (("old", dt.timedelta(days=7, seconds=1)), ("new", dt.timedelta(days=7))):
+        with time_machine.travel(NOW - age, tick=False):
+            IdempotencyRecord.objects.create(user=world.police_liaison, key=key, fingerprint="f")
+    out = io.StringIO()
+    call_command("purge_idempotency_records", stdout=out)
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    assert "Deleted 1" in out.getvalue()
+
+
+def test_the_schema_and_the_interactive_docs_are_served(db):
+    client = APIClient()
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/episodes/{id}/return/" in schema.content
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger" in docs.content.lower()
