@@ -30,7 +30,7 @@ from children.models import Allocation
 from notifications.models import Channel, DeliveryStatus, Kind, Notification
 from protocol.clock import LONDON
 from protocol.conf import protocol_settings
-from protocol.models import Deadline, Rule
+from protocol.models import Deadline, Rule, Status
 
 logger = logging.getLogger(__name__)
 
@@ -323,7 +323,12 @@ def write_owed_notifications(
                 return written
             directory = Directory.for_deadlines(batch)
             messages = deadline_messages(
-                [(deadline, deadline.pending_notification) for deadline in batch], directory
+                [
+                    (deadline, deadline.pending_notification)
+                    for deadline in batch
+                    if still_owed(deadline)
+                ],
+                directory,
             )
             # Cleared before the outbox insert: the same UPDATE after it is several times
             # slower (measured in bench/sweep.py), and it is one transaction either way.
@@ -334,6 +339,18 @@ def write_owed_notifications(
             if ids:
                 transaction.on_commit(partial(enqueue_delivery, ids))
             written += len(ids)
+
+
+def still_owed(deadline: Deadline) -> bool:
+    """Whether what the sweep recorded still stands: a breach undone since (a corrected
+    return time moved the due time past it) is not announced; nor is a warning for a
+    deadline no longer open."""
+    kind = deadline.pending_notification
+    if kind in (Kind.BREACHED, Kind.RECLASSIFIED):
+        return deadline.breached_at is not None
+    if kind == Kind.DUE_SOON:
+        return deadline.status == Status.OPEN
+    return True
 
 
 def enqueue_notification_writing() -> None:

@@ -257,6 +257,23 @@ def test_the_sweep_records_what_each_deadline_owes_and_the_writer_writes_it_once
     assert write_owed_notifications() == 0, "written once"
 
 
+def test_a_breach_undone_before_its_notifications_are_written_is_not_announced(world, clock):
+    from episodes.services import update_episode
+
+    episode = returned_child(world, clock)
+    due = interview_deadline(episode).due_at
+    clock.move_to(due)
+    sweep()
+    assert interview_deadline(episode).pending_notification == Kind.BREACHED
+    # The return time is corrected to two hours later: the interview is not yet due.
+    update_episode(acting_user=world.social_worker, episode=episode, returned_at=T0 + 4 * HOUR)
+    assert interview_deadline(episode).breached_at is None
+    write_owed_notifications()
+    deadline = interview_deadline(episode)
+    assert deadline.pending_notification == ""
+    assert not Notification.objects.filter(deadline=deadline, kind=Kind.BREACHED).exists()
+
+
 def test_the_sweep_records_its_time_and_lag_for_health(world, clock):
     episode = returned_child(world, clock)
     due = interview_deadline(episode).due_at
