@@ -101,9 +101,10 @@ def sweep(
     3. Open deadlines past their due-soon time owe their warning, once.
 
     What each deadline owes is recorded on its row in the same UPDATE
-    (`Deadline.pending_notification`); after each commit a worker is asked to write the
-    notifications to the outbox (notifications.services.write_owed_notifications), which
-    resolves who is told and hands the rows on for delivery. With
+    (`Deadline.pending_notification`); once the batches have committed, a worker is asked
+    to write the notifications to the outbox (notifications.services.
+    write_owed_notifications), which resolves who is told and hands the rows on for
+    delivery. With
     `write_notifications=True` (the operators' command, tests) they are written here,
     after the sweep's own transactions. docs/decisions/0004-sweep-and-outbox.md says why.
     """
