@@ -299,3 +299,17 @@ def test_the_nightly_reconcile_restores_a_missed_reconcile_for_open_cases_only(w
     assert counts["opened"] == Deadline.objects.filter(episode=open_episode).count() > 0
     assert counts["errors"] == 0
     assert reconcile_open_cases()["opened"] == 0, "a second run changes nothing"
+
+
+def test_an_absent_looked_after_child_made_missing_at_24_hours_is_escalated_in_the_same_sweep(
+    looked_after, clock
+):
+    world = looked_after
+    episode = report(world, last_seen_at=T0, category="absent")
+    assert not Deadline.objects.filter(episode=episode, rule="manager_escalation").exists()
+    result = sweep_at(clock, T0 + 24 * HOUR)
+    escalation = Deadline.objects.get(episode=episode, rule="manager_escalation")
+    assert escalation.status == Status.MET, "opened by the reclassification, met by this sweep"
+    assert result.reclassified == 1
+    assert result.met_by_engine == 1
+    assert {"bob", "grace", "harriet"} <= told(kind=Kind.ESCALATION, deadline=escalation)
