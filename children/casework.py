@@ -50,7 +50,7 @@ def deadline_state(deadline: Deadline, now: dt.datetime) -> str:
     (the sweep runs every minute; the page must not say "open" in between).
     """
     if deadline.status == Status.MET:
-        return "met_late" if deadline.breached_at is not None else "met"
+        return "met_late" if deadline.is_met_late else "met"
     if deadline.status in (Status.BREACHED, Status.CANCELLED):
         return deadline.status
     if deadline.due_at <= now:

@@ -124,4 +124,6 @@ class Deadline(models.Model):
 
     @property
     def is_met_late(self) -> bool:
-        return self.status == Status.MET and self.breached_at is not None
+        # Late is met at or after the due time (the sweep breaches at due_at <= now),
+        # whether or not the sweep got to it first.
+        return self.status == Status.MET and self.met_at is not None and self.met_at >= self.due_at
