@@ -479,3 +479,35 @@ def test_the_schema_and_the_interactive_docs_are_served(db):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_a_team_managers_new_child_is_allocated_to_their_team_without_a_named_worker(
+    world, client_for
+):
+    response = client_for(world.team_manager).post(
+        "/api/v1/children/",
+        {"given_name": "Ash", "family_name": "Madeup", "date_of_birth": "2011-01-01"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    allocation = Allocation.objects.get(child_id=response.json()["id"])
+    assert (allocation.team, allocation.worker) == (world.team, None)
+
+
+def test_a_missing_coordinator_creates_children_of_their_own_authority_only(world, client_for):
+    client = client_for(world.missing_coordinator)
+    body = {"given_name": "Ash", "family_name": "Madeup", "date_of_birth": "2011-01-01"}
+    count = Child.objects.count()
+    other = client.post(
+        "/api/v1/children/",
+        {**body, "responsible_authority": world.other_council.pk},
+        format="json",
+    )
+    assert _problem(other, 400)["errors"] == {"responsible_authority": [other.json()["detail"]]}
+    assert Child.objects.count() == count
+    own = client.post("/api/v1/children/", body, format="json")
+    assert own.status_code == 201, own.content
+    assert own.json()["responsible_authority"] == world.council.pk
+    # Not allocated, yet visible to them: the co-ordinator sees every child of the authority.
+    assert not Allocation.objects.filter(child_id=own.json()["id"]).exists()
+    assert client.get(f"/api/v1/children/{own.json()['id']}/").status_code == 200
