@@ -7,10 +7,10 @@ import datetime as dt
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from children.templatetags.timewords import time_left_in_words as time_left_words
 from protocol.models import Deadline
 from risk.models import RiskAssessment
 from risk.services import record_risk_assessment
-from risk.templatetags.casework import time_left_words
 from tests.factories import AllocationFactory, ChildFactory
 from tests.risk.support import report_at, returned_at
 
