@@ -163,7 +163,8 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
             team=membership.team if allocate else None,
             worker=request.user if membership.role == Role.SOCIAL_WORKER else None,
         )
-        child = self.get_queryset().get(pk=child.pk)
+        # Read back by id (the creator's own new record), with its legal status annotated.
+        child = _with_current_legal_status(Child.objects.filter(pk=child.pk)).get()
         return self.created(self.get_serializer(child).data, etag=True)
 
 
@@ -312,7 +313,7 @@ class ReturnInterviewViewSet(mixins.ListModelMixin, ApiViewSet):
             interviewer_name=data["interviewer_name"],
             attempts=[dict(attempt) for attempt in data["attempts"]],
         )
-        interview = self.get_queryset().get(pk=interview.pk)
+        interview = ReturnInterview.objects.prefetch_related("episodes").get(pk=interview.pk)
         return self.created(self.get_serializer(interview).data)
 
 
@@ -342,7 +343,7 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
             decisions=data["decisions"],
             next_review_on=data["next_review_on"],
         )
-        meeting = self.get_queryset().get(pk=meeting.pk)
+        meeting = StrategyMeeting.objects.prefetch_related("attendees").get(pk=meeting.pk)
         return self.created(self.get_serializer(meeting).data)
 
 
