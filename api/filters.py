@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.filters import OrderingFilter
 
 from episodes.models import Category
 from protocol.models import Deadline, Rule, Status
@@ -118,3 +119,17 @@ class DeadlineFilter(django_filters.FilterSet):
     class Meta:
         model = Deadline
         fields = ["child", "episode", "rule", "status", "updated_since"]
+
+
+class DocumentedOrderingFilter(OrderingFilter):
+    """DRF's ordering, with the view's orderings listed in the OpenAPI schema."""
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        fields = list(getattr(view, "ordering_fields", None) or [])
+        for parameter in parameters:
+            parameter["schema"]["enum"] = [*fields, *(f"-{field}" for field in fields)]
+            parameter["description"] = (
+                "Sort by this field; a leading - for descending. Default: -id."
+            )
+        return parameters

@@ -16,7 +16,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -30,6 +29,7 @@ from api.exceptions import problem, problem_exception_handler
 from api.filters import (
     ChildFilter,
     DeadlineFilter,
+    DocumentedOrderingFilter,
     EpisodeFilter,
     ReturnInterviewFilter,
     RiskAssessmentFilter,
@@ -84,7 +84,7 @@ class ApiViewSet(IdempotentPostMixin, GenericViewSet):
     parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer, ProblemJSONRenderer]
     pagination_class = ApiCursorPagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, DocumentedOrderingFilter]
     ordering_fields = ["id", "updated_at"]
     lookup_value_regex = "[0-9]+"
 

@@ -511,3 +511,19 @@ def test_a_missing_coordinator_creates_children_of_their_own_authority_only(worl
     # Not allocated, yet visible to them: the co-ordinator sees every child of the authority.
     assert not Allocation.objects.filter(child_id=own.json()["id"]).exists()
     assert client.get(f"/api/v1/children/{own.json()['id']}/").status_code == 200
+
+
+def test_cursor_pages_cover_every_visible_record_once_in_either_order(world, client_for):
+    ids = []
+    for number in range(5):
+        child = ChildFactory(responsible_authority=world.council, given_name=f"Lee{number}")
+        ids.append(child.pk)
+    client = client_for(world.missing_coordinator)
+    for ordering, expected in (("-id", sorted(ids, reverse=True)), ("id", sorted(ids))):
+        seen, url = [], f"/api/v1/children/?page_size=2&ordering={ordering}"
+        while url:
+            page = client.get(url).json()
+            seen += [child["id"] for child in page["results"]]
+            url = page["next"]
+        assert [pk for pk in seen if pk in ids] == expected
+        assert len(seen) == len(set(seen))
