@@ -67,11 +67,15 @@ def _check_category(child: Child, category: str, last_seen_at: dt.datetime) -> N
             )
 
 
-def _refuse_late_absence(category: str, last_seen_at: dt.datetime) -> None:
+def _refuse_late_absence(
+    category: str, last_seen_at: dt.datetime, returned_at: dt.datetime | None = None
+) -> None:
     """Absent becomes missing with no contact within 24 hours at most (Haringey protocol
-    6.2): an open episode cannot be recorded as absent once that time has passed."""
+    6.2): an episode cannot be recorded as absent once that time has passed without a
+    return (for an open episode, by now; for a past one, by its return)."""
     window = protocol_settings().hours("absent_review_hours")
-    if category == Category.ABSENT and timezone.now() - last_seen_at >= window:
+    ended = returned_at or timezone.now()
+    if category == Category.ABSENT and ended - last_seen_at >= window:
         raise Refused(
             f"The child has not been seen for {window.total_seconds() / 3600:g} hours or more, so "
             "they are missing, not absent (Haringey protocol 6.2). Record the episode as missing.",
@@ -102,7 +106,12 @@ def _refuse_overlap(
     if exclude is not None:
         episodes = episodes.exclude(pk=exclude.pk)
     open_episode = episodes.filter(returned_at__isnull=True).first()
-    if open_episode is not None and (exclude is None or open_episode.last_seen_at <= last_seen_at):
+    # A second open episode, or a past one reaching into the open one, is refused; a past
+    # episode that ended before the open one began is fine.
+    reaches_open = open_episode is not None and (
+        returned_at is None or open_episode.last_seen_at < returned_at
+    )
+    if reaches_open and (exclude is None or open_episode.last_seen_at <= last_seen_at):
         raise Conflict(
             f"{child.given_name} already has an open episode (last seen "
             f"{timezone.localtime(open_episode.last_seen_at):%d %B %Y at %H:%M}). "
@@ -142,8 +151,13 @@ def report_episode(
     police_force: Agency | None = None,
     police_reference: str = "",
     police_risk: str = "",
+    returned_at: dt.datetime | None = None,
 ) -> Episode:
-    """Record a new episode, open a MASH referral for it, and reconcile the protocol."""
+    """Record a new episode, open a MASH referral for it, and reconcile the protocol.
+
+    `returned_at` records an episode that has already ended (a late report, or a record
+    brought over from another system) in one step; its deadlines count from the return.
+    """
     require(acting_user, Action.REPORT_EPISODE, child)
     # Lock the child: two reports for one child at once queue here, and the second sees
     # the first's open episode instead of hitting the constraint.
@@ -159,7 +173,11 @@ def report_episode(
             raise Refused("The time last seen cannot be in the future.", field="last_seen_at")
         raise Refused("The report cannot be before the child was last seen.", field="reported_at")
     _check_category(child, category, last_seen_at)
-    _refuse_late_absence(category, last_seen_at)
+    returned_at = _aware(returned_at, "returned_at")
+    _not_in_future(returned_at, "returned_at", "return time")
+    if returned_at is not None and returned_at < last_seen_at:
+        raise Refused("The return cannot be before the child was last seen.", field="returned_at")
+    _refuse_late_absence(category, last_seen_at, returned_at)
     placement = current_placement(child, on=london_date(last_seen_at))
     if missing_from is None:
         missing_from = (
@@ -182,7 +200,7 @@ def report_episode(
         reported_to_police_at = reported_to_police_at or reported_at
     if police_force is not None and police_force.kind != AgencyKind.POLICE_FORCE:
         raise Refused("The police force must be a police force.", field="police_force")
-    _refuse_overlap(child, last_seen_at, None)
+    _refuse_overlap(child, last_seen_at, returned_at)
     with translate_integrity_errors():
         episode = Episode.objects.create(
             child=child,
@@ -198,6 +216,7 @@ def report_episode(
             police_force=police_force,
             police_reference=police_reference.strip(),
             police_risk=police_risk,
+            returned_at=returned_at,
         )
     if police_risk:
         PoliceRiskGrading.objects.create(
@@ -321,6 +340,8 @@ def reclassify_episode(
     _check_category(episode.child, category, episode.last_seen_at)
     if episode.returned_at is None:
         _refuse_late_absence(category, episode.last_seen_at)
+    elif category == Category.ABSENT:
+        _refuse_late_absence(category, episode.last_seen_at, episode.returned_at)
     Reclassification.objects.create(
         episode=episode,
         from_category=episode.category,

@@ -241,3 +241,29 @@ def test_a_last_seen_time_in_the_future_is_refused_as_in_the_future(world):
     with pytest.raises(Refused, match="time last seen cannot be in the future") as refusal:
         report(world, last_seen_at=NOW + dt.timedelta(minutes=2), reported_at=None)
     assert refusal.value.field == "last_seen_at"
+
+
+def test_a_past_episode_may_be_recorded_with_its_return_in_one_step(world):
+    episode = report(
+        world, category="absent", last_seen_at=at(200), reported_at=at(199), returned_at=at(190)
+    )
+    assert not episode.is_open
+    assert episode.deadlines.filter(rule="return_interview").get().due_at == at(190) + dt.timedelta(
+        hours=72
+    )
+
+
+def test_a_past_absence_longer_than_24_hours_is_refused_as_absent(world):
+    with pytest.raises(Refused, match="missing, not absent"):
+        report(
+            world, category="absent", last_seen_at=at(200), reported_at=at(199), returned_at=at(176)
+        )
+    assert not Episode.objects.exists()
+
+
+def test_a_past_episode_before_the_open_one_is_accepted_but_one_reaching_into_it_is_not(world):
+    report(world, last_seen_at=at(10), reported_at=at(9))
+    past = report(world, last_seen_at=at(30), reported_at=at(29), returned_at=at(10))
+    assert past.returned_at == at(10)
+    with pytest.raises(Conflict):
+        report(world, last_seen_at=at(50), reported_at=at(49), returned_at=at(9))

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from episodes.services import record_return, report_episode
+from episodes.services import report_episode
 from missing.errors import Refused
 from risk.services import record_risk_assessment
 
@@ -24,10 +24,6 @@ def _episodes(world, categories):
             category=category,
             last_seen_at=start,
             reported_at=start + dt.timedelta(hours=1),
-        )
-        episode = record_return(
-            acting_user=world.social_worker,
-            episode=episode,
             returned_at=start + dt.timedelta(hours=3),
         )
     return episode
