@@ -21,6 +21,7 @@ from children.selectors import child_visibility
 from episodes.models import Episode
 from protocol.catalogue import source_of
 from protocol.clock import add_months, start_of_london_day
+from protocol.escalations import action_for
 from protocol.models import Deadline, Rule, Status
 
 # A deadline within this long of its due time is on the home page as "due soon" even
@@ -74,13 +75,18 @@ class DeadlineRow:
     tag_text: str
     tag_class: str
     source: str
+    # The page that meets it (url, link text), while it is still to be met.
+    action: tuple[str, str] | None = None
 
 
 def deadline_rows(deadlines, now: dt.datetime) -> list[DeadlineRow]:
     rows = []
     for deadline in deadlines:
         text, css = tag_for(deadline, now)
-        rows.append(DeadlineRow(deadline, text, css, source_of(deadline.rule)))
+        action = None
+        if deadline.status in (Status.SCHEDULED, Status.OPEN, Status.BREACHED):
+            action = action_for(deadline)
+        rows.append(DeadlineRow(deadline, text, css, source_of(deadline.rule), action))
     return rows
 
 
