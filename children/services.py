@@ -22,6 +22,7 @@ from children.permissions import Action, require
 from children.selectors import GRANT_PERMISSION
 from missing.errors import NotAllowed, Refused, translate_integrity_errors
 from protocol import reconcile
+from protocol.clock import add_months
 
 CHILD_CREATOR_ROLES = (
     Role.SOCIAL_WORKER,
@@ -53,7 +54,8 @@ def _check_date_of_birth(date_of_birth: dt.date) -> None:
     today = timezone.localdate()
     if date_of_birth > today:
         raise Refused("The date of birth cannot be in the future.", field="date_of_birth")
-    if date_of_birth < today.replace(year=today.year - 25):
+    # Calendar months, so 29 February has a date 25 years back (28 February).
+    if date_of_birth < add_months(today, -25 * 12):
         raise Refused(
             "Homeward records children and care leavers: the date of birth is more than 25 years ago.",
             field="date_of_birth",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +32,10 @@ from protocol.conf import protocol_settings
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
+@overload
+def _aware(value: dt.datetime, field: str) -> dt.datetime: ...
+@overload
+def _aware(value: None, field: str) -> None: ...
 def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
     if value is None:
         return None
@@ -108,10 +113,11 @@ def _refuse_overlap(
     open_episode = episodes.filter(returned_at__isnull=True).first()
     # A second open episode, or a past one reaching into the open one, is refused; a past
     # episode that ended before the open one began is fine.
-    reaches_open = open_episode is not None and (
-        returned_at is None or open_episode.last_seen_at < returned_at
-    )
-    if reaches_open and (exclude is None or open_episode.last_seen_at <= last_seen_at):
+    if (
+        open_episode is not None
+        and (returned_at is None or open_episode.last_seen_at < returned_at)
+        and (exclude is None or open_episode.last_seen_at <= last_seen_at)
+    ):
         raise Conflict(
             f"{child.given_name} already has an open episode (last seen "
             f"{timezone.localtime(open_episode.last_seen_at):%d %B %Y at %H:%M}). "
@@ -119,11 +125,11 @@ def _refuse_overlap(
             field="last_seen_at",
             code="open_episode_exists",
         )
-    overlapping = episodes.filter(
-        last_seen_at__lt=returned_at or dt.datetime.max.replace(tzinfo=dt.UTC)
-    )
     overlapping = (
-        overlapping.exclude(returned_at__lte=last_seen_at).order_by("-last_seen_at").first()
+        episodes.filter(last_seen_at__lt=returned_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+        .exclude(returned_at__lte=last_seen_at)
+        .order_by("-last_seen_at")
+        .first()
     )
     if overlapping is not None:
         ended = overlapping.returned_at

@@ -35,4 +35,10 @@ app.conf.beat_schedule = {
         "task": "protocol.tasks.reconcile_open_cases",
         "schedule": crontab(hour=2, minute=30),
     },
+    # The API's Idempotency-Key records: kept a week, so a police system's retry within
+    # that time returns the first response; older ones are forgotten.
+    "api-purge-idempotency-records": {
+        "task": "api.tasks.purge_old_idempotency_records",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }

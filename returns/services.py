@@ -102,7 +102,7 @@ def record_return_interview(
         raise Refused("Times must carry a time zone.", field="offered_at")
     if offered_at > timezone.now():
         raise Refused("The interview cannot be offered in the future.", field="offered_at")
-    if offered_at < min(episode.returned_at for episode in episodes):
+    if any(episode.returned_at and offered_at < episode.returned_at for episode in episodes):
         raise Refused("The interview is offered after the child returns.", field="offered_at")
     interview = ReturnInterview(
         child=child,

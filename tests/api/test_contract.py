@@ -527,3 +527,14 @@ def test_cursor_pages_cover_every_visible_record_once_in_either_order(world, cli
             url = page["next"]
         assert [pk for pk in seen if pk in ids] == expected
         assert len(seen) == len(set(seen))
+
+
+def test_the_nightly_task_purges_idempotency_records_older_than_a_week(world):
+    from api.tasks import purge_old_idempotency_records
+
+    for key, age in (("old", dt.timedelta(days=7, seconds=1)), ("new", dt.timedelta(days=7))):
+        with time_machine.travel(NOW - age, tick=False):
+            IdempotencyRecord.objects.create(user=world.police_liaison, key=key, fingerprint="f")
+    with time_machine.travel(NOW, tick=False):
+        assert purge_old_idempotency_records() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]

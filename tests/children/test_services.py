@@ -38,3 +38,13 @@ def test_people_outside_childrens_social_care_may_not_add_a_child(world, persona
 def test_a_date_of_birth_in_the_future_is_refused(world):
     with pytest.raises(Refused, match="future"):
         _add(world, world.social_worker, date_of_birth=dt.date(2999, 1, 1))
+
+
+def test_the_25_year_limit_has_a_date_on_29_february(world):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2028, 2, 29, 12, 0, tzinfo=dt.UTC), tick=False):
+        child = _add(world, world.social_worker, date_of_birth=dt.date(2003, 2, 28))
+        assert child.date_of_birth == dt.date(2003, 2, 28)
+        with pytest.raises(Refused, match="more than 25 years"):
+            _add(world, world.social_worker, date_of_birth=dt.date(2003, 2, 27))

@@ -445,13 +445,16 @@ class Command(BaseCommand):
                 index, age=rng.randint(8, 17), team_key=team_key, looked_after=rng.random() < 0.4
             )
             if index % 2 == 0:
+                # A short episode weeks ago, with everything the protocol asked done on time.
                 worker = sw if team_key == "team_1" else sw2
+                force = rng.choice([1, 2])
+                last_seen = rng.randint(200, 2000)
                 ep = episode(
                     child,
                     worker,
-                    last_seen_hours_ago=rng.randint(200, 2000),
-                    returned_hours_ago=150,
-                    force=rng.choice([1, 2]),
+                    last_seen_hours_ago=last_seen,
+                    returned_hours_ago=last_seen - rng.randint(3, 20),
+                    force=force,
                 )
                 record_risk_assessment(
                     acting_user=p["mash_triage"],
@@ -459,6 +462,25 @@ class Command(BaseCommand):
                     episode=ep,
                     rag="green",
                     threshold_level=2,
-                    assessed_at=ep.reported_at + 10 * hours,
+                    assessed_at=ep.reported_at + 1 * hours,
+                )
+                record_safe_and_well_check(
+                    acting_user=p["police_liaison"] if force == 1 else p["police_liaison_2"],
+                    episode=ep,
+                    checked_at=ep.returned_at + 4 * hours,
+                    officer_name="PC Demo",
+                )
+                held = rng.random() < 0.7
+                record_return_interview(
+                    acting_user=p["return_officer"],
+                    child=child,
+                    episodes=[ep],
+                    offered_at=ep.returned_at + 2 * hours,
+                    interviewer=p["return_officer"],
+                    outcome="held" if held else "declined",
+                    held_at=ep.returned_at + 30 * hours if held else None,
+                    seen_alone=True if held else None,
+                    push_factors=["boundaries"] if held else [],
+                    pull_factors=["friends"] if held else [],
                 )
             index += 1
