@@ -3,7 +3,7 @@
 1. A fresh demo database (SCREENSHOT_DATABASE_URL, default
    postgres://postgres@127.0.0.1:5432/homeward_screenshots: dropped and created each run,
    so the pictures never show anything but synthetic demo data), migrated and filled by
-   `manage.py seed_demo`.
+   `manage.py seed_demo`, then swept once (`manage.py protocol_sweep`), as beat would.
 2. `manage.py runserver` on a free local port, against that database.
 3. Debian's Chromium (/usr/bin/chromium, or CHROMIUM) through Playwright signs in as the
    demo personas (password `homeward-demo`) and saves full-page PNGs in docs/screenshots/.
@@ -178,6 +178,9 @@ def main() -> int:
     fresh_database()
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
+    # What beat does within a minute of `make run`: breach what is overdue, meet the
+    # escalations, so the pages show the ledger as people would see it.
+    manage("protocol_sweep")
     ids = demo_ids()
     with web_server() as base:
         take(base, ids)
