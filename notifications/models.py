@@ -35,7 +35,9 @@ class Notification(models.Model):
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey(
+        Child, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     deadline = models.ForeignKey(
         Deadline, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -46,7 +48,9 @@ class Notification(models.Model):
     body = models.TextField()
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True)
@@ -56,7 +60,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="notification_outbox"),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="notification_outbox",
+            ),
             models.Index(
                 fields=["recipient", "-created_at"],
                 condition=Q(channel="in_app"),

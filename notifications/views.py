@@ -9,14 +9,21 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from notifications.inbox import inbox, mark_all_read, mark_read, unread_count
 
 PAGE_SIZE = 50
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request that passed through django-htmx's middleware."""
+
+    htmx: HtmxDetails
+
+
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HtmxHttpRequest) -> HttpResponse:
     notifications = inbox(request.user).select_related("child")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -24,7 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _badge_or_redirect(request: HttpRequest) -> HttpResponse:
+def _badge_or_redirect(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         return render(
             request,
@@ -36,7 +43,7 @@ def _badge_or_redirect(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def read(request: HttpRequest, pk: int) -> HttpResponse:
+def read(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if (
         not mark_read(acting_user=request.user, notification_id=pk)
         and not inbox(request.user).filter(pk=pk).exists()
@@ -47,7 +54,7 @@ def read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def read_all(request: HttpRequest) -> HttpResponse:
+def read_all(request: HtmxHttpRequest) -> HttpResponse:
     count = mark_all_read(acting_user=request.user)
     if not request.htmx:
         messages.success(
@@ -57,7 +64,7 @@ def read_all(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def keep_alive(request: HttpRequest) -> HttpResponse:
+def keep_alive(request: HtmxHttpRequest) -> HttpResponse:
     """Touch the session so it lasts another SESSION_COOKIE_AGE ("Stay signed in")."""
     if not request.user.is_authenticated:
         return JsonResponse({"signed_in": False}, status=401)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency
+from episodes.models import Episode
 from panels.models import MeetingKind, MeetingTrigger, PanelKind
 from risk.forms import DateInput, LondonDateTimeField
 
@@ -41,7 +42,10 @@ class StrategyMeetingForm(forms.Form):
         error_messages={"required": "Choose why the meeting was held"},
     )
     episode = forms.ModelChoiceField(
-        label="Episode", queryset=None, required=False, empty_label="Not about one episode"
+        label="Episode",
+        queryset=Episode.objects.none(),
+        required=False,
+        empty_label="Not about one episode",
     )
     held_at = LondonDateTimeField(
         label="When the meeting was held",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -269,7 +270,8 @@ def agenda_candidates(user, panel: PanelMeeting, *, now: dt.datetime):
     )
 
 
-def candidate_reason(child: Child) -> str:
+def candidate_reason(child: Any) -> str:
+    """`child` carries the agenda annotations latest_rag, recent_episodes, missing_now."""
     reasons = []
     if child.latest_rag == Rag.RED:
         reasons.append("Rated Red")
@@ -300,9 +302,9 @@ def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_i
     )
     for case in cases:
         if failed_form is not None and case.pk == failed_case_id:
-            case.action_form = failed_form
+            case.action_form = failed_form  # type: ignore[attr-defined]
         else:
-            case.action_form = PanelActionForm(agencies=agencies, prefix=f"case-{case.pk}")
+            case.action_form = PanelActionForm(agencies=agencies, prefix=f"case-{case.pk}")  # type: ignore[attr-defined]
     candidates = list(
         agenda_candidates(request.user, panel, now=timezone.now())[:AGENDA_CANDIDATE_LIMIT]
     )

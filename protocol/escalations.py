@@ -66,7 +66,7 @@ def escalation_page_context(request: HttpRequest) -> dict:
     )
     rows = list(escalation_queue(request.user, rule=rule or None, team=team, now=now)[:QUEUE_LIMIT])
     for deadline in rows:
-        deadline.action = action_for(deadline)
+        deadline.action = action_for(deadline)  # type: ignore[attr-defined]
     return {
         "deadlines": rows,
         "teams": teams,

@@ -52,7 +52,9 @@ class Deadline(models.Model):
     key = models.CharField(max_length=120)
     rule = models.CharField(max_length=30, choices=Rule.choices)
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="deadlines")
-    episode = models.ForeignKey(Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines")
+    episode = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
+    )
     return_interview = models.ForeignKey(
         ReturnInterview, null=True, blank=True, on_delete=models.SET_NULL, related_name="deadlines"
     )
@@ -73,7 +75,9 @@ class Deadline(models.Model):
     # "reclassified", "escalation" or "due_soon" (notifications.models.Kind), or "".
     pending_notification = models.CharField(max_length=20, blank=True, default="", db_default="")
     owner_role = models.CharField(max_length=40, choices=Role.choices)
-    owner_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="deadlines")
+    owner_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="deadlines"
+    )
     reason = models.TextField(help_text="Why the rule applies, in words, for the child's record.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -82,7 +86,9 @@ class Deadline(models.Model):
         ordering = ["due_at"]
         constraints = [
             models.UniqueConstraint(fields=["child", "key"], name="deadline_key_unique_per_child"),
-            models.CheckConstraint(condition=Q(due_at__gte=models.F("opens_at")), name="deadline_due_after_opens"),
+            models.CheckConstraint(
+                condition=Q(due_at__gte=models.F("opens_at")), name="deadline_due_after_opens"
+            ),
             models.CheckConstraint(
                 condition=~Q(status="breached") | Q(breached_at__isnull=False),
                 name="deadline_breached_has_time",

@@ -9,7 +9,7 @@ from returns.models import Outcome, PullFactor, PushFactor, ReturnInterviewAttem
 from risk.forms import LondonDateTimeField
 
 ATTEMPT_ROWS = 3
-METHODS = ReturnInterviewAttempt._meta.get_field("method").choices
+METHODS = list(ReturnInterviewAttempt._meta.get_field("method").choices or [])
 SEEN_ALONE = [("yes", "Yes"), ("no", "No"), ("", "Not recorded")]
 
 

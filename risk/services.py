@@ -50,9 +50,7 @@ def minimum_threshold_level(child: Child, *, at: dt.datetime) -> int | None:
     """
     starts = Episode.objects.filter(
         child=child, entered_in_error=False, category=Category.MISSING
-    ).values_list(
-        "last_seen_at", flat=True
-    )
+    ).values_list("last_seen_at", flat=True)
     return mash_threshold_minimum_level(starts, at, protocol_settings())
 
 

@@ -38,7 +38,10 @@ def deadline(status: str = "open", *, due_in=dt.timedelta(hours=10), **fields) -
         (deadline("met", met_at=NOW), "met"),
         (deadline("met", met_at=NOW - SECOND, due_in=dt.timedelta(0)), "met"),
         (deadline("met", met_at=NOW, due_in=dt.timedelta(0)), "met_late"),
-        (deadline("met", met_at=NOW, due_in=-dt.timedelta(hours=2), breached_at=NOW - SECOND), "met_late"),
+        (
+            deadline("met", met_at=NOW, due_in=-dt.timedelta(hours=2), breached_at=NOW - SECOND),
+            "met_late",
+        ),
         (deadline("breached", breached_at=NOW), "breached"),
         (deadline("cancelled", cancelled_at=NOW), "cancelled"),
     ],
