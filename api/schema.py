@@ -12,7 +12,12 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
-from api.serializers import EpisodeSerializer, EpisodeUpdateSerializer, SafeAndWellCheckSerializer
+from api.serializers import (
+    EpisodeCreateSerializer,
+    EpisodeSerializer,
+    EpisodeUpdateSerializer,
+    SafeAndWellCheckSerializer,
+)
 
 TAG_CHILDREN, TAG_EPISODES, TAG_RISK, TAG_RETURNS, TAG_MEETINGS, TAG_DEADLINES = (
     "children",
@@ -182,13 +187,39 @@ episodes = extend_schema_view(
     create=extend_schema(
         tags=[TAG_EPISODES],
         summary="Report an episode",
-        description="A child aged 12 or under is always missing, never absent (400); a child with an "
-        "open episode cannot have a second (409). Send an `Idempotency-Key` so a retry reports once.",
+        description="For a child by id (`child`) or, from a police liaison officer's key, by who "
+        "the child is (`child_details`): exactly one of the two (400 otherwise). With "
+        "`child_details` the child is matched among the responsible authority's children by "
+        "name and date of birth (case and accents ignored) or created if the authority has no "
+        "record that may be them; if the council must confirm which child it is, 409 and nothing "
+        "changes; any other key gets 403. The episode names your force, so the child (its id is in "
+        "the response) is visible to you from then on. A child aged 12 or under is always missing, "
+        "never absent (400); a child with an open episode cannot have a second (409). Send an "
+        "`Idempotency-Key` so a retry reports once.",
+        request=EpisodeCreateSerializer,
+        responses={201: EpisodeSerializer},
         examples=[
             _example(
                 "Police report a missing child",
                 {
                     "child": 12,
+                    "category": "missing",
+                    "last_seen_at": "2026-03-28T21:30:00+00:00",
+                    "police_reference": "NP-2026-004512",
+                    "police_risk": "medium",
+                    "last_seen_location": "Northwick bus station",
+                },
+                request=True,
+            ),
+            _example(
+                "Police report a child new to the force",
+                {
+                    "child_details": {
+                        "given_name": "Jamie",
+                        "family_name": "Fictional",
+                        "date_of_birth": "2010-06-01",
+                        "responsible_authority": 3,
+                    },
                     "category": "missing",
                     "last_seen_at": "2026-03-28T21:30:00+00:00",
                     "police_reference": "NP-2026-004512",

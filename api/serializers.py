@@ -139,6 +139,48 @@ class EpisodeSerializer(serializers.ModelSerializer):
         return "open" if episode.is_open else "closed"
 
 
+class ChildDetailsSerializer(serializers.Serializer):
+    """Who the child is, for a police report of a child the force has no record of."""
+
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField()
+    responsible_authority = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY),
+        help_text="The local authority responsible for the child (an agency id).",
+        error_messages={"does_not_exist": "No local authority with id {pk_value}."},
+    )
+    sex = serializers.ChoiceField(choices=Sex.choices, default=Sex.NOT_KNOWN)
+
+
+class EpisodeCreateSerializer(EpisodeSerializer):
+    """A new episode: for a child by id (`child`), or, from a police liaison officer's key,
+    by who the child is (`child_details`). Exactly one of the two."""
+
+    child = VisibleChildField(
+        required=False,
+        help_text="The child's id. Or, for a police key, send `child_details` instead.",
+    )
+    child_details = ChildDetailsSerializer(
+        required=False,
+        write_only=True,
+        help_text="Police liaison officers only, instead of `child`: the child is found among "
+        "the authority's children by name and date of birth (case and accents ignored), or "
+        "created if the authority has no record that may be them. 409 if the council must "
+        "confirm which child it is.",
+    )
+
+    class Meta(EpisodeSerializer.Meta):
+        fields = [*EpisodeSerializer.Meta.fields, "child_details"]
+
+    def validate(self, attrs):
+        if ("child" in attrs) == ("child_details" in attrs):
+            raise serializers.ValidationError(
+                {"child": ["Give exactly one of child (an id) and child_details."]}
+            )
+        return attrs
+
+
 class EpisodeUpdateSerializer(serializers.Serializer):
     """A correction to an episode's facts (PATCH). The category changes through reclassify."""
 

@@ -42,6 +42,7 @@ from api.permissions import child_creator_membership
 from api.serializers import (
     ChildSerializer,
     DeadlineSerializer,
+    EpisodeCreateSerializer,
     EpisodeSerializer,
     EpisodeUpdateSerializer,
     ReclassifySerializer,
@@ -61,6 +62,7 @@ from episodes.services import (
     record_return,
     record_safe_and_well_check,
     report_episode,
+    report_missing_child,
     update_episode,
 )
 from missing.errors import Refused
@@ -191,22 +193,34 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         return Response(data, headers={"ETag": etag_for(data)})
 
     def create(self, request):
-        serializer = self.get_serializer(data=request.data)
+        serializer = EpisodeCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        episode = report_episode(
-            acting_user=request.user,
-            child=data["child"],
-            category=data["category"],
-            last_seen_at=data["last_seen_at"],
-            missing_from=data.get("missing_from"),
-            reported_at=data.get("reported_at"),
-            last_seen_location=data.get("last_seen_location", ""),
-            circumstances=data.get("circumstances", ""),
-            police_force=data.get("police_force"),
-            police_reference=data.get("police_reference", ""),
-            police_risk=data.get("police_risk", ""),
-        )
+        episode_fields = {
+            "category": data["category"],
+            "last_seen_at": data["last_seen_at"],
+            "missing_from": data.get("missing_from"),
+            "reported_at": data.get("reported_at"),
+            "last_seen_location": data.get("last_seen_location", ""),
+            "circumstances": data.get("circumstances", ""),
+            "police_reference": data.get("police_reference", ""),
+            "police_risk": data.get("police_risk", ""),
+        }
+        if "child_details" in data:
+            # A police report by who the child is; the service refuses anyone else (403).
+            # The episode names the officer's force, so the child is visible to them after.
+            episode = report_missing_child(
+                acting_user=request.user, **data["child_details"], **episode_fields
+            )
+        else:
+            episode = report_episode(
+                acting_user=request.user,
+                child=data["child"],
+                police_force=data.get("police_force"),
+                **episode_fields,
+            )
         return self._render(episode, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
