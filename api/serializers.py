@@ -6,7 +6,12 @@ does not exist ("No child with id 12."), so a request cannot probe for records.
 
 from __future__ import annotations
 
-from rest_framework import serializers
+import datetime as dt
+from functools import cached_property
+
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from agencies.models import Agency, AgencyKind
 from api.fields import AwareDateTimeField
@@ -137,6 +142,73 @@ class EpisodeSerializer(serializers.ModelSerializer):
 
     def get_status(self, episode: Episode) -> str:
         return "open" if episode.is_open else "closed"
+
+    @cached_property
+    def _fast_path_applies(self) -> bool:
+        # Only for exactly the fields the fast path writes (a subclass adding a readable
+        # field, or an ISO format changed in settings, takes DRF's own path).
+        return (
+            tuple(field.field_name for field in self._readable_fields) == _FAST_EPISODE_FIELDS
+            and api_settings.DATETIME_FORMAT == ISO_8601
+        )
+
+    def to_representation(self, episode: Episode) -> dict:
+        """DRF's output, written directly: a page of up to 200 episodes per request.
+
+        DRF's generic path spends about 40 µs an episode in field machinery (attribute
+        lookups, a time zone read per datetime): 2 ms of a 50-episode page, the largest
+        single part of `GET episodes/` after the SQL (bench/api.py). The output is the
+        same, value for value (tests/api/test_episode_representation.py compares both
+        paths): times in the current time zone (Europe/London), ISO 8601, "Z" for +00:00.
+        """
+        if not self._fast_path_applies:
+            return super().to_representation(episode)
+        zone = timezone.get_current_timezone()
+        try:
+            return {
+                "id": episode.id,
+                "child": episode.child_id,
+                "category": episode.category,
+                "missing_from": episode.missing_from,
+                "last_seen_at": _iso(episode.last_seen_at, zone),
+                "reported_at": _iso(episode.reported_at, zone),
+                "police_reference": episode.police_reference,
+                "police_risk": episode.police_risk,
+                "returned_at": _iso(episode.returned_at, zone),
+                "status": self.get_status(episode),
+                "last_seen_location": episode.last_seen_location,
+                "circumstances": episode.circumstances,
+                "entered_in_error": bool(episode.entered_in_error),
+                "updated_at": _iso(episode.updated_at, zone),
+            }
+        except OverflowError:  # a time at the edge of the calendar: DRF says why
+            return super().to_representation(episode)
+
+
+_FAST_EPISODE_FIELDS = (
+    "id",
+    "child",
+    "category",
+    "missing_from",
+    "last_seen_at",
+    "reported_at",
+    "police_reference",
+    "police_risk",
+    "returned_at",
+    "status",
+    "last_seen_location",
+    "circumstances",
+    "entered_in_error",
+    "updated_at",
+)
+
+
+def _iso(value: dt.datetime | None, zone) -> str | None:
+    """rest_framework.fields.DateTimeField.to_representation for an aware time, in `zone`."""
+    if not value:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ChildDetailsSerializer(serializers.Serializer):
