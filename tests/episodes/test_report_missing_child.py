@@ -268,3 +268,21 @@ def test_missing_names_and_unknown_sexes_are_refused(world, given_name, family_n
 
     assert refusal.value.field == field
     assert counts() == before
+
+
+def test_a_date_of_birth_in_the_future_is_refused_and_nothing_is_created(world):
+    before = counts()
+
+    with pytest.raises(Refused) as refusal:
+        report(world, date_of_birth=dt.date(2026, 6, 11))
+
+    assert refusal.value.field == "date_of_birth"
+    assert counts() == before
+
+
+def test_a_date_of_birth_today_is_a_child_born_today(world):
+    episode = report(
+        world, date_of_birth=dt.date(2026, 6, 10), last_seen_at=NOW - dt.timedelta(hours=1)
+    )
+
+    assert episode.child.date_of_birth == dt.date(2026, 6, 10)
