@@ -266,6 +266,35 @@ class SafeAndWellCheckForm(LondonTimesForm):
         return cleaned
 
 
+class HomeOfficeNoticeForm(LondonTimesForm):
+    nrm_referral_considered = forms.BooleanField(
+        label="A National Referral Mechanism referral has been considered",
+        help_text="Haringey protocol 16.4: where trafficking is suspected.",
+        required=False,
+    )
+    informed_parts = DateTimeParts(
+        "informed",
+        "When the Home Office was informed",
+        "For example, 27 3 2026 and 11:00, as UK clocks showed it",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.informed_parts.add_to(self)
+        self.order_fields(
+            [f"informed_{part}" for part in ("day", "month", "year", "time", "clock")]
+        )
+
+    @property
+    def informed_group(self) -> DateGroup:
+        return self.informed_parts.group(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["informed_at"] = self.informed_parts.clean_instant(self)
+        return cleaned
+
+
 class ReclassifyForm(forms.Form):
     category = forms.ChoiceField(
         label="Reclassify the episode as",

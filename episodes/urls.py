@@ -14,5 +14,10 @@ urlpatterns = [
         name="safe_and_well_check",
     ),
     path("<int:episode_id>/reclassify/", views.reclassify, name="reclassify"),
+    path(
+        "<int:episode_id>/home-office-notice/",
+        views.home_office_notice,
+        name="home_office_notice",
+    ),
     path("<int:episode_id>/entered-in-error/", views.entered_in_error, name="entered_in_error"),
 ]

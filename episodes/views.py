@@ -24,6 +24,7 @@ from episodes import services
 from episodes.forms import (
     SERVICE_FIELDS,
     EnteredInErrorForm,
+    HomeOfficeNoticeForm,
     ReclassifyForm,
     ReportEpisodeForm,
     ReturnForm,
@@ -135,6 +136,10 @@ def detail(request: HttpRequest, episode_id: int) -> HttpResponse:
             and episode.returned_at is not None
             and may(request.user, Action.SAFE_AND_WELL_CHECK, child),
             "may_reclassify": live and may(request.user, Action.RECLASSIFY, child),
+            "may_notify_home_office": live
+            and child.is_uasc
+            and episode.home_office_informed_at is None
+            and may(request.user, Action.EDIT_CHILD, child),
             "may_mark_error": live and may(request.user, Action.MARK_ENTERED_IN_ERROR, child),
         },
     )
@@ -204,6 +209,25 @@ def safe_and_well_check(request: HttpRequest, episode_id: int) -> HttpResponse:
             concerns=data["concerns"].strip(),
         ),
         success="Safe and well check recorded.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def home_office_notice(request: HttpRequest, episode_id: int) -> HttpResponse:
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.EDIT_CHILD,
+        form_class=HomeOfficeNoticeForm,
+        template="episodes/home_office_notice.html",
+        perform=lambda episode, data: services.record_home_office_notice(
+            acting_user=request.user,
+            episode=episode,
+            informed_at=data["informed_at"],
+            nrm_referral_considered=data["nrm_referral_considered"],
+        ),
+        success="Home Office notice recorded.",
     )
 
 

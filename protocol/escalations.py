@@ -45,7 +45,10 @@ def action_for(deadline: Deadline) -> tuple[str, str] | None:
     if deadline.rule == Rule.SAFE_AND_WELL_CHECK and deadline.episode_id:
         url = reverse("episodes:safe_and_well_check", args=[deadline.episode_id])
         return url, "Record safe and well check"
-    if deadline.rule in (Rule.ABSENT_REVIEW, Rule.HOME_OFFICE_NOTICE) and deadline.episode_id:
+    if deadline.rule == Rule.HOME_OFFICE_NOTICE and deadline.episode_id:
+        url = reverse("episodes:home_office_notice", args=[deadline.episode_id])
+        return url, "Record Home Office notice"
+    if deadline.rule == Rule.ABSENT_REVIEW and deadline.episode_id:
         return reverse("episodes:detail", args=[deadline.episode_id]), "Open episode"
     return None
 
