@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import BooleanField, ExpressionWrapper
 
-from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role
+from agencies.models import Role
 from children.models import Child
+from children.selectors import access_profile, grant_condition, relationship_condition
 
 
 class Action(enum.StrEnum):
@@ -74,68 +74,32 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
 
 
 def roles_for_child(user, child: Child) -> frozenset[str]:
-    """The roles through which `user` reaches `child` (empty: no relationship)."""
+    """The roles through which `user` reaches `child` (empty: no relationship).
+
+    A role counts when the user's memberships in that role alone make the child visible,
+    by the same rules as `children.selectors` (never a second copy of them); a named
+    grant lets the person act in every role they hold (an out-of-area social worker, a
+    panel member, an independent return interviewer). Two queries, whatever the roles.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    from children.models import ChildAccessGrant
-    from episodes.models import Episode
-    from risk.models import MashReferral, ReferralStatus
-
-    memberships = list(
-        Membership.objects.filter(user=user, is_active=True).values_list(
-            "role", "team_id", "team__agency_id"
-        )
-    )
-    roles: set[str] = set()
-    allocated_teams = set(
-        child.allocations.filter(ended_at__isnull=True).values_list("team_id", flat=True)
-    )
-    host_authorities = set(
-        child.placements.filter(end_date__isnull=True).values_list("host_authority_id", flat=True)
-    )
-    open_referral_authorities = set(
-        MashReferral.objects.filter(child=child, status=ReferralStatus.OPEN).values_list(
-            "mash_authority_id", flat=True
-        )
-    )
-    episode_forces = set(
-        Episode.objects.filter(child=child, entered_in_error=False)
-        .exclude(police_force=None)
-        .values_list("police_force_id", flat=True)
-    )
-    from protocol.models import Deadline
-    from returns.models import ReturnInterview
-
-    interview_due = (
-        Deadline.objects.filter(
-            child=child, rule="return_interview", status__in=["scheduled", "open", "breached"]
-        ).exists()
-        or ReturnInterview.objects.filter(child=child, interviewer=user).exists()
-    )
-    for role, team_id, agency_id in memberships:
-        if team_id in allocated_teams:
-            roles.add(role)
-        if role in AUTHORITY_WIDE_ROLES and (
-            agency_id == child.responsible_authority_id or agency_id in host_authorities
-        ):
-            roles.add(role)
-        if role == Role.MASH_TRIAGE and agency_id in open_referral_authorities:
-            roles.add(role)
-        if role == Role.POLICE_LIAISON and agency_id in episode_forces:
-            roles.add(role)
-        if (
-            role == Role.RETURN_INTERVIEW_OFFICER
-            and interview_due
-            and agency_id == child.responsible_authority_id
-        ):
-            roles.add(role)
-    # A named grant lets the person act in the roles they hold (an out-of-area social
-    # worker, a panel member, an independent return interviewer).
-    if ChildAccessGrant.objects.filter(
-        Q(content_object=child, user=user, expires_at__gt=timezone.now())
-    ).exists():
-        roles.update(role for role, _team, _agency in memberships)
-    return frozenset(roles)
+    profile = access_profile(user)
+    flags: dict[str, ExpressionWrapper] = {
+        "granted": ExpressionWrapper(grant_condition(user), output_field=BooleanField())
+    }
+    by_flag: dict[str, str] = {}
+    for index, role in enumerate(sorted(profile.roles)):
+        condition = relationship_condition(user, profile.only(role))
+        if condition is not None:
+            flag = f"reached_as_{index}"
+            flags[flag] = ExpressionWrapper(condition, output_field=BooleanField())
+            by_flag[flag] = role
+    row = Child.objects.filter(pk=child.pk).annotate(**flags).values(*flags).first()
+    if row is None:
+        return frozenset()
+    if row["granted"]:
+        return profile.roles
+    return frozenset(role for flag, role in by_flag.items() if row[flag])
 
 
 def may(user, action: Action, child: Child) -> bool:

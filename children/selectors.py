@@ -31,34 +31,168 @@ from children.models import Allocation, Child, ChildAccessGrant, LegalStatus, Pl
 GRANT_PERMISSION = "view_child_record"
 
 
+MembershipRow = tuple[str, int, int]  # (role, team id, agency id)
+
+
 @dataclasses.dataclass(frozen=True)
 class AccessProfile:
-    """The ids through which a user reaches children, read from their active memberships."""
+    """A user's active memberships, and the ids through which they reach children."""
 
-    team_ids: frozenset[int] = frozenset()
-    authority_ids: frozenset[int] = frozenset()
-    mash_authority_ids: frozenset[int] = frozenset()
-    force_ids: frozenset[int] = frozenset()
-    interview_authority_ids: frozenset[int] = frozenset()
+    memberships: tuple[MembershipRow, ...] = ()
+
+    def _agencies(self, *roles: str) -> frozenset[int]:
+        return frozenset(agency for role, _team, agency in self.memberships if role in roles)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(role for role, _team, _agency in self.memberships)
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        return frozenset(team for _role, team, _agency in self.memberships)
+
+    @property
+    def authority_ids(self) -> frozenset[int]:
+        return self._agencies(*AUTHORITY_WIDE_ROLES)
+
+    @property
+    def mash_authority_ids(self) -> frozenset[int]:
+        return self._agencies(Role.MASH_TRIAGE)
+
+    @property
+    def force_ids(self) -> frozenset[int]:
+        return self._agencies(Role.POLICE_LIAISON)
+
+    @property
+    def interview_authority_ids(self) -> frozenset[int]:
+        return self._agencies(Role.RETURN_INTERVIEW_OFFICER)
+
+    def only(self, role: str) -> AccessProfile:
+        """The same person as if they held `role` alone: which children does it reach?"""
+        return AccessProfile(tuple(row for row in self.memberships if row[0] == role))
 
 
 def access_profile(user) -> AccessProfile:
-    rows = list(
-        Membership.objects.filter(user=user, is_active=True).values_list(
-            "role", "team_id", "team__agency_id"
+    return AccessProfile(
+        tuple(
+            Membership.objects.filter(user=user, is_active=True).values_list(
+                "role", "team_id", "team__agency_id"
+            )
         )
     )
 
-    def agencies(*roles: str) -> frozenset[int]:
-        return frozenset(agency for role, _team, agency in rows if role in roles)
 
-    return AccessProfile(
-        team_ids=frozenset(team for _role, team, _agency in rows),
-        authority_ids=agencies(*AUTHORITY_WIDE_ROLES),
-        mash_authority_ids=agencies(Role.MASH_TRIAGE),
-        force_ids=agencies(Role.POLICE_LIAISON),
-        interview_authority_ids=agencies(Role.RETURN_INTERVIEW_OFFICER),
+def _is_signed_in(user) -> bool:
+    return not (
+        user is None
+        or isinstance(user, AnonymousUser)
+        or not user.is_authenticated
+        or not user.is_active
     )
+
+
+def grant_condition(user, child_ref: str = "pk") -> Q:
+    """An unexpired ad-hoc grant of the child to this named person (anyone may hold one)."""
+    return Q(
+        Exists(
+            ChildAccessGrant.objects.filter(
+                content_object_id=OuterRef(child_ref),
+                user=user,
+                permission__codename=GRANT_PERMISSION,
+                expires_at__gt=timezone.now(),
+            )
+        )
+    )
+
+
+def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") -> Q | None:
+    """The relationships through which `profile`'s memberships reach a child, or None.
+
+    The one statement of the access rules (module docstring); `child_visibility` ORs it
+    with the grant, and `children.permissions.roles_for_child` asks it role by role.
+    Only the rules the memberships can satisfy are included, with literal ids.
+    """
+    # Imported here: episodes and risk sit above children in the model layering.
+    from episodes.models import Episode
+    from protocol.models import Deadline
+    from returns.models import ReturnInterview
+    from risk.models import MashReferral, ReferralStatus
+
+    child = OuterRef(child_ref)
+    rules: list[Q] = []
+    if profile.team_ids:
+        rules.append(
+            Q(
+                Exists(
+                    Allocation.objects.filter(
+                        child_id=child, ended_at__isnull=True, team_id__in=profile.team_ids
+                    )
+                )
+            )
+        )
+    if profile.authority_ids:
+        rules.append(
+            Q(
+                Exists(
+                    Child.objects.filter(
+                        pk=child, responsible_authority_id__in=profile.authority_ids
+                    )
+                )
+            )
+            | Q(
+                Exists(
+                    Placement.objects.filter(
+                        child_id=child,
+                        end_date__isnull=True,
+                        host_authority_id__in=profile.authority_ids,
+                    )
+                )
+            )
+        )
+    if profile.mash_authority_ids:
+        rules.append(
+            Q(
+                Exists(
+                    MashReferral.objects.filter(
+                        child_id=child,
+                        status=ReferralStatus.OPEN,
+                        mash_authority_id__in=profile.mash_authority_ids,
+                    )
+                )
+            )
+        )
+    if profile.force_ids:
+        rules.append(
+            Q(
+                Exists(
+                    Episode.objects.filter(
+                        child_id=child,
+                        entered_in_error=False,
+                        police_force_id__in=profile.force_ids,
+                    )
+                )
+            )
+        )
+    if profile.interview_authority_ids:
+        rules.append(
+            Q(
+                Exists(
+                    Deadline.objects.filter(
+                        child_id=child,
+                        rule="return_interview",
+                        status__in=["scheduled", "open", "breached"],
+                        child__responsible_authority_id__in=profile.interview_authority_ids,
+                    )
+                )
+            )
+            | Q(Exists(ReturnInterview.objects.filter(child_id=child, interviewer=user)))
+        )
+    if not rules:
+        return None
+    combined = rules[0]
+    for rule in rules[1:]:
+        combined |= rule
+    return combined
 
 
 def child_visibility(user, child_ref: str = "pk") -> Q:
@@ -72,85 +206,11 @@ def child_visibility(user, child_ref: str = "pk") -> Q:
     officer's query has the police rule and the grant rule, not six subqueries.
     PostgreSQL plans that far better at scale (bench/api.py).
     """
-    if (
-        user is None
-        or isinstance(user, AnonymousUser)
-        or not user.is_authenticated
-        or not user.is_active
-    ):
+    if not _is_signed_in(user):
         return Q(pk__in=[])
-    profile = access_profile(user)
-    child = OuterRef(child_ref)
-
-    # Imported here: episodes and risk sit above children in the model layering.
-    from episodes.models import Episode
-    from protocol.models import Deadline
-    from returns.models import ReturnInterview
-    from risk.models import MashReferral, ReferralStatus
-
-    # Anyone may hold an ad-hoc grant.
-    visible = Q(
-        Exists(
-            ChildAccessGrant.objects.filter(
-                content_object_id=child,
-                user=user,
-                permission__codename=GRANT_PERMISSION,
-                expires_at__gt=timezone.now(),
-            )
-        )
-    )
-    if profile.team_ids:
-        visible |= Q(
-            Exists(
-                Allocation.objects.filter(
-                    child_id=child, ended_at__isnull=True, team_id__in=profile.team_ids
-                )
-            )
-        )
-    if profile.authority_ids:
-        visible |= Q(
-            Exists(
-                Child.objects.filter(pk=child, responsible_authority_id__in=profile.authority_ids)
-            )
-        ) | Q(
-            Exists(
-                Placement.objects.filter(
-                    child_id=child,
-                    end_date__isnull=True,
-                    host_authority_id__in=profile.authority_ids,
-                )
-            )
-        )
-    if profile.mash_authority_ids:
-        visible |= Q(
-            Exists(
-                MashReferral.objects.filter(
-                    child_id=child,
-                    status=ReferralStatus.OPEN,
-                    mash_authority_id__in=profile.mash_authority_ids,
-                )
-            )
-        )
-    if profile.force_ids:
-        visible |= Q(
-            Exists(
-                Episode.objects.filter(
-                    child_id=child, entered_in_error=False, police_force_id__in=profile.force_ids
-                )
-            )
-        )
-    if profile.interview_authority_ids:
-        visible |= Q(
-            Exists(
-                Deadline.objects.filter(
-                    child_id=child,
-                    rule="return_interview",
-                    status__in=["scheduled", "open", "breached"],
-                    child__responsible_authority_id__in=profile.interview_authority_ids,
-                )
-            )
-        ) | Q(Exists(ReturnInterview.objects.filter(child_id=child, interviewer=user)))
-    return visible
+    visible = grant_condition(user, child_ref)
+    relationship = relationship_condition(user, access_profile(user), child_ref)
+    return visible | relationship if relationship is not None else visible
 
 
 def visible_children(user) -> QuerySet[Child]:

@@ -182,3 +182,28 @@ def test_action_checks_follow_role_and_relationship(world, case, persona, action
     assert may(user, action, world.child) is ALLOWED[(persona, action)], roles_for_child(
         user, world.child
     )
+
+
+def test_a_role_counts_only_where_that_role_itself_reaches_the_child(
+    world, case, django_assert_num_queries
+):
+    from tests.factories import MembershipFactory
+
+    # Alice also sits on a panel team that has no relationship with the child.
+    MembershipFactory(user=world.social_worker, team=world.missing_team, role="panel_member")
+    with django_assert_num_queries(2):
+        roles = roles_for_child(world.social_worker, world.child)
+    assert roles == {"social_worker"}
+    assert not may(world.social_worker, Action.PANEL, world.child)
+
+
+def test_a_named_grant_lets_the_person_act_in_every_role_they_hold(world, case):
+    grant_child_access(
+        acting_user=world.team_manager,
+        child=world.child,
+        user=world.other_social_worker,
+        expires_at=NOW + dt.timedelta(days=1),
+        reason="Covering while Alice is away",
+    )
+    assert roles_for_child(world.other_social_worker, world.child) == {"social_worker"}
+    assert may(world.other_social_worker, Action.REPORT_EPISODE, world.child)
