@@ -1,4 +1,4 @@
-"""Signing in and out, the home page, and the pages shown for errors."""
+"""Signing in and out, and the pages shown for errors."""
 
 from __future__ import annotations
 
@@ -7,17 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-
-from agencies.models import AUTHORITY_WIDE_ROLES, Role
-
-# Who sees the escalation queue: team managers, and authority-wide the Missing
-# Co-ordinator and Assistant Director.
-MANAGING_ROLES = (Role.TEAM_MANAGER, *AUTHORITY_WIDE_ROLES)
 
 
 class SignInForm(AuthenticationForm):
@@ -62,39 +55,6 @@ class SignOutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.success(request, "You have signed out.")
         return response
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Home, by role: my children, my deadlines, my team's escalations, the triage queue."""
-    from children import casework
-
-    user = request.user
-    memberships = list(
-        user.memberships.filter(is_active=True)  # type: ignore[union-attr]
-        .select_related("team__agency")
-        .order_by("team__agency__name", "team__name", "role")
-    )
-    deadlines = casework.my_deadlines(user)
-    manages = any(m.role in MANAGING_ROLES for m in memberships)
-    return render(
-        request,
-        "home.html",
-        {
-            "memberships": memberships,
-            "children": casework.my_children_rows(user),
-            "deadlines": deadlines,
-            "deadline_tables": [
-                ("Due soon", deadlines.due_soon, "my-deadlines-due-soon"),
-                ("Overdue", deadlines.overdue, "my-deadlines-overdue"),
-            ],
-            "escalations": casework.escalation_summary(user) if manages else None,
-            "triage_count": casework.triage_queue_count(user)
-            if any(m.role == Role.MASH_TRIAGE for m in memberships)
-            else None,
-            "unread_count": casework.unread_notification_count(user),
-        },
-    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from missing.errors import ServiceError
+from core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ episodes for children their force knows, and the council records a child new to 
 from __future__ import annotations
 
 from agencies.models import AgencyKind, Membership, Role
-from missing.errors import NotAllowed
+from core.errors import NotAllowed
 
 CHILD_CREATOR_ROLES = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR)
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ApiKey, IdempotencyRecord
-from missing.errors import Conflict, Refused
+from core.errors import Conflict, Refused
 
 
 def hash_key(secret: str) -> str:

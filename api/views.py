@@ -56,6 +56,7 @@ from api.throttling import ApiKeyRateThrottle
 from children.models import Child, LegalStatus, LegalStatusKind
 from children.selectors import visible_children
 from children.services import create_child, record_access
+from core.errors import Refused
 from episodes.models import Episode
 from episodes.services import (
     reclassify_episode,
@@ -65,7 +66,6 @@ from episodes.services import (
     report_missing_child,
     update_episode,
 )
-from missing.errors import Refused
 from panels.models import StrategyMeeting
 from panels.services import record_strategy_meeting
 from protocol.models import Deadline

@@ -14,7 +14,7 @@ from django.db.models import Func, Q
 from guardian.models import UserObjectPermissionBase
 
 from agencies.models import Agency, Team
-from protocol.clock import age_on
+from core.clock import age_on
 
 
 class DateRange(Func):

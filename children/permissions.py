@@ -108,7 +108,7 @@ def may(user, action: Action, child: Child) -> bool:
 
 def require(user, action: Action, child: Child) -> None:
     """Raise NotAllowed unless `user` may take `action` on `child`."""
-    from missing.errors import NotAllowed
+    from core.errors import NotAllowed
 
     if user is None:  # the protocol engine acting on its own
         return

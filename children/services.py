@@ -20,9 +20,9 @@ from children.models import (
 )
 from children.permissions import Action, require
 from children.selectors import GRANT_PERMISSION
-from missing.errors import NotAllowed, Refused, translate_integrity_errors
+from core.clock import add_months
+from core.errors import NotAllowed, Refused, translate_integrity_errors
 from protocol import reconcile
-from protocol.clock import add_months
 
 CHILD_CREATOR_ROLES = (
     Role.SOCIAL_WORKER,

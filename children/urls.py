@@ -7,5 +7,4 @@ app_name = "children"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
-    path("<int:child_id>/", views.detail, name="detail"),
 ]

@@ -10,25 +10,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import AgencyKind, Membership, Role
+from casework.selectors import ChildRow
 from children import services
-from children.casework import ChildRow, child_record
 from children.forms import ChildForm, ChildSearchForm
 from children.models import Child
-from children.permissions import Action, may
 from children.selectors import (
     find_children,
-    get_visible_child,
     possible_duplicates,
     visible_children,
 )
+from core.errors import ServiceError
 from episodes.models import Category, Episode
-from missing.errors import ServiceError
 
 SEARCH_LIMIT = 50
 CATEGORY_LABELS = dict(Category.choices)
@@ -137,7 +135,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, error.message)
             else:
                 messages.success(request, f"{child.full_name} added to Homeward.")
-                return redirect("children:detail", child.pk)
+                return redirect("casework:child_record", child.pk)
     return render(
         request,
         "children/create.html",
@@ -146,27 +144,5 @@ def create(request: HttpRequest) -> HttpResponse:
             "duplicates_visible": duplicates_visible,
             "duplicates_hidden": duplicates_hidden,
             "has_duplicates": bool(duplicates_visible or duplicates_hidden),
-        },
-    )
-
-
-@login_required
-def detail(request: HttpRequest, child_id: int) -> HttpResponse:
-    try:
-        child = get_visible_child(request.user, child_id)
-    except Child.DoesNotExist as error:
-        raise Http404("No child found") from error
-    services.record_access(user=request.user, child=child, via=f"GET {request.path}")
-    record = child_record(request.user, child)
-    today = timezone.localdate()
-    return render(
-        request,
-        "children/detail.html",
-        {
-            "child": child,
-            "record": record,
-            "age": child.age_on(today),
-            "may_report": may(request.user, Action.REPORT_EPISODE, child),
-            "photo_shown": bool(child.photo and child.photo_consent_recorded_at),
         },
     )

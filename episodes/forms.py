@@ -15,8 +15,8 @@ from django import forms
 
 from agencies.models import Agency, AgencyKind
 from children.forms import DateGroup, DateParts
+from core.clock import AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
 from episodes.models import Category, HowFound, MissingFrom, PoliceRisk
-from protocol.clock import AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.]?(\d{2})\s*$")
 CLOCK_CHOICES = [

@@ -14,6 +14,8 @@ from agencies.models import Agency, AgencyKind, Membership, Role
 from children.models import Child, LegalStatusKind, Sex
 from children.permissions import Action, require
 from children.selectors import current_legal_status, current_placement, possible_duplicates
+from core.clock import london_date, require_aware
+from core.errors import Conflict, NotAllowed, Refused, translate_integrity_errors
 from episodes.models import (
     MINIMUM_AGE_FOR_ABSENT,
     Category,
@@ -24,9 +26,7 @@ from episodes.models import (
     Reclassification,
     SafeAndWellCheck,
 )
-from missing.errors import Conflict, NotAllowed, Refused, translate_integrity_errors
 from protocol import reconcile
-from protocol.clock import london_date, require_aware
 from protocol.conf import protocol_settings
 
 # Clocks disagree: a report typed a minute after a police system stamped it must not be

@@ -16,10 +16,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from children.casework import deadline_rows
+from casework.selectors import deadline_rows
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, may
 from children.selectors import child_visibility, current_legal_status, get_visible_child
+from core.errors import ServiceError
 from episodes import services
 from episodes.forms import (
     SERVICE_FIELDS,
@@ -31,7 +32,6 @@ from episodes.forms import (
     SafeAndWellCheckForm,
 )
 from episodes.models import Episode
-from missing.errors import ServiceError
 from protocol.models import Deadline
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "panels",
     "protocol",
     "notifications",
+    "casework",
     "reports",
     "api",
 ]

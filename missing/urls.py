@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from casework import views as casework_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("agencies.urls")),
+    path("", casework_views.home, name="home"),
+    path("", include("casework.urls")),
     path("children/", include("children.urls")),
     path("episodes/", include("episodes.urls")),
     path("mash/", include("risk.urls")),

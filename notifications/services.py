@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from agencies.models import Membership, Role, User
 from children.models import Allocation
+from core.clock import LONDON
 from notifications.models import Channel, DeliveryStatus, Kind, Notification
-from protocol.clock import LONDON
 from protocol.conf import protocol_settings
 from protocol.models import Deadline, Rule, Status
 

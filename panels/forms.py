@@ -6,9 +6,9 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency
+from core.forms import DateInput, LondonDateTimeField
 from episodes.models import Episode
 from panels.models import MeetingKind, MeetingTrigger, PanelKind
-from risk.forms import DateInput, LondonDateTimeField
 
 ATTENDEE_ROWS = 4
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from agencies.models import Agency
 from children.models import Child
 from children.permissions import Action, require
+from core.errors import Conflict, Refused
 from episodes.models import Episode
-from missing.errors import Conflict, Refused
 from panels.models import (
     MeetingAttendance,
     MeetingKind,

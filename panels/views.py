@@ -18,8 +18,10 @@ from agencies.models import Agency, AgencyKind, Membership
 from children.models import Child
 from children.permissions import Action, may
 from children.selectors import child_visibility, get_visible_child, visible_children
+from core.clock import start_of_london_day
+from core.errors import NotAllowed, ServiceError
+from core.forms import add_service_error
 from episodes.models import Episode
-from missing.errors import NotAllowed, ServiceError
 from panels.forms import (
     PanelActionForm,
     PanelCaseForm,
@@ -44,20 +46,10 @@ from panels.services import (
     refer_to_panel,
     schedule_panel_meeting,
 )
-from protocol.clock import start_of_london_day
 from protocol.conf import protocol_settings
-from protocol.models import Deadline, Rule
-from risk.forms import add_service_error
+from protocol.models import MEETING_RULES, Deadline, Rule
 from risk.models import Rag, RiskAssessment
 
-# The deadlines a meeting meets, and the meeting each one asks for (PROTOCOL.md).
-MEETING_RULES: dict[str, tuple[str, str]] = {
-    Rule.STRATEGY_MEETING: (MeetingKind.STRATEGY_MEETING, MeetingTrigger.MISSING_OVER_24_HOURS),
-    Rule.STRATEGY_DISCUSSION: (MeetingKind.STRATEGY_DISCUSSION, MeetingTrigger.MISSING_FIVE_DAYS),
-    Rule.STRATEGY_REVIEW: (MeetingKind.STRATEGY_MEETING, MeetingTrigger.REVIEW),
-    Rule.SENIOR_REVIEW: (MeetingKind.STRATEGY_MEETING, MeetingTrigger.SENIOR_REVIEW),
-    Rule.MISSING_AT_EIGHTEEN: (MeetingKind.STRATEGY_MEETING, MeetingTrigger.MISSING_AT_EIGHTEEN),
-}
 AGENDA_CANDIDATE_LIMIT = 100
 
 

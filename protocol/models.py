@@ -9,7 +9,7 @@ from django.db.models import Q
 from agencies.models import Role, Team
 from children.models import Child
 from episodes.models import Episode
-from panels.models import StrategyMeeting
+from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
 from returns.models import ReturnInterview
 
 
@@ -29,6 +29,17 @@ class Rule(models.TextChoices):
     SENIOR_REVIEW = "senior_review", "Senior review"
     MISSING_AT_EIGHTEEN = "missing_at_eighteen", "Missing at eighteen"
     HOME_OFFICE_NOTICE = "home_office_notice", "Home Office notice"
+
+
+# The deadlines a meeting meets, and the meeting each one asks for (PROTOCOL.md). The
+# escalation queue links these deadlines to the meeting form, which is pre-filled from here.
+MEETING_RULES: dict[str, tuple[str, str]] = {
+    Rule.STRATEGY_MEETING: (MeetingKind.STRATEGY_MEETING, MeetingTrigger.MISSING_OVER_24_HOURS),
+    Rule.STRATEGY_DISCUSSION: (MeetingKind.STRATEGY_DISCUSSION, MeetingTrigger.MISSING_FIVE_DAYS),
+    Rule.STRATEGY_REVIEW: (MeetingKind.STRATEGY_MEETING, MeetingTrigger.REVIEW),
+    Rule.SENIOR_REVIEW: (MeetingKind.STRATEGY_MEETING, MeetingTrigger.SENIOR_REVIEW),
+    Rule.MISSING_AT_EIGHTEEN: (MeetingKind.STRATEGY_MEETING, MeetingTrigger.MISSING_AT_EIGHTEEN),
+}
 
 
 class Status(models.TextChoices):

@@ -8,7 +8,7 @@ deadline rather than making a new one.
 
 Hour windows are elapsed time (timedelta on UTC instants: every fact is converted to UTC
 on construction, whatever zone it came in); day, week and month windows are
-Europe/London calendar arithmetic (`protocol.clock`). Where PROTOCOL.md can be read two
+Europe/London calendar arithmetic (`core.clock`). Where PROTOCOL.md can be read two
 ways, the rule's docstring says which reading it takes and why
 (docs/decisions/0003-protocol-engine.md).
 """
@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from protocol.clock import (
+from core.clock import (
     LONDON,
     add_months,
     eighteenth_birthday_starts,

@@ -21,9 +21,9 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from children.models import Child
+from core.errors import ServiceError
 from episodes.models import Category, Episode
 from episodes.services import reclassify_episode
-from missing.errors import ServiceError
 from notifications.models import Kind
 from notifications.services import enqueue_notification_writing, write_owed_notifications
 from protocol.ledger import reconcile

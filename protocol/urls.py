@@ -6,6 +6,5 @@ app_name = "protocol"
 
 urlpatterns = [
     path("health/", views.health, name="health"),
-    path("escalations/", views.escalations, name="escalations"),
     path("protocol/", views.index, name="index"),
 ]

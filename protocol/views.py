@@ -9,14 +9,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
-@login_required
-def escalations(request: HttpRequest) -> HttpResponse:
-    """The manager's escalation queue: breached and due-soon deadlines for their teams."""
-    from protocol.escalations import escalation_page_context
-
-    return render(request, "protocol/escalations.html", escalation_page_context(request))
-
-
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:

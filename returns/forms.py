@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from core.forms import LondonDateTimeField
 from returns.models import Outcome, PullFactor, PushFactor, ReturnInterviewAttempt
-from risk.forms import LondonDateTimeField
 
 ATTEMPT_ROWS = 3
 METHODS = list(ReturnInterviewAttempt._meta.get_field("method").choices or [])

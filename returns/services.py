@@ -11,8 +11,8 @@ from django.utils import timezone
 from children.models import Child
 from children.permissions import Action, require
 from children.selectors import current_allocations, current_placement
+from core.errors import Conflict, Refused
 from episodes.models import Episode
-from missing.errors import Conflict, Refused
 from protocol import reconcile
 from returns.models import (
     Outcome,

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from children.models import Child
 from children.permissions import Action, may
 from children.selectors import child_visibility, get_visible_child
+from core.errors import NotAllowed, ServiceError
+from core.forms import add_service_error
 from episodes.models import Episode
-from missing.errors import NotAllowed, ServiceError
 from protocol.models import Deadline, Rule, Status
 from returns.forms import AttemptForm, OutcomeFields, ReturnInterviewForm
 from returns.models import (
@@ -30,7 +31,6 @@ from returns.services import (
     record_interview_attempt,
     record_return_interview,
 )
-from risk.forms import add_service_error
 
 LIST_LIMIT = 200
 

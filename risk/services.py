@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from children.models import Child
 from children.permissions import Action, require
+from core.errors import Conflict, Refused
 from episodes.models import Category, Episode
-from missing.errors import Conflict, Refused
 from protocol import reconcile
 from protocol.conf import protocol_settings
 from protocol.rules import mash_threshold_minimum_level

@@ -13,11 +13,12 @@ from django.utils import timezone
 from children.models import Child
 from children.permissions import Action, may
 from children.selectors import child_visibility, get_visible_child
+from core.errors import NotAllowed, ServiceError
+from core.forms import add_service_error
 from episodes.models import Episode
-from missing.errors import NotAllowed, ServiceError
 from protocol.conf import protocol_settings
 from protocol.models import Deadline, Rule, Status
-from risk.forms import RiskAssessmentForm, add_service_error
+from risk.forms import RiskAssessmentForm
 from risk.models import MashReferral, ReferralStatus
 from risk.services import minimum_threshold_level, record_risk_assessment
 

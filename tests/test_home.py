@@ -127,7 +127,7 @@ def test_a_team_manager_sees_the_escalation_summary_with_a_link_to_the_queue(cli
     reported(world, world.child, hours_ago=74)  # breach-worthy, open past its due-soon point
     html = home(client, world.team_manager).content.decode()
     assert 'id="escalation-summary"' in html
-    assert reverse("protocol:escalations") in html
+    assert reverse("casework:escalations") in html
     assert 'id="escalation-summary"' not in home(client, world.social_worker).content.decode()
 
 

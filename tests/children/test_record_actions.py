@@ -21,7 +21,7 @@ def test_an_open_deadline_links_to_its_action_and_a_met_one_does_not(world, clie
     )
     client.force_login(world.social_worker)
     assess_url = reverse("risk:assess", args=[world.child.pk]) + f"?episode={episode.pk}"
-    page = client.get(reverse("children:detail", args=[world.child.pk])).content.decode()
+    page = client.get(reverse("casework:child_record", args=[world.child.pk])).content.decode()
     assert f'href="{assess_url}"' in page
 
     record_risk_assessment(
@@ -31,5 +31,5 @@ def test_an_open_deadline_links_to_its_action_and_a_met_one_does_not(world, clie
         rag="green",
         threshold_level=1,
     )
-    page = client.get(reverse("children:detail", args=[world.child.pk])).content.decode()
+    page = client.get(reverse("casework:child_record", args=[world.child.pk])).content.decode()
     assert f'href="{assess_url}"' not in page

@@ -8,7 +8,7 @@ import pytest
 
 from children.models import Child
 from children.services import create_child
-from missing.errors import NotAllowed, Refused
+from core.errors import NotAllowed, Refused
 
 
 def _add(world, user, **overrides):

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from children.models import Child, RecordAccess
+from core.clock import LONDON
 from episodes.services import record_return, report_episode
-from protocol.clock import LONDON
 from tests.factories import AllocationFactory, ChildFactory, LegalStatusFactory, PlacementFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
@@ -81,7 +81,7 @@ def count_queries(client, url: str) -> int:
 )
 def test_the_record_is_shown_only_to_those_who_may_see_the_child(client, world, persona, status):
     client.force_login(world.personas()[persona])
-    response = client.get(reverse("children:detail", args=[world.child.pk]))
+    response = client.get(reverse("casework:child_record", args=[world.child.pk]))
     assert response.status_code == status
     if status == 404:
         assert b"Jamie" not in response.content
@@ -89,16 +89,18 @@ def test_the_record_is_shown_only_to_those_who_may_see_the_child(client, world, 
 
 def test_a_record_that_does_not_exist_is_404_like_one_you_may_not_see(client, world):
     client.force_login(world.social_worker)
-    assert client.get(reverse("children:detail", args=[world.child.pk + 999])).status_code == 404
+    assert (
+        client.get(reverse("casework:child_record", args=[world.child.pk + 999])).status_code == 404
+    )
 
 
 def test_anonymous_is_sent_to_sign_in_from_the_record(client, world):
-    assert_sign_in_redirect(client.get(reverse("children:detail", args=[world.child.pk])))
+    assert_sign_in_redirect(client.get(reverse("casework:child_record", args=[world.child.pk])))
 
 
 def test_opening_the_record_writes_an_access_event_and_shows_the_access_log(client, world):
     client.force_login(world.team_manager)
-    url = reverse("children:detail", args=[world.child.pk])
+    url = reverse("casework:child_record", args=[world.child.pk])
     client.get(url)
     access = RecordAccess.objects.get(child=world.child)
     assert (access.user, access.via, access.channel, access.accessed_at) == (
@@ -113,7 +115,7 @@ def test_opening_the_record_writes_an_access_event_and_shows_the_access_log(clie
 
 def test_a_worker_who_may_not_see_the_child_leaves_no_access_event(client, world):
     client.force_login(world.other_social_worker)
-    client.get(reverse("children:detail", args=[world.child.pk]))
+    client.get(reverse("casework:child_record", args=[world.child.pk]))
     assert not RecordAccess.objects.exists()
 
 
@@ -130,7 +132,7 @@ def test_the_record_shows_summary_legal_status_placement_allocation_and_profile(
         known_associates="Two older boys from the park", description="Tall, red coat"
     )
     client.force_login(world.social_worker)
-    html = client.get(reverse("children:detail", args=[world.child.pk])).content.decode()
+    html = client.get(reverse("casework:child_record", args=[world.child.pk])).content.decode()
     assert "Looked after (CLA) since 5 January 2024" in html
     assert "Residential children&#x27;s home: Oak House" in html
     assert "Out of area: placed by Borough of Northwick in Borough of Southmere" in html
@@ -147,7 +149,7 @@ def test_the_photo_is_shown_where_consent_is_recorded(client, world, settings, t
     child.photo_consent_recorded_at = NOW
     child.save()
     client.force_login(world.social_worker)
-    html = client.get(reverse("children:detail", args=[child.pk])).content.decode()
+    html = client.get(reverse("casework:child_record", args=[child.pk])).content.decode()
     assert 'alt="Photo of Jamie Fictional"' in html
     assert "Consent given by Parent" in html
 
@@ -158,7 +160,7 @@ def test_the_record_lists_deadlines_with_reason_source_and_status_tags(client, w
     )
     episode(world, last_seen_at=NOW - dt.timedelta(hours=70))
     client.force_login(world.social_worker)
-    response = client.get(reverse("children:detail", args=[world.child.pk]))
+    response = client.get(reverse("casework:child_record", args=[world.child.pk]))
     deadlines = {
         (row.deadline.rule, row.deadline.episode_id): row
         for row in response.context["record"].deadlines
@@ -177,7 +179,7 @@ def test_the_record_shows_the_timeline_and_the_change_history(client, world):
         world, last_seen_at=NOW - dt.timedelta(days=3), returned_at=NOW - dt.timedelta(days=2)
     )
     client.force_login(world.social_worker)
-    response = client.get(reverse("children:detail", args=[world.child.pk]))
+    response = client.get(reverse("casework:child_record", args=[world.child.pk]))
     kinds = [entry.kind for entry in response.context["record"].timeline]
     assert kinds == ["return", "episode"]
     history = response.context["record"].history
@@ -205,7 +207,7 @@ def test_episode_counts_include_the_first_day_of_the_window_and_no_earlier(
 ):
     episode(world, last_seen_at=started, returned_at=started + dt.timedelta(hours=2))
     client.force_login(world.social_worker)
-    record = client.get(reverse("children:detail", args=[world.child.pk])).context["record"]
+    record = client.get(reverse("casework:child_record", args=[world.child.pk])).context["record"]
     assert (record.episodes_last_90_days, record.episodes_last_6_months) == (
         in_90_days,
         in_6_months,
@@ -221,9 +223,9 @@ def test_the_record_renders_in_the_same_number_of_queries_whatever_its_length(cl
     past_episodes(world, large, 6)
     client.force_login(world.social_worker)
     # Warm the session and any per-process caches first.
-    client.get(reverse("children:detail", args=[small.pk]))
+    client.get(reverse("casework:child_record", args=[small.pk]))
     counts = [
-        count_queries(client, reverse("children:detail", args=[child.pk]))
+        count_queries(client, reverse("casework:child_record", args=[child.pk]))
         for child in (small, large)
     ]
     assert counts[0] == counts[1], counts
@@ -304,7 +306,7 @@ def test_a_social_worker_adds_a_child_allocated_to_them(client, world):
     response = client.post(reverse("children:create"), child_form())
     child = Child.objects.get(family_name="Newcase")
     assert response.status_code == 302
-    assert response["Location"] == reverse("children:detail", args=[child.pk])
+    assert response["Location"] == reverse("casework:child_record", args=[child.pk])
     assert child.date_of_birth == dt.date(2013, 4, 3)
     assert child.allocations.get().worker == world.social_worker
     assert child.legal_statuses.get().status == "child_in_need"
@@ -367,7 +369,7 @@ def test_a_possible_duplicate_the_user_may_not_see_is_counted_but_not_named(clie
     html = response.content.decode()
     assert response.context["duplicates_hidden"] == 1
     assert "1 other record you cannot see has the same date of birth" in html
-    assert reverse("children:detail", args=[world.child.pk]) not in html
+    assert reverse("casework:child_record", args=[world.child.pk]) not in html
 
 
 def test_confirming_the_child_is_different_adds_them(client, world):

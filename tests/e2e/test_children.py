@@ -61,7 +61,7 @@ def test_another_teams_child_is_not_found_and_their_record_is_not_there(
     signed_in(page, world.other_social_worker)
     page.goto(url("children:index") + "?q=Jamie")
     expect(page.locator("#results-heading")).to_contain_text("No children found")
-    response = page.goto(url("children:detail", world.child.pk))
+    response = page.goto(url("casework:child_record", world.child.pk))
     assert response.status == 404
     expect(page.locator("main")).not_to_contain_text("Jamie")
     axe_check(page)

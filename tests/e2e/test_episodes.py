@@ -12,9 +12,9 @@ import re
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from core.clock import LONDON
 from episodes.models import Episode, Reclassification, SafeAndWellCheck
 from episodes.services import record_return, report_episode
-from protocol.clock import LONDON
 
 
 def tab_to(page, selector: str, *, limit: int = 80) -> None:
@@ -34,7 +34,7 @@ def london_parts(instant: dt.datetime) -> tuple[str, str, str, str]:
 def test_reporting_an_episode_with_the_keyboard_alone(page, e2e_world, signed_in, axe_check, url):
     world = e2e_world
     signed_in(page, world.social_worker)
-    page.goto(url("children:detail", world.child.pk))
+    page.goto(url("casework:child_record", world.child.pk))
     axe_check(page)
 
     tab_to(page, f"a[href$='/episodes/report/{world.child.pk}/']")

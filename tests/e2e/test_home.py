@@ -39,7 +39,7 @@ def test_home_shows_a_workers_children_and_deadlines_and_a_managers_escalations(
     expect(page.locator("#escalation-summary")).to_contain_text("breached")
     axe_check(page)
     page.locator("#escalation-summary").get_by_role("link").click()
-    expect(page).to_have_url(url("protocol:escalations"))
+    expect(page).to_have_url(url("casework:escalations"))
 
 
 def test_home_for_mash_shows_the_triage_queue(page, e2e_world, signed_in, axe_check, url):

@@ -16,9 +16,9 @@ import time_machine
 
 from children.models import Allocation, Child
 from children.selectors import visible_children
+from core.errors import Conflict, NotAllowed, Refused
 from episodes.models import Episode
 from episodes.services import record_return, report_missing_child
-from missing.errors import Conflict, NotAllowed, Refused
 from risk.models import MashReferral, ReferralStatus
 from tests.factories import ChildFactory
 

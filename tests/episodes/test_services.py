@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 
+from core.clock import LONDON
+from core.errors import Conflict, NotAllowed, Refused
 from episodes.models import Episode
 from episodes.services import (
     mark_entered_in_error,
@@ -15,8 +17,6 @@ from episodes.services import (
     record_return,
     report_episode,
 )
-from missing.errors import Conflict, NotAllowed, Refused
-from protocol.clock import LONDON
 from tests.factories import ChildFactory, LegalStatusFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)

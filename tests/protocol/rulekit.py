@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from protocol.clock import LONDON, london_wall_time
+from core.clock import LONDON, london_wall_time
 from protocol.conf import ProtocolSettings, build_protocol_settings
 from protocol.rules import (
     RULES,

@@ -1,4 +1,4 @@
-"""protocol.clock: London wall-clock times, calendar months and birthdays."""
+"""core.clock: London wall-clock times, calendar months and birthdays."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from protocol.clock import (
+from core.clock import (
     LONDON,
     AmbiguousLocalTime,
     NonExistentLocalTime,

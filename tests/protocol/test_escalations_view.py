@@ -22,7 +22,7 @@ from tests.risk.support import (
     signed_in,
 )
 
-URL = reverse("protocol:escalations")
+URL = reverse("casework:escalations")
 
 
 @pytest.fixture(autouse=True)

@@ -11,14 +11,14 @@ import datetime as dt
 
 import pytest
 
+from core.clock import LONDON, london_wall_time
+from core.errors import Refused
 from episodes.services import (
     reclassify_episode,
     record_home_office_notice,
     record_safe_and_well_check,
 )
-from missing.errors import Refused
 from panels.services import record_strategy_meeting, refer_to_panel
-from protocol.clock import LONDON, london_wall_time
 from protocol.models import Deadline
 from returns.services import record_return_interview
 from risk.services import record_risk_assessment

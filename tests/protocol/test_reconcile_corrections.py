@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from core.clock import london_wall_time
+from core.errors import Refused
 from episodes.services import mark_entered_in_error, reclassify_episode, update_episode
-from missing.errors import Refused
-from protocol.clock import london_wall_time
 from protocol.ledger import reconcile
 from protocol.models import Deadline
 from returns.services import complete_return_interview, record_return_interview

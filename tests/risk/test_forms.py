@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django import forms
 
-from risk.forms import LondonDateTimeField
+from core.forms import LondonDateTimeField
 
 
 def clean(value: str):

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from api.services import create_api_key
-from missing.errors import ServiceError
+from core.errors import ServiceError
 
 
 class Command(BaseCommand):

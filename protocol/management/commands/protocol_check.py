@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from children.models import Child
-from protocol.clock import LONDON
+from core.clock import LONDON
 from protocol.conf import protocol_settings
 from protocol.ledger import build_state
 from protocol.models import Deadline, Status

@@ -1,4 +1,5 @@
-"""Selectors for the pages people work from: a child's record and the home page.
+"""Read models of the pages that read across apps: the home page, the child's record,
+the escalation queue.
 
 Every function takes the user and reads only what that user may see (through
 `children.selectors.child_visibility`). Each runs a fixed number of queries whatever
@@ -13,16 +14,17 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Membership, Role, User
 from children.models import Child, RecordAccess
 from children.selectors import child_visibility
+from core.clock import add_months, start_of_london_day
 from episodes.models import Episode
 from protocol.catalogue import source_of
-from protocol.clock import add_months, start_of_london_day
-from protocol.escalations import action_for
-from protocol.models import Deadline, Rule, Status
+from protocol.models import MEETING_RULES, Deadline, Rule, Status
+from protocol.selectors import escalation_queue, managed_teams
 
 # A deadline within this long of its due time is on the home page as "due soon" even
 # before its own due-soon warning (three quarters of its window) has been sent.
@@ -77,6 +79,35 @@ class DeadlineRow:
     source: str
     # The page that meets it (url, link text), while it is still to be met.
     action: tuple[str, str] | None = None
+
+
+def action_for(deadline: Deadline) -> tuple[str, str] | None:
+    """The page that meets this deadline, and its link text."""
+    if deadline.rule == Rule.RISK_ASSESSMENT:
+        suffix = f"?episode={deadline.episode_id}" if deadline.episode_id else ""
+        return reverse("risk:assess", args=[deadline.child_id]) + suffix, "Rate risk"
+    if deadline.rule == Rule.RETURN_INTERVIEW:
+        suffix = f"?episode={deadline.episode_id}" if deadline.episode_id else ""
+        return reverse("returns:record", args=[deadline.child_id]) + suffix, "Record interview"
+    if deadline.rule in MEETING_RULES:
+        url = (
+            reverse("panels:record_meeting", args=[deadline.child_id]) + f"?deadline={deadline.pk}"
+        )
+        label = (
+            "Record discussion" if deadline.rule == Rule.STRATEGY_DISCUSSION else "Record meeting"
+        )
+        return url, label
+    if deadline.rule == Rule.PANEL_REFERRAL:
+        return reverse("panels:refer", args=[deadline.child_id]), "Refer to panel"
+    if deadline.rule == Rule.SAFE_AND_WELL_CHECK and deadline.episode_id:
+        url = reverse("episodes:safe_and_well_check", args=[deadline.episode_id])
+        return url, "Record safe and well check"
+    if deadline.rule == Rule.HOME_OFFICE_NOTICE and deadline.episode_id:
+        url = reverse("episodes:home_office_notice", args=[deadline.episode_id])
+        return url, "Record Home Office notice"
+    if deadline.rule == Rule.ABSENT_REVIEW and deadline.episode_id:
+        return reverse("episodes:detail", args=[deadline.episode_id]), "Open episode"
+    return None
 
 
 def deadline_rows(deadlines, now: dt.datetime) -> list[DeadlineRow]:
@@ -399,3 +430,37 @@ def unread_notification_count(user) -> int:
     from notifications.inbox import unread_count
 
     return unread_count(user)
+
+
+# --- The escalation queue -----------------------------------------------------------
+
+QUEUE_LIMIT = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class EscalationQueue:
+    """The manager's queue: breached and due-soon deadlines for the teams they manage,
+    looked-after children missing over 24 hours first, then by due time, each with the
+    page that meets it."""
+
+    deadlines: list[Deadline]
+    teams: list
+    selected_rule: str
+    selected_team: int | None
+    limit: int = QUEUE_LIMIT
+
+
+def escalations(
+    user, *, rule: str = "", team: str = "", now: dt.datetime | None = None
+) -> EscalationQueue:
+    """The queue for `user`, filtered by a rule id and a team id as the page's GET gives
+    them; a filter the user cannot use (an unknown rule, a team they do not manage) is
+    ignored rather than refused."""
+    now = now or timezone.now()
+    teams = list(managed_teams(user).select_related("agency").order_by("agency__name", "name"))
+    rule = rule if rule in Rule.values else ""
+    team_id = int(team) if team.isdigit() and int(team) in {t.pk for t in teams} else None
+    rows = list(escalation_queue(user, rule=rule or None, team=team_id, now=now)[:QUEUE_LIMIT])
+    for deadline in rows:
+        deadline.action = action_for(deadline)  # type: ignore[attr-defined]
+    return EscalationQueue(rows, teams, rule, team_id)

@@ -48,5 +48,5 @@ def rag_tag(rag: str) -> str:
 
 @register.filter
 def child_record_url(child_id: int) -> str:
-    """The child's record page (children:detail), at /children/<id>/."""
-    return reverse("children:detail", args=[child_id])
+    """The child's record page (casework:child_record), at /children/<id>/."""
+    return reverse("casework:child_record", args=[child_id])

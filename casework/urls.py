@@ -1,0 +1,13 @@
+"""The pages that read across apps. The home page is in the root urls under the global
+name "home", which Django's auth settings (LOGIN_REDIRECT_URL) use."""
+
+from django.urls import path
+
+from casework import views
+
+app_name = "casework"
+
+urlpatterns = [
+    path("children/<int:child_id>/", views.child_record, name="child_record"),
+    path("escalations/", views.escalations, name="escalations"),
+]

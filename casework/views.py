@@ -1,0 +1,99 @@
+"""The pages people work from, which read across every app: home, a child's record, the
+manager's escalation queue. Thin views: the read models are in `casework.selectors`.
+
+A child the user may not see is a 404, never a 403: it does not exist for them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from agencies.models import AUTHORITY_WIDE_ROLES, Role
+from casework import selectors
+from children import services as children_services
+from children.models import Child
+from children.permissions import Action, may
+from children.selectors import get_visible_child
+from protocol.models import Rule
+
+# Who sees the escalation queue: team managers, and authority-wide the Missing
+# Co-ordinator and Assistant Director.
+MANAGING_ROLES = (Role.TEAM_MANAGER, *AUTHORITY_WIDE_ROLES)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Home, by role: my children, my deadlines, my team's escalations, the triage queue."""
+    user = request.user
+    memberships = list(
+        user.memberships.filter(is_active=True)  # type: ignore[union-attr]
+        .select_related("team__agency")
+        .order_by("team__agency__name", "team__name", "role")
+    )
+    deadlines = selectors.my_deadlines(user)
+    manages = any(m.role in MANAGING_ROLES for m in memberships)
+    return render(
+        request,
+        "casework/home.html",
+        {
+            "memberships": memberships,
+            "children": selectors.my_children_rows(user),
+            "deadlines": deadlines,
+            "deadline_tables": [
+                ("Due soon", deadlines.due_soon, "my-deadlines-due-soon"),
+                ("Overdue", deadlines.overdue, "my-deadlines-overdue"),
+            ],
+            "escalations": selectors.escalation_summary(user) if manages else None,
+            "triage_count": selectors.triage_queue_count(user)
+            if any(m.role == Role.MASH_TRIAGE for m in memberships)
+            else None,
+            "unread_count": selectors.unread_notification_count(user),
+        },
+    )
+
+
+@login_required
+def child_record(request: HttpRequest, child_id: int) -> HttpResponse:
+    """A child's record: summary, profile, deadlines, episodes, timeline, history."""
+    try:
+        child = get_visible_child(request.user, child_id)
+    except Child.DoesNotExist as error:
+        raise Http404("No child found") from error
+    children_services.record_access(user=request.user, child=child, via=f"GET {request.path}")
+    record = selectors.child_record(request.user, child)
+    today = timezone.localdate()
+    return render(
+        request,
+        "casework/child.html",
+        {
+            "child": child,
+            "record": record,
+            "age": child.age_on(today),
+            "may_report": may(request.user, Action.REPORT_EPISODE, child),
+            "photo_shown": bool(child.photo and child.photo_consent_recorded_at),
+        },
+    )
+
+
+@login_required
+def escalations(request: HttpRequest) -> HttpResponse:
+    """The manager's escalation queue: breached and due-soon deadlines for their teams."""
+    queue = selectors.escalations(
+        request.user, rule=request.GET.get("rule", ""), team=request.GET.get("team", "")
+    )
+    return render(
+        request,
+        "casework/escalations.html",
+        {
+            "deadlines": queue.deadlines,
+            "teams": queue.teams,
+            "rules": Rule.choices,
+            "selected_rule": queue.selected_rule,
+            "selected_team": queue.selected_team,
+            "limit": queue.limit,
+            "manages_teams": bool(queue.teams),
+        },
+    )
