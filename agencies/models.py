@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+from core.actors import Engine
 
 
 class AgencyKind(models.TextChoices):
@@ -56,6 +60,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+# Who a service acts for: a person, checked against the action table, or the engine
+# (core.actors.ENGINE), which acts on the protocol's own clock.
+Actor: TypeAlias = User | Engine
 
 
 @pghistory.track()

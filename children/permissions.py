@@ -11,9 +11,11 @@ import enum
 
 from django.db.models import BooleanField, ExpressionWrapper
 
-from agencies.models import Role
+from agencies.models import Actor, Role
 from children.models import Child
 from children.selectors import access_profile, grant_condition, relationship_condition
+from core.actors import is_engine
+from core.errors import NotAllowed
 
 
 class Action(enum.StrEnum):
@@ -106,11 +108,10 @@ def may(user, action: Action, child: Child) -> bool:
     return bool(roles_for_child(user, child) & ACTION_ROLES[action])
 
 
-def require(user, action: Action, child: Child) -> None:
-    """Raise NotAllowed unless `user` may take `action` on `child`."""
-    from core.errors import NotAllowed
-
-    if user is None:  # the protocol engine acting on its own
+def require(user: Actor, action: Action, child: Child) -> None:
+    """Raise NotAllowed unless `user` may take `action` on `child`. The engine acts on the
+    protocol's own clock and is not a person: it is the one actor not checked."""
+    if is_engine(user):
         return
     if not may(user, action, child):
         raise NotAllowed(f"You may not {action.value.replace('_', ' ')} for this child.")
