@@ -67,6 +67,11 @@ class User(AbstractUser):
 Actor: TypeAlias = User | Engine
 
 
+def person_of(actor: Actor) -> User | None:
+    """The person behind an action, for a `..._by` column; None when the engine acted."""
+    return None if isinstance(actor, Engine) else actor
+
+
 @pghistory.track()
 class Team(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="teams")

@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.actors import ENGINE
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get(
@@ -188,7 +190,7 @@ def measure(persona: str, requests: int) -> None:
     from api.services import create_api_key
 
     user = User.objects.get(username=f"bench_{persona}")
-    _api_key, key = create_api_key(acting_user=None, user=user)
+    _api_key, key = create_api_key(acting_user=ENGINE, user=user)
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
     path = f"/api/v1/episodes/?page_size={PAGE_SIZE}"
 

@@ -20,6 +20,7 @@ from children.models import (
 )
 from children.permissions import Action, require
 from children.selectors import GRANT_PERMISSION
+from core.actors import is_engine
 from core.clock import add_months
 from core.errors import NotAllowed, Refused, translate_integrity_errors
 from protocol import reconcile
@@ -85,7 +86,7 @@ def create_child(
     Co-ordinator or MASH triage of a local authority); police report episodes for them.
     """
     if (
-        acting_user is not None
+        not is_engine(acting_user)
         and not Membership.objects.filter(
             user=acting_user,
             is_active=True,
@@ -246,7 +247,7 @@ def start_placement(
 @transaction.atomic
 def allocate_child(*, acting_user, child: Child, team: Team, worker=None) -> Allocation:
     """Allocate the child to `team` with `worker`, replacing any current allocation to it."""
-    if acting_user is not None and child.allocations.filter(ended_at__isnull=True).exists():
+    if not is_engine(acting_user) and child.allocations.filter(ended_at__isnull=True).exists():
         require(acting_user, Action.EDIT_CHILD, child)
     now = timezone.now()
     Allocation.objects.filter(child=child, team=team, ended_at__isnull=True).update(ended_at=now)

@@ -10,10 +10,11 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyKind, Membership, Role
+from agencies.models import Agency, AgencyKind, Membership, Role, person_of
 from children.models import Child, LegalStatusKind, Sex
 from children.permissions import Action, require
 from children.selectors import current_legal_status, current_placement, possible_duplicates
+from core.actors import is_engine
 from core.clock import london_date, require_aware
 from core.errors import Conflict, NotAllowed, Refused, translate_integrity_errors
 from episodes.models import (
@@ -240,7 +241,7 @@ def _record_episode(
         raise Refused(
             "The police risk grading is very low, low, medium or high.", field="police_risk"
         )
-    acting_force = _police_force_of(acting_user) if acting_user is not None else None
+    acting_force = _police_force_of(acting_user) if not is_engine(acting_user) else None
     if acting_force is not None:
         # A force's liaison officer reports for their own force.
         police_force = acting_force
@@ -258,7 +259,7 @@ def _record_episode(
             last_seen_location=last_seen_location,
             circumstances=circumstances,
             reported_at=reported_at,
-            reported_by=acting_user,
+            reported_by=person_of(acting_user),
             reported_to_police_at=reported_to_police_at,
             police_force=police_force,
             police_reference=police_reference.strip(),
@@ -267,7 +268,10 @@ def _record_episode(
         )
     if police_risk:
         PoliceRiskGrading.objects.create(
-            episode=episode, grading=police_risk, graded_at=reported_at, recorded_by=acting_user
+            episode=episode,
+            grading=police_risk,
+            graded_at=reported_at,
+            recorded_by=person_of(acting_user),
         )
     from risk.services import open_mash_referral
 
@@ -336,7 +340,7 @@ def report_missing_child(
     the ordinary access rule. Every refusal of report_episode (absent under 13, overlap,
     times in the future) applies; a refusal rolls back the new child with the episode.
     """
-    force = _police_force_of(acting_user) if acting_user is not None else None
+    force = _police_force_of(acting_user) if not is_engine(acting_user) else None
     if force is None:
         raise NotAllowed(
             "Only a police liaison officer reports a child by name and date of birth; "
@@ -528,7 +532,7 @@ def reclassify_episode(
         to_category=category,
         reason=reason.strip(),
         reclassified_at=at or timezone.now(),
-        reclassified_by=acting_user,
+        reclassified_by=person_of(acting_user),
     )
     episode.category = category
     if category == Category.AWAY_WITHOUT_AUTHORISATION:
@@ -571,7 +575,7 @@ def record_police_risk(
         episode=episode,
         grading=grading,
         graded_at=_aware(graded_at, "graded_at") or timezone.now(),
-        recorded_by=acting_user,
+        recorded_by=person_of(acting_user),
     )
     Episode.objects.filter(pk=episode.pk).update(police_risk=grading, updated_at=timezone.now())
     episode.police_risk = grading
@@ -607,7 +611,7 @@ def record_safe_and_well_check(
         officer_name=officer_name,
         police_force=_police_force_of(acting_user) or episode.police_force,
         concerns=concerns,
-        recorded_by=acting_user,
+        recorded_by=person_of(acting_user),
         recorded_at=timezone.now(),
     )
     reconcile(episode.child)

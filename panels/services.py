@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, person_of
 from children.models import Child
 from children.permissions import Action, require
 from core.errors import Conflict, Refused
@@ -71,7 +71,7 @@ def record_strategy_meeting(
         chair=chair,
         decisions=decisions,
         next_review_on=next_review_on,
-        recorded_by=acting_user,
+        recorded_by=person_of(acting_user),
     )
     for attendee in attendees:
         agency = attendee.get("agency")
@@ -96,7 +96,10 @@ def refer_to_panel(
     referred_at = referred_at or timezone.now()
     _past(referred_at, "referred_at", "referral time")
     referral = PanelReferral.objects.create(
-        child=child, referred_at=referred_at, reason=reason.strip(), referred_by=acting_user
+        child=child,
+        referred_at=referred_at,
+        reason=reason.strip(),
+        referred_by=person_of(acting_user),
     )
     reconcile(child)
     return referral
@@ -116,7 +119,11 @@ def schedule_panel_meeting(
     if kind not in PanelKind.values:
         raise Refused("Choose the kind of panel.", field="kind")
     return PanelMeeting.objects.create(
-        authority=authority, kind=kind, meets_at=meets_at, notes=notes, created_by=acting_user
+        authority=authority,
+        kind=kind,
+        meets_at=meets_at,
+        notes=notes,
+        created_by=person_of(acting_user),
     )
 
 

@@ -21,6 +21,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from children.models import Child
+from core.actors import ENGINE
 from core.errors import ServiceError
 from episodes.models import Category, Episode
 from episodes.services import reclassify_episode
@@ -243,7 +244,7 @@ def _reclassify_absent_as_missing(episode_id: int) -> bool:
     try:
         with transaction.atomic():
             reclassify_episode(
-                acting_user=None,
+                acting_user=ENGINE,
                 episode=episode,
                 category=Category.MISSING,
                 reason=ABSENT_TO_MISSING_REASON,

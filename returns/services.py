@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.models import person_of
 from children.models import Child
 from children.permissions import Action, require
 from children.selectors import current_allocations, current_placement
@@ -118,7 +119,7 @@ def record_return_interview(
         pull_factors=_check_codes(pull_factors, PullFactor.values, "pull_factors"),
         disclosures=disclosures,
         follow_ups=follow_ups,
-        recorded_by=acting_user,
+        recorded_by=person_of(acting_user),
     )
     _validate_outcome(interview, len(attempts))
     interview.save()
@@ -150,7 +151,7 @@ def _add_attempt(
         attempted_at=attempted_at,
         method=method,
         notes=notes,
-        recorded_by=acting_user,
+        recorded_by=person_of(acting_user),
     )
 
 

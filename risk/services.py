@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.models import person_of
 from children.models import Child
 from children.permissions import Action, require
 from core.errors import Conflict, Refused
@@ -38,7 +39,7 @@ def open_mash_referral(
         received_at=received_at,
         referrer=referrer or (acting_user.get_full_name() if acting_user else ""),
         summary=summary,
-        created_by=acting_user,
+        created_by=person_of(acting_user),
     )
 
 
@@ -108,7 +109,7 @@ def record_risk_assessment(
         indicators=sorted(set(indicators)),
         rationale=rationale,
         assessed_at=assessed_at,
-        assessed_by=acting_user,
+        assessed_by=person_of(acting_user),
     )
     if referral is not None:
         referral.status = ReferralStatus.TRIAGED

@@ -10,6 +10,7 @@ import time_machine
 from rest_framework.test import APIClient
 
 from api.services import create_api_key
+from core.actors import ENGINE
 from episodes.models import Episode
 from episodes.services import record_return, report_episode
 
@@ -30,7 +31,7 @@ def client_for(db):
     def make(user) -> APIClient:
         client = APIClient()
         if getattr(user, "is_authenticated", False):
-            _api_key, key = create_api_key(acting_user=None, user=user)
+            _api_key, key = create_api_key(acting_user=ENGINE, user=user)
             client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
         return client
 

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from api.models import ApiKey, IdempotencyRecord
 from api.services import create_api_key, revoke_api_key
 from children.models import Allocation, Child, RecordAccess
+from core.actors import ENGINE
 from episodes.models import Episode
 from tests.api.conftest import NOW, closed_episode, open_episode
 from tests.factories import AllocationFactory, ChildFactory
@@ -265,10 +266,10 @@ def test_no_key_a_wrong_key_and_a_revoked_key_are_401(world, scene):
     _problem(client.get("/api/v1/children/"), 401)
     client.credentials(HTTP_AUTHORIZATION="Api-Key abcd.not-the-key")
     assert _problem(client.get("/api/v1/children/"), 401)["detail"] == "The API key is not valid."
-    api_key, key = create_api_key(acting_user=None, user=world.police_liaison)
+    api_key, key = create_api_key(acting_user=ENGINE, user=world.police_liaison)
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     assert client.get("/api/v1/children/").status_code == 200
-    revoke_api_key(acting_user=None, api_key=api_key)
+    revoke_api_key(acting_user=ENGINE, api_key=api_key)
     assert "revoked" in _problem(client.get("/api/v1/children/"), 401)["detail"]
 
 
@@ -397,7 +398,9 @@ def test_the_admin_lists_keys_by_prefix_and_revokes_them(world, client_for):
 
     from tests.factories import UserFactory
 
-    api_key, key = create_api_key(acting_user=None, user=world.police_liaison, name="force system")
+    api_key, key = create_api_key(
+        acting_user=ENGINE, user=world.police_liaison, name="force system"
+    )
     admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
     browser = Client()
     browser.force_login(admin_user)

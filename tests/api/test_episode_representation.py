@@ -9,6 +9,7 @@ import pytest
 from rest_framework import serializers
 
 from api.serializers import EpisodeCreateSerializer, EpisodeSerializer
+from core.actors import ENGINE
 from episodes.services import mark_entered_in_error, record_return, report_episode
 from tests.api.conftest import NOW
 from tests.factories import ChildFactory
@@ -39,7 +40,7 @@ def episodes(world):
     )
     from children.services import allocate_child
 
-    allocate_child(acting_user=None, child=summer_child, team=world.team)
+    allocate_child(acting_user=ENGINE, child=summer_child, team=world.team)
     absent = report_episode(
         acting_user=world.social_worker,
         child=summer_child,

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.services import create_api_key
+from core.actors import ENGINE
 from tests.api.conftest import closed_episode, open_episode
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
@@ -77,7 +78,7 @@ def fuzzing(world, settings):
 
 @pytest.fixture
 def authorization(world) -> str:
-    _api_key, key = create_api_key(acting_user=None, user=world.social_worker)
+    _api_key, key = create_api_key(acting_user=ENGINE, user=world.social_worker)
     return f"Api-Key {key}"
 
 

@@ -16,6 +16,7 @@ import time_machine
 
 from children.models import Allocation, Child
 from children.selectors import visible_children
+from core.actors import ENGINE
 from core.errors import Conflict, NotAllowed, Refused
 from episodes.models import Episode
 from episodes.services import record_return, report_missing_child
@@ -205,7 +206,7 @@ def test_only_a_police_liaison_officer_may_report_a_child_by_name(world, persona
 
 def test_the_protocol_engine_does_not_report_children_by_name(world):
     with pytest.raises(NotAllowed):
-        report(world, acting_user=None)
+        report(world, acting_user=ENGINE)
 
 
 def test_the_responsible_authority_must_be_a_local_authority(world):

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from core.actors import ENGINE
 from core.clock import LONDON, london_wall_time
 from core.errors import Refused
 from episodes.services import (
@@ -222,7 +223,7 @@ def test_absent_review_is_not_met_by_the_engines_reclassification_it_stays_breac
         status="breached", breached_at=T0 + 24 * HOUR
     )
     reclassify_episode(
-        acting_user=None, episode=episode, category="missing", reason="No contact in 24 hours"
+        acting_user=ENGINE, episode=episode, category="missing", reason="No contact in 24 hours"
     )
     ledger = deadline(world.child, "absent_review", episode)
     assert (ledger.status, ledger.met_at, ledger.breached_at) == ("breached", None, T0 + 24 * HOUR)
@@ -499,7 +500,7 @@ def test_an_unaccompanied_childs_absent_episode_made_missing_at_24_hours_gives_t
     assert "home_office_notice" not in rules_of(child)
     clock.move_to(T0 + 24 * HOUR)
     reclassify_episode(
-        acting_user=None, episode=episode, category="missing", reason="No contact in 24 hours"
+        acting_user=ENGINE, episode=episode, category="missing", reason="No contact in 24 hours"
     )
     ledger = deadline(child, "home_office_notice", episode)
     assert (ledger.opens_at, ledger.due_at, ledger.status) == (

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from api.services import create_api_key
+from core.actors import ENGINE
 from core.errors import ServiceError
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         except User.DoesNotExist as error:
             raise CommandError(f"No user called {username!r}.") from error
         try:
-            api_key, key = create_api_key(acting_user=None, user=user, name=name)
+            api_key, key = create_api_key(acting_user=ENGINE, user=user, name=name)
         except ServiceError as error:
             raise CommandError(error.message) from error
         self.stderr.write(
