@@ -53,6 +53,7 @@ from api.serializers import (
     StrategyMeetingSerializer,
 )
 from api.throttling import ApiKeyRateThrottle
+from casework.services import report_episode, report_missing_child
 from children.models import Child, LegalStatus, LegalStatusKind
 from children.selectors import visible_children
 from children.services import create_child, record_access
@@ -62,8 +63,6 @@ from episodes.services import (
     reclassify_episode,
     record_return,
     record_safe_and_well_check,
-    report_episode,
-    report_missing_child,
     update_episode,
 )
 from panels.models import StrategyMeeting

@@ -287,7 +287,7 @@ def main() -> None:
     ).count()
     print(f"{Deadline.objects.count():,} deadlines; due and open before each run: {due:,}")
 
-    from notifications.services import write_owed_notifications
+    from notifications.outbox import write_owed_notifications
 
     timings, writing = [], []
     for run in range(1, args.runs + 1):

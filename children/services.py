@@ -129,7 +129,7 @@ def _create_child_record(
     """Write a new child's record, with no check of who is asking: the caller has decided.
 
     Two doors lead here. `create_child` lets children's social care staff add a child.
-    `episodes.services.report_missing_child` lets a police liaison officer report a child
+    `casework.services.report_missing_child` lets a police liaison officer report a child
     the council has no record of, because a missing child must be on record (and in the
     MASH's sight) at once, not when the council next answers the phone; that child is
     created with no allocation, and the MASH referral the report opens brings it to the

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import overload
+from typing import Required, TypedDict, Unpack, overload
 
-from django.db import connection, transaction
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Lower
+from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyKind, Membership, Role, person_of
-from children.models import Child, LegalStatusKind, Sex
+from agencies.models import Actor, Agency, AgencyKind, person_of
+from agencies.selectors import police_force_of
+from children.models import Child, LegalStatusKind
 from children.permissions import Action, require
-from children.selectors import current_legal_status, current_placement, possible_duplicates
-from core.actors import is_engine
+from children.selectors import current_legal_status, current_placement
 from core.clock import london_date, require_aware
-from core.errors import Conflict, NotAllowed, Refused, translate_integrity_errors
+from core.errors import Conflict, Refused, translate_integrity_errors
 from episodes.models import (
     MINIMUM_AGE_FOR_ABSENT,
     Category,
@@ -33,6 +31,23 @@ from protocol.conf import protocol_settings
 # Clocks disagree: a report typed a minute after a police system stamped it must not be
 # refused as "in the future". Anything later than this is a mistake.
 CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+class EpisodeReport(TypedDict, total=False):
+    """What a report says about an episode, whoever makes it (a form, the API, police by
+    the child's identity): the one parameter list of every reporting service."""
+
+    category: Required[str]
+    last_seen_at: Required[dt.datetime]
+    missing_from: str | None
+    reported_at: dt.datetime | None
+    last_seen_location: str
+    circumstances: str
+    reported_to_police_at: dt.datetime | None
+    police_force: Agency | None
+    police_reference: str
+    police_risk: str
+    returned_at: dt.datetime | None
 
 
 @overload
@@ -92,20 +107,6 @@ def _refuse_late_absence(
         )
 
 
-def _police_force_of(user) -> Agency | None:
-    membership = (
-        Membership.objects.filter(
-            user=user,
-            is_active=True,
-            role=Role.POLICE_LIAISON,
-            team__agency__kind=AgencyKind.POLICE_FORCE,
-        )
-        .select_related("team__agency")
-        .first()
-    )
-    return membership.team.agency if membership else None
-
-
 def _refuse_overlap(
     child: Child, last_seen_at: dt.datetime, returned_at: dt.datetime | None, exclude=None
 ) -> None:
@@ -145,74 +146,28 @@ def _refuse_overlap(
         )
 
 
-@transaction.atomic
-def report_episode(
-    *,
-    acting_user,
-    child: Child,
-    category: str,
-    last_seen_at: dt.datetime,
-    missing_from: str | None = None,
-    reported_at: dt.datetime | None = None,
-    last_seen_location: str = "",
-    circumstances: str = "",
-    reported_to_police_at: dt.datetime | None = None,
-    police_force: Agency | None = None,
-    police_reference: str = "",
-    police_risk: str = "",
-    returned_at: dt.datetime | None = None,
-) -> Episode:
-    """Record a new episode, open a MASH referral for it, and reconcile the protocol.
+def record_episode(*, acting_user: Actor, child: Child, **report: Unpack[EpisodeReport]) -> Episode:
+    """Write a new episode: the part of reporting that is the episode's own.
 
-    `returned_at` records an episode that has already ended (a late report, or a record
-    brought over from another system) in one step; its deadlines count from the return.
+    The reporting services (`casework.services.report_episode` and
+    `report_missing_child`) decide whether the actor may report for this child, open the
+    MASH referral every report opens, and reconcile the protocol once both are written;
+    they call this inside their transaction. Every refusal about the episode itself
+    (absent under 13, overlap, times in the future) is raised here, before any write.
     """
-    require(acting_user, Action.REPORT_EPISODE, child)
-    return _record_episode(
-        acting_user=acting_user,
-        child=child,
-        category=category,
-        last_seen_at=last_seen_at,
-        missing_from=missing_from,
-        reported_at=reported_at,
-        last_seen_location=last_seen_location,
-        circumstances=circumstances,
-        reported_to_police_at=reported_to_police_at,
-        police_force=police_force,
-        police_reference=police_reference,
-        police_risk=police_risk,
-        returned_at=returned_at,
-    )
-
-
-def _record_episode(
-    *,
-    acting_user,
-    child: Child,
-    category: str,
-    last_seen_at: dt.datetime,
-    missing_from: str | None = None,
-    reported_at: dt.datetime | None = None,
-    last_seen_location: str = "",
-    circumstances: str = "",
-    reported_to_police_at: dt.datetime | None = None,
-    police_force: Agency | None = None,
-    police_reference: str = "",
-    police_risk: str = "",
-    returned_at: dt.datetime | None = None,
-) -> Episode:
-    """report_episode's work once the caller has decided the user may report for `child`.
-
-    Runs inside the caller's transaction. `report_episode` decides by the user's relation
-    to the child; `report_missing_child` by the user being a police liaison officer, since
-    a force has no relation to a child before its first report.
-    """
+    category = report["category"]
+    missing_from = report.get("missing_from")
+    last_seen_location = report.get("last_seen_location", "")
+    circumstances = report.get("circumstances", "")
+    police_force = report.get("police_force")
+    police_reference = report.get("police_reference", "")
+    police_risk = report.get("police_risk", "")
     # Lock the child: two reports for one child at once queue here, and the second sees
     # the first's open episode instead of hitting the constraint.
     Child.objects.select_for_update().filter(pk=child.pk).first()
-    last_seen_at = _aware(last_seen_at, "last_seen_at")
-    reported_at = _aware(reported_at, "reported_at") or timezone.now()
-    reported_to_police_at = _aware(reported_to_police_at, "reported_to_police_at")
+    last_seen_at = _aware(report["last_seen_at"], "last_seen_at")
+    reported_at = _aware(report.get("reported_at"), "reported_at") or timezone.now()
+    reported_to_police_at = _aware(report.get("reported_to_police_at"), "reported_to_police_at")
     _not_in_future(last_seen_at, "last_seen_at", "time last seen")
     _not_in_future(reported_at, "reported_at", "time reported")
     _not_in_future(reported_to_police_at, "reported_to_police_at", "time reported to police")
@@ -221,7 +176,7 @@ def _record_episode(
             raise Refused("The time last seen cannot be in the future.", field="last_seen_at")
         raise Refused("The report cannot be before the child was last seen.", field="reported_at")
     _check_category(child, category, last_seen_at)
-    returned_at = _aware(returned_at, "returned_at")
+    returned_at = _aware(report.get("returned_at"), "returned_at")
     _not_in_future(returned_at, "returned_at", "return time")
     if returned_at is not None and returned_at < last_seen_at:
         raise Refused("The return cannot be before the child was last seen.", field="returned_at")
@@ -241,7 +196,7 @@ def _record_episode(
         raise Refused(
             "The police risk grading is very low, low, medium or high.", field="police_risk"
         )
-    acting_force = _police_force_of(acting_user) if not is_engine(acting_user) else None
+    acting_force = police_force_of(acting_user)
     if acting_force is not None:
         # A force's liaison officer reports for their own force.
         police_force = acting_force
@@ -273,146 +228,7 @@ def _record_episode(
             graded_at=reported_at,
             recorded_by=person_of(acting_user),
         )
-    from risk.services import open_mash_referral
-
-    open_mash_referral(
-        acting_user=acting_user, child=child, episode=episode, received_at=reported_at
-    )
-    reconcile(child)
     return episode
-
-
-# Serialises reports by identity for one authority and date of birth, so two officers
-# reporting the same new child at once create one record, not two: the second waits,
-# then finds the first's child. hashtext() keys the transaction-scoped advisory lock.
-_IDENTITY_LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s))"
-
-
-def _folded(expression):
-    """A name as the match compares it: accents and case ignored (PostgreSQL unaccent)."""
-    from django.contrib.postgres.lookups import Unaccent
-
-    return Lower(Unaccent(expression, output_field=CharField()))
-
-
-@transaction.atomic
-def report_missing_child(
-    *,
-    acting_user,
-    given_name: str,
-    family_name: str,
-    date_of_birth: dt.date,
-    responsible_authority: Agency,
-    sex: str = Sex.NOT_KNOWN,
-    category: str,
-    last_seen_at: dt.datetime,
-    missing_from: str | None = None,
-    reported_at: dt.datetime | None = None,
-    last_seen_location: str = "",
-    circumstances: str = "",
-    reported_to_police_at: dt.datetime | None = None,
-    police_reference: str = "",
-    police_risk: str = "",
-    returned_at: dt.datetime | None = None,
-) -> Episode:
-    """A police liaison officer reports a child by who they are, not by a record id.
-
-    Why: an officer sees a child only through an episode their force reported, so the
-    first report of a child to a force could not be made by id at all, and the most common
-    police journey went back to the phone. Here the officer names the child and the
-    responsible local authority, and the child is found among ALL that authority's
-    children (not only those the officer sees, or a second record would split the child's
-    history):
-
-    - exactly one record with the same date of birth and the same given and family names,
-      ignoring case and accents ("zoë smith" is "Zoe Smith"): the episode is reported on it.
-      A twin or sibling with a similar name and the same birthday does not stand in the
-      way: an identical name is the confident match;
-    - no record with that date of birth and a similar name (children.selectors.
-      possible_duplicates): the child is created, unallocated, and the episode reported;
-      the MASH referral that every report opens puts the child before the authority's MASH,
-      who allocate;
-    - otherwise (similar but not identical names, or two identical records) the officer
-      cannot tell which child it is, and neither can we: Conflict, nothing is written,
-      and nothing about the other children is said. The council confirms which child.
-
-    The episode names the officer's force, so from then on the force sees the child by
-    the ordinary access rule. Every refusal of report_episode (absent under 13, overlap,
-    times in the future) applies; a refusal rolls back the new child with the episode.
-    """
-    force = _police_force_of(acting_user) if not is_engine(acting_user) else None
-    if force is None:
-        raise NotAllowed(
-            "Only a police liaison officer reports a child by name and date of birth; "
-            "report an episode for a child on record by the child's id."
-        )
-    if responsible_authority.kind != AgencyKind.LOCAL_AUTHORITY:
-        raise Refused(
-            "The responsible authority must be a local authority.", field="responsible_authority"
-        )
-    given_name, family_name = " ".join(given_name.split()), " ".join(family_name.split())
-    if not given_name or not family_name:
-        raise Refused("Enter the child's given name and family name.", field="given_name")
-    if sex not in Sex.values:
-        raise Refused("The child's sex is female, male, other or not known.", field="sex")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _IDENTITY_LOCK,
-            [f"homeward.report_missing_child:{responsible_authority.pk}:{date_of_birth}"],
-        )
-    of_authority = Child.objects.filter(responsible_authority=responsible_authority)
-    identical = list(
-        of_authority.filter(date_of_birth=date_of_birth)
-        .annotate(
-            folded_given_name=_folded(F("given_name")),
-            folded_family_name=_folded(F("family_name")),
-        )
-        .filter(
-            folded_given_name=_folded(Value(given_name)),
-            folded_family_name=_folded(Value(family_name)),
-        )
-        .values_list("pk", flat=True)[:2]
-    )
-    if len(identical) == 1:
-        child = Child.objects.get(pk=identical[0])
-    elif identical or (
-        possible_duplicates(
-            given_name=given_name, family_name=family_name, date_of_birth=date_of_birth
-        )
-        .filter(responsible_authority=responsible_authority)
-        .exists()
-    ):
-        raise Conflict(
-            "The council may already hold a record for this child, but cannot be matched to "
-            "it with confidence. The council must confirm which child this is: ask their MASH "
-            "to report the episode naming your force, after which you see the child here.",
-            code="child_match_unconfirmed",
-        )
-    else:
-        from children.services import _create_child_record
-
-        child = _create_child_record(
-            given_name=given_name,
-            family_name=family_name,
-            date_of_birth=date_of_birth,
-            responsible_authority=responsible_authority,
-            sex=sex,
-        )
-    return _record_episode(
-        acting_user=acting_user,
-        child=child,
-        category=category,
-        last_seen_at=last_seen_at,
-        missing_from=missing_from,
-        reported_at=reported_at,
-        last_seen_location=last_seen_location,
-        circumstances=circumstances,
-        reported_to_police_at=reported_to_police_at,
-        police_force=force,
-        police_reference=police_reference,
-        police_risk=police_risk,
-        returned_at=returned_at,
-    )
 
 
 @transaction.atomic
@@ -609,7 +425,7 @@ def record_safe_and_well_check(
         episode=episode,
         checked_at=checked_at,
         officer_name=officer_name,
-        police_force=_police_force_of(acting_user) or episode.police_force,
+        police_force=police_force_of(acting_user) or episode.police_force,
         concerns=concerns,
         recorded_by=person_of(acting_user),
         recorded_at=timezone.now(),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from casework.selectors import deadline_rows
+from casework.services import report_episode
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, may
 from children.selectors import child_visibility, current_legal_status, get_visible_child
@@ -80,7 +81,7 @@ def report(request: HttpRequest, child_id: int) -> HttpResponse:
         data = form.cleaned_data
         reported_to_police = data["reported_to_police"] == "yes"
         try:
-            episode = services.report_episode(
+            episode = report_episode(
                 acting_user=request.user,
                 child=child,
                 category=data["category"],

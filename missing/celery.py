@@ -20,7 +20,7 @@ app.conf.beat_schedule = {
     # Every rule of PROTOCOL.md: due deadlines are breached, and their escalations written
     # to the outbox, within a minute of falling due (ARCHITECTURE.md "How data flows" 4).
     "protocol-sweep": {
-        "task": "protocol.tasks.sweep",
+        "task": "notifications.tasks.sweep",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
     # Delivery of whatever the outbox holds, in case a post-commit hand-off was lost

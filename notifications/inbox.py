@@ -1,7 +1,7 @@
 """The in-app inbox: what a person has been told, and marking it read.
 
 In-app notifications are outbox rows (channel "in_app") delivered by being marked sent
-(notifications.services.deliver_notification). A notification about a child the person
+(notifications.delivery.deliver_notification). A notification about a child the person
 may no longer see is hidden, so the inbox never shows more than the record would.
 """
 

@@ -82,7 +82,7 @@ class Deadline(models.Model):
     due_soon_notified_at = models.DateTimeField(null=True, blank=True)
     # The notifications this deadline owes, set by the sweep in the same UPDATE that
     # breaches, meets or warns (so the two are recorded together or not at all), and
-    # cleared when notifications.services has written them to the outbox: "breached",
+    # cleared when notifications.outbox has written them to the outbox: "breached",
     # "reclassified", "escalation" or "due_soon" (notifications.models.Kind), or "".
     pending_notification = models.CharField(max_length=20, blank=True, default="", db_default="")
     owner_role = models.CharField(max_length=40, choices=Role.choices)
@@ -126,7 +126,7 @@ class Deadline(models.Model):
                 condition=Q(status="scheduled"),
                 name="deadline_sweep_opens",
             ),
-            # notifications.services: deadlines whose notifications are still to be written.
+            # notifications.outbox: deadlines whose notifications are still to be written.
             models.Index(
                 fields=["id"],
                 condition=~Q(pending_notification=""),

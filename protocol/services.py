@@ -26,7 +26,6 @@ from core.errors import ServiceError
 from episodes.models import Category, Episode
 from episodes.services import reclassify_episode
 from notifications.models import Kind
-from notifications.services import enqueue_notification_writing, write_owed_notifications
 from protocol.ledger import reconcile
 from protocol.models import Deadline, Rule, Status
 
@@ -59,13 +58,18 @@ class SweepResult:
     met_by_engine: int = 0
     reclassified: int = 0
     due_soon: int = 0
-    # Written by this call (write_notifications=True); otherwise a worker writes them.
+    # Written by the caller after the sweep (the operators' command); a worker otherwise.
     notifications: int = 0
     # Claimed but left for the next sweep: the child was locked by someone else (a
     # worker recording contact at that moment), so its automatic effect must wait.
     deferred: int = 0
     lag_seconds: float = 0.0
     seconds: float = 0.0
+
+    @property
+    def owes_notifications(self) -> bool:
+        """Whether this sweep recorded notifications that are still to be written."""
+        return bool(self.breached or self.met_by_engine or self.due_soon)
 
     def as_dict(self) -> dict:
         values = dataclasses.asdict(self)
@@ -91,7 +95,6 @@ def sweep(
     now: dt.datetime | None = None,
     *,
     batch_size: int = BATCH_SIZE,
-    write_notifications: bool = False,
 ) -> SweepResult:
     """One sweep of the ledger at `now` (default: the current time).
 
@@ -102,12 +105,10 @@ def sweep(
     3. Open deadlines past their due-soon time owe their warning, once.
 
     What each deadline owes is recorded on its row in the same UPDATE
-    (`Deadline.pending_notification`); once the batches have committed, a worker is asked
-    to write the notifications to the outbox (notifications.services.
-    write_owed_notifications), which resolves who is told and hands the rows on for
-    delivery. With
-    `write_notifications=True` (the operators' command, tests) they are written here,
-    after the sweep's own transactions. docs/decisions/0004-sweep-and-outbox.md says why.
+    (`Deadline.pending_notification`); the sweep sends nothing. Its caller writes what is
+    owed to the outbox once the batches have committed: the Celery task
+    (notifications/tasks.py, where the whole path reads top to bottom) through a worker,
+    the operators' command at once. docs/decisions/0004-sweep-and-outbox.md says why.
     """
     started = timezone.now()
     now = now or started
@@ -121,13 +122,6 @@ def sweep(
         pass
     while _warn_due_soon_batch(now, batch_size, result):
         pass
-    if write_notifications:
-        result.notifications = write_owed_notifications(now=now)
-    elif result.breached or result.met_by_engine or result.due_soon:
-        # A worker writes what is owed (deliver_pending would, too). The batches have
-        # committed, so this runs at once, unless a caller's transaction wraps the sweep.
-        transaction.on_commit(enqueue_notification_writing)
-
     result.seconds = (timezone.now() - started).total_seconds()
     _record_sweep(result)
     return result

@@ -1,6 +1,8 @@
 """Celery tasks of the protocol engine (thin: each calls a service and returns a summary).
 
-Scheduled in missing/celery.py: `sweep` every minute, `reconcile_open_cases` nightly.
+Scheduled in missing/celery.py: `reconcile_open_cases` nightly. The sweep task, which
+chains into writing and delivering notifications, is in notifications/tasks.py, where
+the whole path from a breach to a delivered e-mail reads top to bottom.
 """
 
 from __future__ import annotations
@@ -10,12 +12,6 @@ import dataclasses
 from celery import shared_task
 
 from protocol import services
-
-
-@shared_task
-def sweep() -> dict:
-    """Breach, meet and warn whatever has fallen due since the last sweep."""
-    return services.sweep().as_dict()
 
 
 @shared_task

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from casework.services import report_episode
 from children.templatetags.timewords import time_left_in_words
-from episodes.services import report_episode
 from notifications.models import Channel, DeliveryStatus, Kind, Notification
 from tests.factories import AllocationFactory, ChildFactory
 

@@ -10,9 +10,10 @@ import time_machine
 from rest_framework.test import APIClient
 
 from api.services import create_api_key
+from casework.services import report_episode
 from core.actors import ENGINE
 from episodes.models import Episode
-from episodes.services import record_return, report_episode
+from episodes.services import record_return
 
 # Monday 30 March 2026, 12:00 UTC (13:00 BST): after the spring clock change.
 NOW = dt.datetime(2026, 3, 30, 12, 0, tzinfo=dt.UTC)

@@ -9,8 +9,9 @@ import pytest
 from rest_framework import serializers
 
 from api.serializers import EpisodeCreateSerializer, EpisodeSerializer
+from casework.services import report_episode
 from core.actors import ENGINE
-from episodes.services import mark_entered_in_error, record_return, report_episode
+from episodes.services import mark_entered_in_error, record_return
 from tests.api.conftest import NOW
 from tests.factories import ChildFactory
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pghistory.models
 from django.db import connection
 
+from casework.services import report_episode
 from children.models import RecordAccess
 from children.services import record_access
 from episodes.models import Episode
-from episodes.services import report_episode
 
 
 def test_a_bulk_update_of_episodes_appears_in_the_audit_trail(world):

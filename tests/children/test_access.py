@@ -8,11 +8,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from casework.services import report_episode
 from children.permissions import Action, may, roles_for_child
 from children.selectors import child_visibility, visible_children
 from children.services import grant_child_access
 from episodes.models import Episode
-from episodes.services import record_return, report_episode
+from episodes.services import record_return
 from risk.models import RiskAssessment
 from risk.services import record_risk_assessment
 from tests.factories import ChildFactory, PlacementFactory

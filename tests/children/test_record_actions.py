@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.urls import reverse
 
-from episodes.services import report_episode
+from casework.services import report_episode
 from risk.services import record_risk_assessment
 
 

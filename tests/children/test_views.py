@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from casework.services import report_episode
 from children.models import Child, RecordAccess
 from core.clock import LONDON
-from episodes.services import record_return, report_episode
+from episodes.services import record_return
 from tests.factories import AllocationFactory, ChildFactory, LegalStatusFactory, PlacementFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)

@@ -8,8 +8,9 @@ import re
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from casework.services import report_episode
 from children.models import Child, RecordAccess
-from episodes.services import record_return, report_episode
+from episodes.services import record_return
 
 
 def test_finding_a_child_and_opening_their_record(page, e2e_world, signed_in, axe_check, url):

@@ -12,9 +12,10 @@ import re
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from casework.services import report_episode
 from core.clock import LONDON
 from episodes.models import Episode, Reclassification, SafeAndWellCheck
-from episodes.services import record_return, report_episode
+from episodes.services import record_return
 
 
 def tab_to(page, selector: str, *, limit: int = 80) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from episodes.services import report_episode
+from casework.services import report_episode
 
 
 def test_home_shows_a_workers_children_and_deadlines_and_a_managers_escalations(

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from episodes.services import report_episode
+from casework.services import report_episode
 from protocol.models import Deadline
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)

@@ -14,12 +14,13 @@ import datetime as dt
 import pytest
 import time_machine
 
+from casework.services import report_missing_child
 from children.models import Allocation, Child
 from children.selectors import visible_children
 from core.actors import ENGINE
 from core.errors import Conflict, NotAllowed, Refused
 from episodes.models import Episode
-from episodes.services import record_return, report_missing_child
+from episodes.services import record_return
 from risk.models import MashReferral, ReferralStatus
 from tests.factories import ChildFactory
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 
+from casework.services import report_episode
 from core.clock import LONDON
 from core.errors import Conflict, NotAllowed, Refused
 from episodes.models import Episode
@@ -15,7 +16,6 @@ from episodes.services import (
     mark_entered_in_error,
     reclassify_episode,
     record_return,
-    report_episode,
 )
 from tests.factories import ChildFactory, LegalStatusFactory
 

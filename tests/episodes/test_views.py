@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from casework.services import report_episode
 from episodes.models import Episode, Reclassification, SafeAndWellCheck
-from episodes.services import record_return, report_episode
+from episodes.services import record_return
 from protocol.models import Deadline
 from tests.factories import AllocationFactory, ChildFactory, LegalStatusFactory
 

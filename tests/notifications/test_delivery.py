@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.core import mail
 
+from notifications.delivery import CLAIM_LEASE, deliver_notification, deliver_pending
 from notifications.models import Channel, DeliveryStatus, Kind, Notification
-from notifications.services import CLAIM_LEASE, deliver_notification, deliver_pending
 from tests.notifications.backends import sent_mail
 
 T = dt.datetime(2026, 3, 3, 13, 0, tzinfo=dt.UTC)

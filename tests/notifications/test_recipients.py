@@ -8,8 +8,8 @@ import time_machine
 from agencies.models import Role
 from notifications.models import Channel, Kind, Notification
 from protocol.models import Deadline, Rule, Status
-from protocol.services import sweep
 from tests.factories import MembershipFactory
+from tests.kit import sweep_and_write
 from tests.protocol.sweep_support import HOUR, T0, own_cache, report, told
 
 __all__ = ["own_cache"]
@@ -54,7 +54,7 @@ def breach(world, episode, rule) -> Deadline:
         reason="A reason in words.",
     )
     with time_machine.travel(T0 + HOUR, tick=False):
-        sweep(write_notifications=True)
+        sweep_and_write()
     return deadline
 
 

@@ -7,9 +7,10 @@ import datetime as dt
 import time_machine
 from django.utils import timezone
 
+from casework.services import report_episode
 from children.models import Child
 from episodes.models import Episode
-from episodes.services import record_return, report_episode
+from episodes.services import record_return
 from protocol.ledger import ReconcileResult, reconcile
 from protocol.models import Deadline
 from tests.factories import AllocationFactory, ChildFactory, LegalStatusFactory

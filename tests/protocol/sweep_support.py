@@ -14,7 +14,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from agencies.models import Role
-from episodes.services import record_return, report_episode
+from casework.services import report_episode
+from episodes.services import record_return
 from notifications.models import Notification
 from protocol.models import Deadline, DeadlineEvent, Status
 from tests.factories import (

@@ -7,7 +7,8 @@ import time_machine
 from django.urls import reverse
 
 from agencies.models import Role
-from episodes.services import record_return, report_episode
+from casework.services import report_episode
+from episodes.services import record_return
 from protocol.models import Deadline
 from protocol.services import sweep
 from tests.factories import AllocationFactory, ChildFactory, LegalStatusFactory, MembershipFactory

@@ -8,10 +8,11 @@ from django.core.cache import cache
 
 from episodes.models import Category, Reclassification
 from notifications.models import Channel, Kind, Notification
-from notifications.services import dedupe_key, write_owed_notifications
+from notifications.outbox import dedupe_key, write_owed_notifications
 from protocol.models import Deadline, Status
 from protocol.services import LAST_SWEEP_CACHE_KEY, sweep
 from tests.factories import LegalStatusFactory
+from tests.kit import sweep_and_write
 from tests.protocol.sweep_support import HOUR, SECOND, T0, own_cache, report, returned, told
 
 __all__ = ["own_cache"]
@@ -28,7 +29,7 @@ def clock():
 def sweep_at(clock, when):
     """Sweep at `when` and write the notifications it owes (a worker's job, done here)."""
     clock.move_to(when)
-    return sweep(write_notifications=True)
+    return sweep_and_write()
 
 
 def interview_deadline(episode) -> Deadline:

@@ -13,8 +13,8 @@ from django.db import connection
 
 from missing.celery import app
 from notifications.models import Channel, DeliveryStatus, Notification
+from notifications.tasks import sweep_and_notify
 from protocol.models import Status
-from protocol.services import sweep
 from tests.protocol.sweep_support import breach_events, lone_worker, make_deadlines, own_cache
 
 __all__ = ["lone_worker", "own_cache"]
@@ -43,7 +43,7 @@ def test_two_sweeps_at_once_breach_each_deadline_once_and_notify_once(lone_worke
     def run():
         try:
             start.wait(timeout=10)
-            results.append(sweep(NOW, batch_size=25))
+            results.append(sweep_and_notify(NOW, batch_size=25))
         except Exception as error:  # reported below; a thread's exception is otherwise lost
             errors.append(error)
         finally:

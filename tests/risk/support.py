@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from episodes.services import record_return, report_episode
+from casework.services import report_episode
+from episodes.services import record_return
 from tests.factories import AllocationFactory, ChildFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)

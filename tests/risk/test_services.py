@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 import time_machine
 
+from casework.services import report_episode
 from core.errors import Refused
-from episodes.services import report_episode
 from risk.services import record_risk_assessment
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)

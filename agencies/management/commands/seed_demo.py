@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Membership, Role, Team, User
+from casework.services import report_episode
 from children.models import Child, Ethnicity, LegalStatusKind, PlacementKind, Sex
 from children.services import create_child, start_placement
 from episodes.services import (
@@ -22,7 +23,6 @@ from episodes.services import (
     reclassify_episode,
     record_return,
     record_safe_and_well_check,
-    report_episode,
 )
 from panels.services import record_strategy_meeting, refer_to_panel
 from returns.services import record_return_interview

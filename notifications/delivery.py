@@ -1,0 +1,120 @@
+"""Delivery of what the outbox holds: in-app rows by being marked sent, e-mail claimed
+with a lease, sent through Django's mail backend, marked sent, retried with back-off.
+A notification is sent once (the lease below says where "once" has its one gap)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import F
+from django.utils import timezone
+
+from notifications.models import Channel, DeliveryStatus, Notification
+
+logger = logging.getLogger(__name__)
+
+# An e-mail row is claimed by pushing its next attempt this far ahead, in one conditional
+# UPDATE, before anything is sent: a second worker cannot claim it meanwhile. If the
+# worker dies before sending, the row becomes claimable again when the lease runs out.
+# If it dies after sending but before marking the row sent, the e-mail goes again after
+# the lease: that window (one SMTP reply to one UPDATE) is the only at-least-once gap.
+CLAIM_LEASE = dt.timedelta(minutes=10)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential back-off: the base delay after the first failure, doubling after each."""
+    return dt.timedelta(
+        seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    )
+
+
+def deliver_notification(
+    notification_id: int, *, now: dt.datetime | None = None, mail_connection=None
+) -> str:
+    """Deliver one pending notification once. Returns "sent", "retry", "failed" or
+    "skipped" (not pending, not yet due for another attempt, or claimed by another worker).
+
+    In-app rows are delivered by being marked sent (the inbox reads them). E-mail is
+    claimed first, then sent through Django's configured backend, then marked sent.
+    """
+    now = now or timezone.now()
+    due = Notification.objects.filter(
+        pk=notification_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    )
+    if due.filter(channel=Channel.IN_APP).update(
+        status=DeliveryStatus.SENT, sent_at=now, attempts=F("attempts") + 1
+    ):
+        return "sent"
+    if not due.filter(channel=Channel.EMAIL).update(
+        attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE
+    ):
+        return "skipped"
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    try:
+        address = notification.recipient.email if notification.recipient.is_active else ""
+        if not address:
+            raise ValueError("The recipient has no e-mail address (or is no longer active).")
+        EmailMessage(
+            subject=notification.subject,
+            body=notification.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+            connection=mail_connection,
+            # Lets a mail log be matched to its outbox row (and a duplicate be spotted).
+            headers={"X-Homeward-Notification": str(notification.pk)},
+        ).send()
+    except Exception as error:  # any failure of the mail system is recorded and retried
+        failed = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification_id).update(
+            status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
+            next_attempt_at=now + retry_delay(notification.attempts),
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        logger.warning(
+            "E-mail notification %s failed (attempt %s): %s",
+            notification_id,
+            notification.attempts,
+            error,
+        )
+        return "failed" if failed else "retry"
+    # last_error is kept: a row sent at the third attempt still says why the first two failed.
+    Notification.objects.filter(pk=notification_id).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now()
+    )
+    return "sent"
+
+
+def deliver_notifications(
+    notification_ids: Iterable[int], *, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Deliver several, sharing one mail connection. Returns counts by outcome."""
+    counts: dict[str, int] = defaultdict(int)
+    mail_connection = get_connection()
+    try:
+        for notification_id in notification_ids:
+            counts[
+                deliver_notification(notification_id, now=now, mail_connection=mail_connection)
+            ] += 1
+    finally:
+        try:
+            mail_connection.close()
+        except Exception:  # closing a broken SMTP connection must not hide the results
+            logger.warning("Could not close the mail connection", exc_info=True)
+    return dict(counts)
+
+
+def deliver_pending(*, now: dt.datetime | None = None, limit: int = 2000) -> dict[str, int]:
+    """Deliver what the outbox holds that is due: new rows whose hand-off was lost, and
+    retries whose back-off has passed. Oldest first."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return deliver_notifications(ids, now=now)
