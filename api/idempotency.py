@@ -1,7 +1,9 @@
 """`Idempotency-Key` on POST: police systems retry, and a retry must not report twice.
 
-The first request with a key inserts its row and commits before it runs; the response
-is stored when it finishes. A retry with the same key and body gets that response again
+The first request with a key inserts its row and commits before it runs; the work and
+the stored response then commit in one transaction, so a process that dies in between
+leaves neither (the retry runs the work once) and never the work without its response
+(a retry that would run it again). A retry with the same key and body gets that response again
 and runs nothing; the same key with a different body is refused (422); a retry that
 arrives while the first is still running is told to wait (409), so two simultaneous
 retries never both execute.
@@ -12,10 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import exceptions
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.exceptions import (
@@ -110,29 +114,61 @@ def release(record: IdempotencyRecord | None) -> None:
 
 
 class IdempotentPostMixin:
-    """For API views: claim the key after authentication and throttling, store the response."""
+    """For API views: claim the key after authentication and throttling; run the work and
+    store its response in one transaction."""
 
     _idempotency_record: IdempotencyRecord | None = None
+    _work: transaction.Atomic | None = None
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
         self._idempotency_record = None
+        self._work = None
         if request.method == "POST":
             self._idempotency_record = claim(request)
+            if self._idempotency_record is not None:
+                # Entered here and left in finalize_response (or handle_exception): the
+                # handler's writes and `complete` below commit together.
+                self._work = transaction.atomic()
+                self._work.__enter__()
 
-    def handle_exception(self, exc):
+    def _end_work(self, error: BaseException | None) -> None:
+        work, self._work = self._work, None
+        if work is not None:
+            if error is None:
+                work.__exit__(None, None, None)
+            else:
+                work.__exit__(type(error), error, error.__traceback__)
+
+    def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, Replay):
             return exc.response
         try:
-            return super().handle_exception(exc)
-        except Exception:
+            return super().handle_exception(exc)  # type: ignore[misc]
+        except Exception as error:
+            self._end_work(error)
             release(self._idempotency_record)
             self._idempotency_record = None
             raise
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if self._idempotency_record is not None:
-            complete(self._idempotency_record, response)
-            self._idempotency_record = None
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        record, self._idempotency_record = self._idempotency_record, None
+        if record is None:
+            return response
+        if response.status_code >= 500:
+            self._end_work(RuntimeError(f"answered {response.status_code}"))
+            release(record)
+            return response
+        try:
+            complete(record, response)
+        except Exception as error:
+            # The response could not be kept: undo the work too, free the key, and let
+            # the error answer 500, so the client's retry runs the work once.
+            self._end_work(error)
+            release(record)
+            raise
+        self._end_work(None)
         return response

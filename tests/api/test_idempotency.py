@@ -88,3 +88,48 @@ def test_a_key_claimed_ten_minutes_ago_and_never_answered_is_taken_over(world, c
     )
     assert again.json() == response.json()
     assert RiskAssessment.objects.count() == 1
+
+
+@pytest.fixture
+def storing_responses_fails():
+    """The database refuses to store a response (a disk full, a killed connection): a
+    trigger on the idempotency table, installed for this test only."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION test_refuse_completion() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION 'storing the response failed'; END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER test_refuse_completion BEFORE UPDATE ON api_idempotencyrecord
+            FOR EACH ROW WHEN (NEW.response_status IS NOT NULL)
+            EXECUTE FUNCTION test_refuse_completion();
+            """
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER test_refuse_completion ON api_idempotencyrecord;"
+            "DROP FUNCTION test_refuse_completion();"
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_work_and_its_stored_response_commit_together(world, client_for, request):
+    """A response that cannot be stored undoes the work and frees the key: the retry runs
+    the work once, and there is never work done whose response a retry cannot replay."""
+    client = client_for(world.social_worker)
+    client.raise_request_exception = False
+    request.getfixturevalue("storing_responses_fails")
+    failed = client.post(
+        "/api/v1/risk-assessments/", _assessment(world), format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert failed.status_code == 500
+    assert RiskAssessment.objects.filter(child=world.child).count() == 0, "work rolled back"
+    assert not IdempotencyRecord.objects.filter(key="k1").exists(), "key freed for the retry"
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE api_idempotencyrecord DISABLE TRIGGER test_refuse_completion")
+    retried = client.post(
+        "/api/v1/risk-assessments/", _assessment(world), format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert retried.status_code == 201
+    assert RiskAssessment.objects.filter(child=world.child).count() == 1
+    assert IdempotencyRecord.objects.get(key="k1").response_status == 201
