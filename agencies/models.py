@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from core.actors import Engine
+from core.errors import NotAllowed
 
 
 class AgencyKind(models.TextChoices):
@@ -68,8 +69,16 @@ Actor: TypeAlias = User | Engine
 
 
 def person_of(actor: Actor) -> User | None:
-    """The person behind an action, for a `..._by` column; None when the engine acted."""
+    """The person behind an action, for a nullable `..._by` column; None for the engine."""
     return None if isinstance(actor, Engine) else actor
+
+
+def acting_person(actor: Actor) -> User:
+    """The person behind an action only a person takes (a report, an assessment, a
+    meeting): its `..._by` column is required. The engine is refused, not recorded."""
+    if isinstance(actor, Engine):
+        raise NotAllowed("Only a person can record this; the engine does not.")
+    return actor
 
 
 @pghistory.track()

@@ -12,6 +12,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from agencies.models import User
+
+
+class SignedInRequest(HttpRequest):
+    """The request a `login_required` view receives: its user is a person, never anonymous."""
+
+    user: User
+
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, with GOV.UK wording and the attributes GOV.UK asks for.

@@ -550,12 +550,12 @@ def add_problem_responses(result, generator, request, public):
                 )
             for code in codes:
                 responses.setdefault(str(code), _problem_response(code))
-            for code in ("200", "201"):
+            for success in ("200", "201"):
                 # Success is application/json; problem+json is for errors only.
-                if code in responses:
-                    responses[code].get("content", {}).pop("application/problem+json", None)
-                if code in responses and (is_detail or method == "post"):
-                    responses[code].setdefault("headers", {})["ETag"] = {
+                if success in responses:
+                    responses[success].get("content", {}).pop("application/problem+json", None)
+                if success in responses and (is_detail or method == "post"):
+                    responses[success].setdefault("headers", {})["ETag"] = {
                         "schema": {"type": "string"},
                         "description": "The record's version, for If-Match.",
                     }

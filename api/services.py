@@ -9,6 +9,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.models import Actor
 from api.models import ApiKey, IdempotencyRecord
 from core.errors import Conflict, Refused
 
@@ -18,7 +19,7 @@ def hash_key(secret: str) -> str:
 
 
 @transaction.atomic
-def create_api_key(*, acting_user, user, name: str = "") -> tuple[ApiKey, str]:
+def create_api_key(*, acting_user: Actor, user, name: str = "") -> tuple[ApiKey, str]:
     """A new key for `user`. Returns the row and the key itself, which is never stored."""
     if not user.is_active:
         raise Refused("This user is inactive: an API key would not work.", field="user")
@@ -31,7 +32,7 @@ def create_api_key(*, acting_user, user, name: str = "") -> tuple[ApiKey, str]:
 
 
 @transaction.atomic
-def revoke_api_key(*, acting_user, api_key: ApiKey) -> ApiKey:
+def revoke_api_key(*, acting_user: Actor, api_key: ApiKey) -> ApiKey:
     """Stop the key working from now on. A revoked key stays listed, with when."""
     api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
     if api_key.revoked_at is not None:

@@ -7,11 +7,12 @@ A child the user may not see is a 404, never a 403: it does not exist for them.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Role
+from agencies.views import SignedInRequest
 from casework import selectors
 from children import services as children_services
 from children.models import Child
@@ -25,7 +26,7 @@ MANAGING_ROLES = (Role.TEAM_MANAGER, *AUTHORITY_WIDE_ROLES)
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """Home, by role: my children, my deadlines, my team's escalations, the triage queue."""
     user = request.user
     memberships = list(
@@ -56,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def child_record(request: HttpRequest, child_id: int) -> HttpResponse:
+def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
     """A child's record: summary, profile, deadlines, episodes, timeline, history."""
     try:
         child = get_visible_child(request.user, child_id)
@@ -79,7 +80,7 @@ def child_record(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 @login_required
-def escalations(request: HttpRequest) -> HttpResponse:
+def escalations(request: SignedInRequest) -> HttpResponse:
     """The manager's escalation queue: breached and due-soon deadlines for their teams."""
     queue = selectors.escalations(
         request.user, rule=request.GET.get("rule", ""), team=request.GET.get("team", "")

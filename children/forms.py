@@ -174,6 +174,6 @@ class ChildForm(forms.Form):
         return self.date_of_birth_parts.group(self)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         cleaned["date_of_birth"] = self.date_of_birth_parts.clean(self)
         return cleaned

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyKind, Membership, Role, Team
+from agencies.models import Actor, Agency, AgencyKind, Membership, Role, Team, acting_person
 from children.models import (
     Allocation,
     Child,
@@ -66,7 +66,7 @@ def _check_date_of_birth(date_of_birth: dt.date) -> None:
 @transaction.atomic
 def create_child(
     *,
-    acting_user,
+    acting_user: Actor,
     given_name: str,
     family_name: str,
     date_of_birth: dt.date,
@@ -164,7 +164,7 @@ def _create_child_record(
 
 
 @transaction.atomic
-def update_child(*, acting_user, child: Child, **changes) -> Child:
+def update_child(*, acting_user: Actor, child: Child, **changes) -> Child:
     require(acting_user, Action.EDIT_CHILD, child)
     unknown = set(changes) - PROFILE_FIELDS
     if unknown:
@@ -182,7 +182,7 @@ def update_child(*, acting_user, child: Child, **changes) -> Child:
 
 @transaction.atomic
 def set_legal_status(
-    *, acting_user, child: Child, status: str, start_date: dt.date
+    *, acting_user: Actor, child: Child, status: str, start_date: dt.date
 ) -> LegalStatus | None:
     """A new legal status from `start_date`; the current one ends the day before."""
     require(acting_user, Action.EDIT_CHILD, child)
@@ -207,7 +207,7 @@ def set_legal_status(
 @transaction.atomic
 def start_placement(
     *,
-    acting_user,
+    acting_user: Actor,
     child: Child,
     kind: str,
     placing_authority: Agency,
@@ -245,7 +245,7 @@ def start_placement(
 
 
 @transaction.atomic
-def allocate_child(*, acting_user, child: Child, team: Team, worker=None) -> Allocation:
+def allocate_child(*, acting_user: Actor, child: Child, team: Team, worker=None) -> Allocation:
     """Allocate the child to `team` with `worker`, replacing any current allocation to it."""
     if not is_engine(acting_user) and child.allocations.filter(ended_at__isnull=True).exists():
         require(acting_user, Action.EDIT_CHILD, child)
@@ -262,7 +262,7 @@ def allocate_child(*, acting_user, child: Child, team: Team, worker=None) -> All
 
 @transaction.atomic
 def grant_child_access(
-    *, acting_user, child: Child, user, expires_at: dt.datetime, reason: str
+    *, acting_user: Actor, child: Child, user, expires_at: dt.datetime, reason: str
 ) -> ChildAccessGrant:
     """Let one named person see one child's record until `expires_at`."""
     require(acting_user, Action.GRANT_ACCESS, child)
@@ -277,7 +277,11 @@ def grant_child_access(
         content_object=child,
         user=user,
         permission=permission,
-        defaults={"expires_at": expires_at, "reason": reason.strip(), "granted_by": acting_user},
+        defaults={
+            "expires_at": expires_at,
+            "reason": reason.strip(),
+            "granted_by": acting_person(acting_user),
+        },
     )
     return grant
 

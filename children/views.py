@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import AgencyKind, Membership, Role
+from agencies.views import SignedInRequest
 from casework.selectors import ChildRow
 from children import services
 from children.forms import ChildForm, ChildSearchForm
@@ -55,7 +56,7 @@ def _creating_membership(user) -> Membership | None:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     form = ChildSearchForm(request.GET or None)
     results: list[ChildRow] | None = None
     query = ""
@@ -91,7 +92,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: SignedInRequest) -> HttpResponse:
     membership = _creating_membership(request.user)
     if membership is None:
         raise PermissionDenied("Only social workers, their managers and MASH may add a child.")

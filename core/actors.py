@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from typing_extensions import TypeIs
+
 
 class Engine:
     """Homeward acting on its own: the sweep, the nightly reconcile, operators' commands."""
@@ -33,5 +35,5 @@ class Engine:
 ENGINE: Final = Engine()
 
 
-def is_engine(actor: object) -> bool:
+def is_engine(actor: object) -> TypeIs[Engine]:
     return isinstance(actor, Engine)

@@ -193,7 +193,7 @@ class ReportEpisodeForm(LondonTimesForm):
         return self.last_seen_parts.group(self)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         cleaned["last_seen_at"] = self.last_seen_parts.clean_instant(self)
         if cleaned.get("reported_to_police") != "yes":
             cleaned["police_force"] = None
@@ -235,7 +235,7 @@ class ReturnForm(LondonTimesForm):
         return self.returned_parts.group(self)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         cleaned["returned_at"] = self.returned_parts.clean_instant(self)
         return cleaned
 
@@ -261,7 +261,7 @@ class SafeAndWellCheckForm(LondonTimesForm):
         return self.checked_parts.group(self)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         cleaned["checked_at"] = self.checked_parts.clean_instant(self)
         return cleaned
 
@@ -290,7 +290,7 @@ class HomeOfficeNoticeForm(LondonTimesForm):
         return self.informed_parts.group(self)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         cleaned["informed_at"] = self.informed_parts.clean_instant(self)
         return cleaned
 

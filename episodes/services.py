@@ -8,7 +8,7 @@ from typing import Required, TypedDict, Unpack, overload
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Actor, Agency, AgencyKind, person_of
+from agencies.models import Actor, Agency, AgencyKind, acting_person, person_of
 from agencies.selectors import police_force_of
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, require
@@ -214,7 +214,7 @@ def record_episode(*, acting_user: Actor, child: Child, **report: Unpack[Episode
             last_seen_location=last_seen_location,
             circumstances=circumstances,
             reported_at=reported_at,
-            reported_by=person_of(acting_user),
+            reported_by=acting_person(acting_user),
             reported_to_police_at=reported_to_police_at,
             police_force=police_force,
             police_reference=police_reference.strip(),
@@ -226,7 +226,7 @@ def record_episode(*, acting_user: Actor, child: Child, **report: Unpack[Episode
             episode=episode,
             grading=police_risk,
             graded_at=reported_at,
-            recorded_by=person_of(acting_user),
+            recorded_by=acting_person(acting_user),
         )
     return episode
 
@@ -234,7 +234,7 @@ def record_episode(*, acting_user: Actor, child: Child, **report: Unpack[Episode
 @transaction.atomic
 def record_return(
     *,
-    acting_user,
+    acting_user: Actor,
     episode: Episode,
     returned_at: dt.datetime,
     return_location: str = "",
@@ -281,7 +281,7 @@ EDITABLE_FIELDS = frozenset(
 
 
 @transaction.atomic
-def update_episode(*, acting_user, episode: Episode, **changes) -> Episode:
+def update_episode(*, acting_user: Actor, episode: Episode, **changes) -> Episode:
     """Correct an episode's facts (a return time, a police reference); deadlines follow."""
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     require(acting_user, Action.RECORD_RETURN, episode.child)
@@ -319,11 +319,16 @@ def update_episode(*, acting_user, episode: Episode, **changes) -> Episode:
 
 @transaction.atomic
 def reclassify_episode(
-    *, acting_user, episode: Episode, category: str, reason: str, at: dt.datetime | None = None
+    *,
+    acting_user: Actor,
+    episode: Episode,
+    category: str,
+    reason: str,
+    at: dt.datetime | None = None,
 ) -> Episode:
     """Change the category (absent to missing, say), keeping the history and the reason.
 
-    `acting_user` is None when the protocol engine reclassifies automatically
+    `acting_user` is ENGINE when the protocol engine reclassifies automatically
     (an absent episode with no contact in 24 hours: Haringey protocol 6.2).
     """
     episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
@@ -360,7 +365,7 @@ def reclassify_episode(
 
 
 @transaction.atomic
-def mark_entered_in_error(*, acting_user, episode: Episode, reason: str) -> Episode:
+def mark_entered_in_error(*, acting_user: Actor, episode: Episode, reason: str) -> Episode:
     """The episode should never have been recorded: its deadlines are cancelled."""
     episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
     require(acting_user, Action.MARK_ENTERED_IN_ERROR, episode.child)
@@ -380,7 +385,7 @@ def mark_entered_in_error(*, acting_user, episode: Episode, reason: str) -> Epis
 
 @transaction.atomic
 def record_police_risk(
-    *, acting_user, episode: Episode, grading: str, graded_at: dt.datetime | None = None
+    *, acting_user: Actor, episode: Episode, grading: str, graded_at: dt.datetime | None = None
 ) -> PoliceRiskGrading:
     """Police's APP grading changed; keep every grading in order."""
     if grading not in PoliceRisk.values:
@@ -391,7 +396,7 @@ def record_police_risk(
         episode=episode,
         grading=grading,
         graded_at=_aware(graded_at, "graded_at") or timezone.now(),
-        recorded_by=person_of(acting_user),
+        recorded_by=acting_person(acting_user),
     )
     Episode.objects.filter(pk=episode.pk).update(police_risk=grading, updated_at=timezone.now())
     episode.police_risk = grading
@@ -401,7 +406,7 @@ def record_police_risk(
 @transaction.atomic
 def record_safe_and_well_check(
     *,
-    acting_user,
+    acting_user: Actor,
     episode: Episode,
     checked_at: dt.datetime,
     officer_name: str = "",
@@ -427,7 +432,7 @@ def record_safe_and_well_check(
         officer_name=officer_name,
         police_force=police_force_of(acting_user) or episode.police_force,
         concerns=concerns,
-        recorded_by=person_of(acting_user),
+        recorded_by=acting_person(acting_user),
         recorded_at=timezone.now(),
     )
     reconcile(episode.child)
@@ -437,7 +442,7 @@ def record_safe_and_well_check(
 @transaction.atomic
 def record_home_office_notice(
     *,
-    acting_user,
+    acting_user: Actor,
     episode: Episode,
     informed_at: dt.datetime,
     nrm_referral_considered: bool = False,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from agencies.views import SignedInRequest
 from casework.selectors import deadline_rows
 from casework.services import report_episode
 from children.models import Child, LegalStatusKind
@@ -66,7 +67,7 @@ def _show_refusal(form, error: ServiceError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest, child_id: int) -> HttpResponse:
+def report(request: SignedInRequest, child_id: int) -> HttpResponse:
     child = _visible_child(request.user, child_id)
     _require(request.user, Action.REPORT_EPISODE, child)
     today = timezone.localdate()
@@ -108,7 +109,7 @@ def report(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, episode_id: int) -> HttpResponse:
+def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
     episode = _visible_episode(request.user, episode_id)
     now = timezone.now()
     deadlines = deadline_rows(
@@ -147,7 +148,7 @@ def detail(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 def _episode_form_view(
-    request: HttpRequest,
+    request: SignedInRequest,
     episode_id: int,
     *,
     action: Action,
@@ -175,7 +176,7 @@ def _episode_form_view(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def record_return(request: HttpRequest, episode_id: int) -> HttpResponse:
+def record_return(request: SignedInRequest, episode_id: int) -> HttpResponse:
     return _episode_form_view(
         request,
         episode_id,
@@ -195,7 +196,7 @@ def record_return(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def safe_and_well_check(request: HttpRequest, episode_id: int) -> HttpResponse:
+def safe_and_well_check(request: SignedInRequest, episode_id: int) -> HttpResponse:
     return _episode_form_view(
         request,
         episode_id,
@@ -215,7 +216,7 @@ def safe_and_well_check(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def home_office_notice(request: HttpRequest, episode_id: int) -> HttpResponse:
+def home_office_notice(request: SignedInRequest, episode_id: int) -> HttpResponse:
     return _episode_form_view(
         request,
         episode_id,
@@ -234,7 +235,7 @@ def home_office_notice(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reclassify(request: HttpRequest, episode_id: int) -> HttpResponse:
+def reclassify(request: SignedInRequest, episode_id: int) -> HttpResponse:
     return _episode_form_view(
         request,
         episode_id,
@@ -254,7 +255,7 @@ def reclassify(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def entered_in_error(request: HttpRequest, episode_id: int) -> HttpResponse:
+def entered_in_error(request: SignedInRequest, episode_id: int) -> HttpResponse:
     return _episode_form_view(
         request,
         episode_id,

@@ -32,6 +32,11 @@ class AgencyListField(forms.TypedChoiceField):
         )
 
 
+def _episode_label(episode: Episode) -> str:
+    last_seen = timezone.localtime(episode.last_seen_at)
+    return f"{episode.get_category_display()}, last seen {last_seen:%d %B %Y}"
+
+
 class StrategyMeetingForm(forms.Form):
     kind = forms.ChoiceField(
         label="Kind of meeting", choices=MeetingKind.choices, widget=forms.RadioSelect
@@ -63,10 +68,10 @@ class StrategyMeetingForm(forms.Form):
 
     def __init__(self, *args, episodes, agencies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["episode"].queryset = episodes
-        self.fields["episode"].label_from_instance = lambda episode: (
-            f"{episode.get_category_display()}, last seen {timezone.localtime(episode.last_seen_at):%d %B %Y}"
-        )
+        episode_field = self.fields["episode"]
+        assert isinstance(episode_field, forms.ModelChoiceField)
+        episode_field.queryset = episodes
+        episode_field.label_from_instance = _episode_label  # type: ignore[method-assign,assignment]
         for row in range(1, ATTENDEE_ROWS + 1):
             self.fields[f"attendee_{row}_name"] = forms.CharField(
                 label=f"Attendee {row}: name", required=False
@@ -92,7 +97,7 @@ class StrategyMeetingForm(forms.Form):
         ]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         for row in range(1, ATTENDEE_ROWS + 1):
             name, agency = data.get(f"attendee_{row}_name"), data.get(f"attendee_{row}_agency")
             if name and not agency:
@@ -134,7 +139,9 @@ class PanelMeetingForm(forms.Form):
 
     def __init__(self, *args, authorities, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["authority"].queryset = authorities
+        authority_field = self.fields["authority"]
+        assert isinstance(authority_field, forms.ModelChoiceField)
+        authority_field.queryset = authorities
 
 
 class PanelCaseForm(forms.Form):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency, person_of
+from agencies.models import Actor, Agency, acting_person
 from children.models import Child
 from children.permissions import Action, require
 from core.errors import Conflict, Refused
@@ -37,7 +37,7 @@ def _past(value: dt.datetime, field: str, label: str) -> None:
 @transaction.atomic
 def record_strategy_meeting(
     *,
-    acting_user,
+    acting_user: Actor,
     child: Child,
     held_at: dt.datetime,
     trigger: str = MeetingTrigger.OTHER,
@@ -71,7 +71,7 @@ def record_strategy_meeting(
         chair=chair,
         decisions=decisions,
         next_review_on=next_review_on,
-        recorded_by=person_of(acting_user),
+        recorded_by=acting_person(acting_user),
     )
     for attendee in attendees:
         agency = attendee.get("agency")
@@ -87,7 +87,7 @@ def record_strategy_meeting(
 
 @transaction.atomic
 def refer_to_panel(
-    *, acting_user, child: Child, reason: str, referred_at: dt.datetime | None = None
+    *, acting_user: Actor, child: Child, reason: str, referred_at: dt.datetime | None = None
 ) -> PanelReferral:
     """Refer the child to the exploitation panel (meets panel_referral; Haringey protocol 18.5)."""
     require(acting_user, Action.STRATEGY_MEETING, child)
@@ -99,7 +99,7 @@ def refer_to_panel(
         child=child,
         referred_at=referred_at,
         reason=reason.strip(),
-        referred_by=person_of(acting_user),
+        referred_by=acting_person(acting_user),
     )
     reconcile(child)
     return referral
@@ -108,7 +108,7 @@ def refer_to_panel(
 @transaction.atomic
 def schedule_panel_meeting(
     *,
-    acting_user,
+    acting_user: Actor,
     authority: Agency,
     meets_at: dt.datetime,
     kind: str = PanelKind.MACE,
@@ -123,12 +123,14 @@ def schedule_panel_meeting(
         kind=kind,
         meets_at=meets_at,
         notes=notes,
-        created_by=person_of(acting_user),
+        created_by=acting_person(acting_user),
     )
 
 
 @transaction.atomic
-def add_panel_case(*, acting_user, meeting: PanelMeeting, child: Child, reason: str) -> PanelCase:
+def add_panel_case(
+    *, acting_user: Actor, meeting: PanelMeeting, child: Child, reason: str
+) -> PanelCase:
     """Put a child on the agenda; open actions from earlier meetings are carried to it."""
     require(acting_user, Action.PANEL, child)
     if PanelCase.objects.filter(meeting=meeting, child=child).exists():
@@ -155,7 +157,7 @@ def add_panel_case(*, acting_user, meeting: PanelMeeting, child: Child, reason: 
 @transaction.atomic
 def add_panel_action(
     *,
-    acting_user,
+    acting_user: Actor,
     case: PanelCase,
     description: str,
     due_on: dt.date,
@@ -177,7 +179,7 @@ def add_panel_action(
 
 
 @transaction.atomic
-def complete_panel_action(*, acting_user, action: PanelAction) -> PanelAction:
+def complete_panel_action(*, acting_user: Actor, action: PanelAction) -> PanelAction:
     action = PanelAction.objects.select_for_update().select_related("case__child").get(pk=action.pk)
     require(acting_user, Action.PANEL, action.case.child)
     if action.done_at is not None:

@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency, AgencyKind, Membership
+from agencies.views import SignedInRequest
 from children.models import Child
 from children.permissions import Action, may
 from children.selectors import child_visibility, get_visible_child, visible_children
@@ -85,7 +86,7 @@ def _meeting_prefill(deadline: Deadline | None) -> dict:
 
 
 @login_required
-def record_meeting(request: HttpRequest, child_id: int) -> HttpResponse:
+def record_meeting(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Record a strategy meeting or discussion; from a deadline (?deadline=) it is pre-filled."""
     child = _child_or_404(request.user, child_id)
     if not may(request.user, Action.STRATEGY_MEETING, child):
@@ -135,7 +136,7 @@ def record_meeting(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 @login_required
-def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting(request: SignedInRequest, pk: int) -> HttpResponse:
     strategy_meeting = (
         StrategyMeeting.objects.filter(child_visibility(request.user, "child_id"), pk=pk)
         .select_related("child", "episode", "chair")
@@ -155,7 +156,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def refer(request: HttpRequest, child_id: int) -> HttpResponse:
+def refer(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Refer a child to the exploitation panel (meets panel_referral; Haringey protocol 18.5)."""
     child = _child_or_404(request.user, child_id)
     if not may(request.user, Action.STRATEGY_MEETING, child):
@@ -182,7 +183,7 @@ def refer(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     authorities = _user_authorities(request.user)
     meetings = list(
         PanelMeeting.objects.filter(authority__in=authorities)
@@ -194,7 +195,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def schedule(request: HttpRequest) -> HttpResponse:
+def schedule(request: SignedInRequest) -> HttpResponse:
     authorities = _user_authorities(request.user)
     if not authorities.exists():
         raise PermissionDenied("Only local authority staff schedule exploitation panels.")
@@ -313,7 +314,7 @@ def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_i
 
 
 @login_required
-def panel(request: HttpRequest, pk: int) -> HttpResponse:
+def panel(request: SignedInRequest, pk: int) -> HttpResponse:
     return _panel_page(request, _panel_or_404(request.user, pk))
 
 
@@ -328,7 +329,7 @@ def _service_call(request, call, **kwargs):
 
 @login_required
 @require_POST
-def add_case(request: HttpRequest, pk: int) -> HttpResponse:
+def add_case(request: SignedInRequest, pk: int) -> HttpResponse:
     panel = _panel_or_404(request.user, pk)
     form = PanelCaseForm(request.POST)
     if not form.is_valid():
@@ -358,7 +359,7 @@ def _case_or_404(user, case_pk: int) -> PanelCase:
 
 @login_required
 @require_POST
-def add_action(request: HttpRequest, case_pk: int) -> HttpResponse:
+def add_action(request: SignedInRequest, case_pk: int) -> HttpResponse:
     case = _case_or_404(request.user, case_pk)
     form = PanelActionForm(request.POST, agencies=_all_agencies(), prefix=f"case-{case.pk}")
     if form.is_valid():
@@ -379,7 +380,7 @@ def add_action(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete_action(request: HttpRequest, action_pk: int) -> HttpResponse:
+def complete_action(request: SignedInRequest, action_pk: int) -> HttpResponse:
     action = (
         PanelAction.objects.filter(child_visibility(request.user, "case__child_id"), pk=action_pk)
         .filter(case__meeting__authority__in=_user_authorities(request.user))

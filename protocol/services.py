@@ -227,7 +227,7 @@ def _sweep_due_batch(
 
 def _reclassify_absent_as_missing(episode_id: int) -> bool:
     """absent_review breached (Haringey protocol 6.2): the episode becomes missing, by the
-    engine (acting_user None). The breach stands whatever happens here."""
+    engine (acting_user ENGINE). The breach stands whatever happens here."""
     episode = Episode.objects.get(pk=episode_id)
     if (
         episode.category != Category.ABSENT

@@ -97,7 +97,9 @@ class ReturnInterviewForm(OutcomeFields):
 
     def __init__(self, *args, episodes, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["episodes"].queryset = episodes
+        episode_field = self.fields["episodes"]
+        assert isinstance(episode_field, forms.ModelMultipleChoiceField)
+        episode_field.queryset = episodes
         self.fields["outcome"] = forms.ChoiceField(
             label="Outcome",
             choices=[("", "Not known yet: the interview is offered"), *Outcome.choices],
@@ -122,7 +124,7 @@ class ReturnInterviewForm(OutcomeFields):
         ]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         for row in range(1, ATTEMPT_ROWS + 1):
             at, method = data.get(f"attempt_{row}_at"), data.get(f"attempt_{row}_method")
             if at and not method:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import person_of
+from agencies.models import Actor, acting_person, person_of
 from children.models import Child
 from children.permissions import Action, require
 from children.selectors import current_allocations, current_placement
@@ -66,7 +66,7 @@ def _validate_outcome(interview: ReturnInterview, attempts_recorded: int) -> Non
 @transaction.atomic
 def record_return_interview(
     *,
-    acting_user,
+    acting_user: Actor,
     child: Child,
     episodes: Sequence[Episode],
     offered_at: dt.datetime,
@@ -134,7 +134,7 @@ def record_return_interview(
 
 def _add_attempt(
     *,
-    acting_user,
+    acting_user: Actor,
     interview: ReturnInterview,
     attempted_at: dt.datetime,
     method: str,
@@ -151,14 +151,14 @@ def _add_attempt(
         attempted_at=attempted_at,
         method=method,
         notes=notes,
-        recorded_by=person_of(acting_user),
+        recorded_by=acting_person(acting_user),
     )
 
 
 @transaction.atomic
 def record_interview_attempt(
     *,
-    acting_user,
+    acting_user: Actor,
     interview: ReturnInterview,
     attempted_at: dt.datetime,
     method: str,
@@ -177,7 +177,7 @@ def record_interview_attempt(
 @transaction.atomic
 def complete_return_interview(
     *,
-    acting_user,
+    acting_user: Actor,
     interview: ReturnInterview,
     outcome: str,
     held_at: dt.datetime | None = None,

@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from agencies.views import SignedInRequest
 from children.models import Child
 from children.permissions import Action, may
 from children.selectors import child_visibility, get_visible_child
@@ -84,13 +85,13 @@ def _interview_or_404(user, pk: int) -> ReturnInterview:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     deadlines = list(awaiting_interview(request.user)[:LIST_LIMIT])
     return render(request, "returns/index.html", {"deadlines": deadlines, "limit": LIST_LIMIT})
 
 
 @login_required
-def record(request: HttpRequest, child_id: int) -> HttpResponse:
+def record(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Record an interview offered (and its outcome, if known), covering one or more episodes."""
     child = _child_or_404(request.user, child_id)
     if not may(request.user, Action.RETURN_INTERVIEW, child):
@@ -147,13 +148,13 @@ def _interview_page(
 
 
 @login_required
-def interview(request: HttpRequest, pk: int) -> HttpResponse:
+def interview(request: SignedInRequest, pk: int) -> HttpResponse:
     return _interview_page(request, _interview_or_404(request.user, pk))
 
 
 @login_required
 @require_POST
-def add_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+def add_attempt(request: SignedInRequest, pk: int) -> HttpResponse:
     interview = _interview_or_404(request.user, pk)
     form = AttemptForm(request.POST)
     if form.is_valid():
@@ -173,7 +174,7 @@ def add_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def record_outcome(request: SignedInRequest, pk: int) -> HttpResponse:
     interview = _interview_or_404(request.user, pk)
     form = OutcomeFields(request.POST)
     if form.is_valid():

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import person_of
+from agencies.models import Actor, acting_person
 from children.models import Child
 from children.permissions import Action, require
 from core.errors import Conflict, Refused
@@ -20,7 +20,7 @@ from risk.models import Indicator, MashReferral, Rag, ReferralStatus, RiskAssess
 
 def open_mash_referral(
     *,
-    acting_user,
+    acting_user: Actor,
     child: Child,
     episode: Episode | None,
     received_at: dt.datetime,
@@ -39,7 +39,7 @@ def open_mash_referral(
         received_at=received_at,
         referrer=referrer or (acting_user.get_full_name() if acting_user else ""),
         summary=summary,
-        created_by=person_of(acting_user),
+        created_by=acting_person(acting_user),
     )
 
 
@@ -58,7 +58,7 @@ def minimum_threshold_level(child: Child, *, at: dt.datetime) -> int | None:
 @transaction.atomic
 def record_risk_assessment(
     *,
-    acting_user,
+    acting_user: Actor,
     child: Child,
     rag: str,
     threshold_level: int,
@@ -109,7 +109,7 @@ def record_risk_assessment(
         indicators=sorted(set(indicators)),
         rationale=rationale,
         assessed_at=assessed_at,
-        assessed_by=person_of(acting_user),
+        assessed_by=acting_person(acting_user),
     )
     if referral is not None:
         referral.status = ReferralStatus.TRIAGED

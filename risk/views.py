@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from agencies.views import SignedInRequest
 from children.models import Child
 from children.permissions import Action, may
 from children.selectors import child_visibility, get_visible_child
@@ -42,7 +43,7 @@ def triage_queue(user):
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     referrals = list(triage_queue(request.user)[:QUEUE_LIMIT])
     return render(request, "risk/index.html", {"referrals": referrals, "limit": QUEUE_LIMIT})
 
@@ -59,7 +60,7 @@ def _number(value: str | None) -> int | None:
 
 
 @login_required
-def assess(request: HttpRequest, child_id: int) -> HttpResponse:
+def assess(request: SignedInRequest, child_id: int) -> HttpResponse:
     """RAG-rate a child's risk: for a MASH referral (?referral=) or an episode (?episode=)."""
     child = _child_or_404(request.user, child_id)
     referral = episode = None
