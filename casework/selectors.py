@@ -13,15 +13,15 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Membership, Role, User
 from children.models import Child, RecordAccess
-from children.selectors import child_visibility
+from children.selectors import child_visibility, find_children
 from core.clock import add_months, start_of_london_day
-from episodes.models import Episode
+from episodes.models import Category, Episode
 from protocol.catalogue import source_of
 from protocol.models import MEETING_RULES, Deadline, Rule, Status
 from protocol.selectors import escalation_queue, managed_teams
@@ -339,6 +339,26 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
 
 
 # --- The home page -----------------------------------------------------------------------
+
+
+def child_search_rows(user: User, query: str, *, limit: int) -> list[ChildRow]:
+    """ "Find a child": visible children matching `query` (children.selectors.find_children),
+    each with their age today and the category of their open episode, if any."""
+    open_episode = Episode.objects.filter(
+        child_id=OuterRef("pk"), returned_at__isnull=True, entered_in_error=False
+    )
+    labels = dict(Category.choices)
+    today = timezone.localdate()
+    return [
+        ChildRow(
+            child,
+            age=child.age_on(today),
+            away_now=labels.get(child.open_category or "", ""),  # type: ignore[attr-defined]
+        )
+        for child in find_children(user, query)
+        .annotate(open_category=Subquery(open_episode.values("category")[:1]))
+        .order_by("family_name", "given_name", "pk")[:limit]
+    ]
 
 
 def my_children(user) -> QuerySet[Child]:

@@ -7,7 +7,7 @@ A child the user may not see is a 404, never a 403: it does not exist for them.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -15,9 +15,8 @@ from agencies.models import AUTHORITY_WIDE_ROLES, Role
 from agencies.views import SignedInRequest
 from casework import selectors
 from children import services as children_services
-from children.models import Child
 from children.permissions import Action, may
-from children.selectors import get_visible_child
+from children.selectors import visible_child_or_404
 from protocol.models import Rule
 
 # Who sees the escalation queue: team managers, and authority-wide the Missing
@@ -59,10 +58,7 @@ def home(request: SignedInRequest) -> HttpResponse:
 @login_required
 def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
     """A child's record: summary, profile, deadlines, episodes, timeline, history."""
-    try:
-        child = get_visible_child(request.user, child_id)
-    except Child.DoesNotExist as error:
-        raise Http404("No child found") from error
+    child = visible_child_or_404(request.user, child_id)
     children_services.record_access(user=request.user, child=child, via=f"GET {request.path}")
     record = selectors.child_record(request.user, child)
     today = timezone.localdate()

@@ -23,6 +23,7 @@ import dataclasses
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role
@@ -221,6 +222,15 @@ def visible_children(user) -> QuerySet[Child]:
 def get_visible_child(user, child_id: int) -> Child:
     """The child, or Child.DoesNotExist: a child you may not see does not exist for you."""
     return visible_children(user).get(pk=child_id)
+
+
+def visible_child_or_404(user, child_id: int) -> Child:
+    """For pages: the child, or a 404 (never a 403: a child you may not see does not exist
+    for you, and a 403 would say that it does)."""
+    try:
+        return get_visible_child(user, child_id)
+    except Child.DoesNotExist:
+        raise Http404("No such child") from None
 
 
 def current_legal_status(child: Child, *, on=None) -> LegalStatus | None:

@@ -9,25 +9,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from agencies.models import AgencyKind, Membership, Role
+from agencies.models import Role
+from agencies.selectors import creating_membership
 from agencies.views import SignedInRequest
-from casework.selectors import ChildRow
+from casework.selectors import ChildRow, child_search_rows
 from children import services
 from children.forms import ChildForm, ChildSearchForm
 from children.models import Child
 from children.selectors import (
-    find_children,
     possible_duplicates,
     visible_children,
 )
 from core.errors import ServiceError
-from episodes.models import Category, Episode
+from episodes.models import Category
 
 SEARCH_LIMIT = 50
 CATEGORY_LABELS = dict(Category.choices)
@@ -41,20 +39,6 @@ CREATING_ROLES = (
 )
 
 
-def _creating_membership(user) -> Membership | None:
-    return (
-        Membership.objects.filter(
-            user=user,
-            is_active=True,
-            role__in=CREATING_ROLES,
-            team__agency__kind=AgencyKind.LOCAL_AUTHORITY,
-        )
-        .select_related("team__agency")
-        .order_by("pk")
-        .first()
-    )
-
-
 @login_required
 def index(request: SignedInRequest) -> HttpResponse:
     form = ChildSearchForm(request.GET or None)
@@ -63,20 +47,7 @@ def index(request: SignedInRequest) -> HttpResponse:
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
-            open_episode = Episode.objects.filter(
-                child_id=OuterRef("pk"), returned_at__isnull=True, entered_in_error=False
-            )
-            today = timezone.localdate()
-            results = [
-                ChildRow(
-                    child,
-                    age=child.age_on(today),
-                    away_now=CATEGORY_LABELS.get(child.open_category or "", ""),
-                )
-                for child in find_children(request.user, query)
-                .annotate(open_category=Subquery(open_episode.values("category")[:1]))
-                .order_by("family_name", "given_name", "pk")[: SEARCH_LIMIT + 1]
-            ]
+            results = child_search_rows(request.user, query, limit=SEARCH_LIMIT + 1)
     return render(
         request,
         "children/index.html",
@@ -85,7 +56,7 @@ def index(request: SignedInRequest) -> HttpResponse:
             "query": query,
             "results": results[:SEARCH_LIMIT] if results is not None else None,
             "more_results": results is not None and len(results) > SEARCH_LIMIT,
-            "may_create": _creating_membership(request.user) is not None,
+            "may_create": creating_membership(request.user, CREATING_ROLES) is not None,
         },
     )
 
@@ -93,7 +64,7 @@ def index(request: SignedInRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: SignedInRequest) -> HttpResponse:
-    membership = _creating_membership(request.user)
+    membership = creating_membership(request.user, CREATING_ROLES)
     if membership is None:
         raise PermissionDenied("Only social workers, their managers and MASH may add a child.")
     form = ChildForm(request.POST or None)

@@ -8,6 +8,8 @@ service's refusal is shown as a GOV.UK error against the field it names.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,7 +23,7 @@ from casework.selectors import deadline_rows
 from casework.services import report_episode
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, may
-from children.selectors import child_visibility, current_legal_status, get_visible_child
+from children.selectors import current_legal_status, visible_child_or_404
 from core.errors import ServiceError
 from episodes import services
 from episodes.forms import (
@@ -34,25 +36,15 @@ from episodes.forms import (
     SafeAndWellCheckForm,
 )
 from episodes.models import Episode
-from protocol.models import Deadline
+from episodes.selectors import visible_episode
+from protocol.selectors import episode_deadlines
 
 
-def _visible_child(user, child_id: int) -> Child:
-    try:
-        return get_visible_child(user, child_id)
-    except Child.DoesNotExist as error:
-        raise Http404("No child found") from error
-
-
-def _visible_episode(user, episode_id: int) -> Episode:
-    try:
-        return (
-            Episode.objects.filter(child_visibility(user, "child_id"))
-            .select_related("child", "police_force", "reported_by", "placement")
-            .get(pk=episode_id)
-        )
-    except Episode.DoesNotExist as error:
-        raise Http404("No episode found") from error
+def _visible_episode(user: Any, episode_id: int) -> Episode:
+    episode = visible_episode(user, episode_id)
+    if episode is None:
+        raise Http404("No episode found")
+    return episode
 
 
 def _require(user, action: Action, child: Child) -> None:
@@ -68,7 +60,7 @@ def _show_refusal(form, error: ServiceError) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request: SignedInRequest, child_id: int) -> HttpResponse:
-    child = _visible_child(request.user, child_id)
+    child = visible_child_or_404(request.user, child_id)
     _require(request.user, Action.REPORT_EPISODE, child)
     today = timezone.localdate()
     status = current_legal_status(child, on=today)
@@ -113,7 +105,7 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
     episode = _visible_episode(request.user, episode_id)
     now = timezone.now()
     deadlines = deadline_rows(
-        Deadline.objects.filter(episode=episode).select_related("owner_team").order_by("due_at"),
+        episode_deadlines(episode),
         now,
     )
     child = episode.child

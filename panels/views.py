@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from agencies.models import Agency, AgencyKind, Membership
 from agencies.views import SignedInRequest
-from children.models import Child
 from children.permissions import Action, may
-from children.selectors import child_visibility, get_visible_child, visible_children
-from core.clock import start_of_london_day
+from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
-from episodes.models import Episode
+from episodes.selectors import child_episodes
 from panels.forms import (
     PanelActionForm,
     PanelCaseForm,
@@ -31,13 +24,23 @@ from panels.forms import (
     StrategyMeetingForm,
 )
 from panels.models import (
-    MeetingAttendance,
     MeetingKind,
     MeetingTrigger,
-    PanelAction,
     PanelCase,
     PanelMeeting,
-    StrategyMeeting,
+)
+from panels.selectors import (
+    agenda_candidates,
+    all_agencies,
+    candidate_reason,
+    meeting_deadline,
+    panel_cases,
+    panel_meetings,
+    user_authorities,
+    visible_action,
+    visible_case,
+    visible_meeting,
+    visible_panel,
 )
 from panels.services import (
     add_panel_action,
@@ -47,30 +50,9 @@ from panels.services import (
     refer_to_panel,
     schedule_panel_meeting,
 )
-from protocol.conf import protocol_settings
 from protocol.models import MEETING_RULES, Deadline, Rule
-from risk.models import Rag, RiskAssessment
 
 AGENDA_CANDIDATE_LIMIT = 100
-
-
-def _child_or_404(user, child_id: int) -> Child:
-    try:
-        return get_visible_child(user, child_id)
-    except Child.DoesNotExist:
-        raise Http404("No such child") from None
-
-
-def _all_agencies() -> dict[int, Agency]:
-    return {agency.pk: agency for agency in Agency.objects.order_by("name")}
-
-
-def _user_authorities(user):
-    """The local authorities whose panels the user works with (through any membership)."""
-    agency_ids = Membership.objects.filter(user=user, is_active=True).values("team__agency_id")
-    return Agency.objects.filter(pk__in=agency_ids, kind=AgencyKind.LOCAL_AUTHORITY).order_by(
-        "name"
-    )
 
 
 def _meeting_prefill(deadline: Deadline | None) -> dict:
@@ -88,22 +70,20 @@ def _meeting_prefill(deadline: Deadline | None) -> dict:
 @login_required
 def record_meeting(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Record a strategy meeting or discussion; from a deadline (?deadline=) it is pre-filled."""
-    child = _child_or_404(request.user, child_id)
+    child = visible_child_or_404(request.user, child_id)
     if not may(request.user, Action.STRATEGY_MEETING, child):
         raise PermissionDenied("You may not record strategy meetings for this child.")
     deadline = None
     deadline_id = request.GET.get("deadline", "")
     if deadline_id.isdigit():
-        deadline = Deadline.objects.filter(
-            pk=int(deadline_id), child=child, rule__in=list(MEETING_RULES)
-        ).first()
+        deadline = meeting_deadline(child, int(deadline_id))
         if deadline is None:
             raise Http404("No such deadline")
-    episodes = Episode.objects.filter(child=child, entered_in_error=False).order_by("-last_seen_at")
+    episodes = child_episodes(child)
     form = StrategyMeetingForm(
         request.POST or None,
         episodes=episodes,
-        agencies=_all_agencies(),
+        agencies=all_agencies(),
         initial=_meeting_prefill(deadline),
     )
     if request.method == "POST" and form.is_valid():
@@ -137,15 +117,7 @@ def record_meeting(request: SignedInRequest, child_id: int) -> HttpResponse:
 
 @login_required
 def meeting(request: SignedInRequest, pk: int) -> HttpResponse:
-    strategy_meeting = (
-        StrategyMeeting.objects.filter(child_visibility(request.user, "child_id"), pk=pk)
-        .select_related("child", "episode", "chair")
-        .prefetch_related(
-            Prefetch("attendees", queryset=MeetingAttendance.objects.select_related("agency")),
-            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at")),
-        )
-        .first()
-    )
+    strategy_meeting = visible_meeting(request.user, pk)
     if strategy_meeting is None:
         raise Http404("No such meeting")
     return render(
@@ -158,7 +130,7 @@ def meeting(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 def refer(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Refer a child to the exploitation panel (meets panel_referral; Haringey protocol 18.5)."""
-    child = _child_or_404(request.user, child_id)
+    child = visible_child_or_404(request.user, child_id)
     if not may(request.user, Action.STRATEGY_MEETING, child):
         raise PermissionDenied("You may not refer this child to the panel.")
     form = PanelReferralForm(request.POST or None)
@@ -184,19 +156,14 @@ def refer(request: SignedInRequest, child_id: int) -> HttpResponse:
 
 @login_required
 def index(request: SignedInRequest) -> HttpResponse:
-    authorities = _user_authorities(request.user)
-    meetings = list(
-        PanelMeeting.objects.filter(authority__in=authorities)
-        .select_related("authority")
-        .annotate(case_count=Count("cases"))
-        .order_by("-meets_at")[:50]
-    )
+    authorities = user_authorities(request.user)
+    meetings = list(panel_meetings(authorities)[:50])
     return render(request, "panels/index.html", {"meetings": meetings})
 
 
 @login_required
 def schedule(request: SignedInRequest) -> HttpResponse:
-    authorities = _user_authorities(request.user)
+    authorities = user_authorities(request.user)
     if not authorities.exists():
         raise PermissionDenied("Only local authority staff schedule exploitation panels.")
     form = PanelMeetingForm(request.POST or None, authorities=authorities)
@@ -212,87 +179,15 @@ def schedule(request: SignedInRequest) -> HttpResponse:
 
 
 def _panel_or_404(user, pk: int) -> PanelMeeting:
-    panel = (
-        PanelMeeting.objects.filter(pk=pk, authority__in=_user_authorities(user))
-        .select_related("authority")
-        .first()
-    )
+    panel = visible_panel(user, pk)
     if panel is None:
         raise Http404("No such panel meeting")
     return panel
 
 
-def agenda_candidates(user, panel: PanelMeeting, *, now: dt.datetime):
-    """Children of the panel's authority who are rated Red (latest assessment), missing
-    repeatedly (3 or more episodes in 90 days) or missing now, not yet on the agenda."""
-    rules = protocol_settings()
-    since = start_of_london_day(
-        timezone.localdate(now) - dt.timedelta(days=rules.repeat_window_days)
-    )
-    latest_rag = RiskAssessment.objects.filter(child_id=OuterRef("pk")).order_by(
-        "-assessed_at", "-pk"
-    )
-    recent = (
-        Episode.objects.filter(
-            child_id=OuterRef("pk"), entered_in_error=False, last_seen_at__gte=since
-        )
-        .order_by()
-        .values("child_id")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    missing_now = Episode.objects.filter(
-        child_id=OuterRef("pk"), returned_at__isnull=True, entered_in_error=False
-    )
-    on_agenda = PanelCase.objects.filter(meeting=panel, child_id=OuterRef("pk"))
-    return (
-        visible_children(user)
-        .filter(responsible_authority=panel.authority)
-        .annotate(
-            latest_rag=Subquery(latest_rag.values("rag")[:1]),
-            recent_episodes=Subquery(recent),
-            missing_now=Exists(missing_now),
-        )
-        .filter(
-            Q(latest_rag=Rag.RED)
-            | Q(recent_episodes__gte=rules.repeat_episode_count)
-            | Q(missing_now=True)
-        )
-        .exclude(Exists(on_agenda))
-        .order_by("family_name", "given_name", "pk")
-    )
-
-
-def candidate_reason(child: Any) -> str:
-    """`child` carries the agenda annotations latest_rag, recent_episodes, missing_now."""
-    reasons = []
-    if child.latest_rag == Rag.RED:
-        reasons.append("Rated Red")
-    if (child.recent_episodes or 0) >= protocol_settings().repeat_episode_count:
-        reasons.append(
-            f"{child.recent_episodes} episodes in {protocol_settings().repeat_window_days} days"
-        )
-    if child.missing_now:
-        reasons.append("Missing now")
-    return "; ".join(reasons)
-
-
 def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_id=None, status=200):
-    agencies = _all_agencies()
-    cases = list(
-        PanelCase.objects.filter(meeting=panel)
-        .filter(child_visibility(request.user, "child_id"))
-        .select_related("child")
-        .prefetch_related(
-            Prefetch(
-                "actions",
-                queryset=PanelAction.objects.select_related(
-                    "owner", "owner_agency", "carried_from__case__meeting"
-                ).order_by("due_on", "pk"),
-            )
-        )
-        .order_by("child__family_name", "child__given_name")
-    )
+    agencies = all_agencies()
+    cases = list(panel_cases(request.user, panel))
     for case in cases:
         if failed_form is not None and case.pk == failed_case_id:
             case.action_form = failed_form  # type: ignore[attr-defined]
@@ -334,7 +229,7 @@ def add_case(request: SignedInRequest, pk: int) -> HttpResponse:
     form = PanelCaseForm(request.POST)
     if not form.is_valid():
         raise Http404("No such child")
-    child = _child_or_404(request.user, form.cleaned_data["child"])
+    child = visible_child_or_404(request.user, form.cleaned_data["child"])
     case, error = _service_call(
         request, add_panel_case, meeting=panel, child=child, reason=form.cleaned_data["reason"]
     )
@@ -346,12 +241,7 @@ def add_case(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 def _case_or_404(user, case_pk: int) -> PanelCase:
-    case = (
-        PanelCase.objects.filter(child_visibility(user, "child_id"), pk=case_pk)
-        .filter(meeting__authority__in=_user_authorities(user))
-        .select_related("child", "meeting")
-        .first()
-    )
+    case = visible_case(user, case_pk)
     if case is None:
         raise Http404("No such agenda item")
     return case
@@ -361,7 +251,7 @@ def _case_or_404(user, case_pk: int) -> PanelCase:
 @require_POST
 def add_action(request: SignedInRequest, case_pk: int) -> HttpResponse:
     case = _case_or_404(request.user, case_pk)
-    form = PanelActionForm(request.POST, agencies=_all_agencies(), prefix=f"case-{case.pk}")
+    form = PanelActionForm(request.POST, agencies=all_agencies(), prefix=f"case-{case.pk}")
     if form.is_valid():
         _action, error = _service_call(
             request,
@@ -381,12 +271,7 @@ def add_action(request: SignedInRequest, case_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def complete_action(request: SignedInRequest, action_pk: int) -> HttpResponse:
-    action = (
-        PanelAction.objects.filter(child_visibility(request.user, "case__child_id"), pk=action_pk)
-        .filter(case__meeting__authority__in=_user_authorities(request.user))
-        .select_related("case")
-        .first()
-    )
+    action = visible_action(request.user, action_pk)
     if action is None:
         raise Http404("No such action")
     _done, error = _service_call(request, complete_panel_action, action=action)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role, Team
 from children.models import Allocation
 from children.selectors import child_visibility
+from episodes.models import Episode
 from protocol.models import Deadline, Rule, Status
 
 LIVE = (Status.SCHEDULED, Status.OPEN)
@@ -114,3 +115,8 @@ def escalation_queue(
     return deadlines.annotate(looked_after_missing=escalated).order_by(
         "-looked_after_missing", "due_at", "pk"
     )
+
+
+def episode_deadlines(episode: Episode) -> QuerySet[Deadline]:
+    """Every deadline of one episode (of a child the reader may see), soonest first."""
+    return Deadline.objects.filter(episode=episode).select_related("owner_team").order_by("due_at")

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies.views import SignedInRequest
-from children.models import Child
 from children.permissions import Action, may
-from children.selectors import child_visibility, get_visible_child
+from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
-from episodes.models import Episode
-from protocol.models import Deadline, Rule, Status
 from returns.forms import AttemptForm, OutcomeFields, ReturnInterviewForm
 from returns.models import (
     PullFactor,
     PushFactor,
     ReturnInterview,
-    ReturnInterviewAttempt,
-    ReturnInterviewEpisode,
 )
+from returns.selectors import awaiting_interview, uninterviewed_episodes, visible_interview
 from returns.services import (
     complete_return_interview,
     interviewer_independence_concern,
@@ -36,49 +33,8 @@ from returns.services import (
 LIST_LIMIT = 200
 
 
-def awaiting_interview(user):
-    """Return interview deadlines still open or breached, for children the user may see."""
-    pending = ReturnInterviewEpisode.objects.filter(
-        episode_id=OuterRef("episode_id"), interview__outcome=""
-    )
-    return (
-        Deadline.objects.filter(
-            rule=Rule.RETURN_INTERVIEW, status__in=[Status.OPEN, Status.BREACHED]
-        )
-        .filter(child_visibility(user, "child_id"))
-        .select_related("child", "episode")
-        .annotate(pending_interview_id=Subquery(pending.values("interview_id")[:1]))
-        .order_by("due_at", "pk")
-    )
-
-
-def uninterviewed_episodes(child: Child):
-    """The child's returned episodes no interview covers yet."""
-    covered = ReturnInterviewEpisode.objects.filter(episode_id=OuterRef("pk"))
-    return (
-        Episode.objects.filter(child=child, returned_at__isnull=False, entered_in_error=False)
-        .exclude(Exists(covered))
-        .order_by("-last_seen_at")
-    )
-
-
-def _child_or_404(user, child_id: int) -> Child:
-    try:
-        return get_visible_child(user, child_id)
-    except Child.DoesNotExist:
-        raise Http404("No such child") from None
-
-
-def _interview_or_404(user, pk: int) -> ReturnInterview:
-    interview = (
-        ReturnInterview.objects.filter(child_visibility(user, "child_id"), pk=pk)
-        .select_related("child", "interviewer")
-        .prefetch_related(
-            Prefetch("episodes", queryset=Episode.objects.order_by("last_seen_at")),
-            Prefetch("attempts", queryset=ReturnInterviewAttempt.objects.order_by("attempted_at")),
-        )
-        .first()
-    )
+def _interview_or_404(user: Any, pk: int) -> ReturnInterview:
+    interview = visible_interview(user, pk)
     if interview is None:
         raise Http404("No such interview")
     return interview
@@ -93,7 +49,7 @@ def index(request: SignedInRequest) -> HttpResponse:
 @login_required
 def record(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Record an interview offered (and its outcome, if known), covering one or more episodes."""
-    child = _child_or_404(request.user, child_id)
+    child = visible_child_or_404(request.user, child_id)
     if not may(request.user, Action.RETURN_INTERVIEW, child):
         raise PermissionDenied("You may not record return interviews for this child.")
     episodes = uninterviewed_episodes(child)

@@ -5,54 +5,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from agencies.views import SignedInRequest
-from children.models import Child
 from children.permissions import Action, may
-from children.selectors import child_visibility, get_visible_child
+from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
-from episodes.models import Episode
+from episodes.selectors import child_episodes
 from protocol.conf import protocol_settings
-from protocol.models import Deadline, Rule, Status
 from risk.forms import RiskAssessmentForm
-from risk.models import MashReferral, ReferralStatus
+from risk.selectors import child_referral, triage_queue
 from risk.services import minimum_threshold_level, record_risk_assessment
 
 QUEUE_LIMIT = 200
-
-
-def triage_queue(user):
-    """Open referrals the user may see, the one whose risk assessment is due soonest first."""
-    assessment_due = Deadline.objects.filter(
-        rule=Rule.RISK_ASSESSMENT,
-        episode_id=OuterRef("episode_id"),
-        status__in=[Status.OPEN, Status.SCHEDULED, Status.BREACHED],
-    ).order_by("due_at")
-    return (
-        MashReferral.objects.filter(status=ReferralStatus.OPEN)
-        .filter(child_visibility(user, "child_id"))
-        .select_related("child", "episode", "mash_authority")
-        .annotate(assessment_due_at=Subquery(assessment_due.values("due_at")[:1]))
-        .order_by(F("assessment_due_at").asc(nulls_last=True), "received_at", "pk")
-    )
 
 
 @login_required
 def index(request: SignedInRequest) -> HttpResponse:
     referrals = list(triage_queue(request.user)[:QUEUE_LIMIT])
     return render(request, "risk/index.html", {"referrals": referrals, "limit": QUEUE_LIMIT})
-
-
-def _child_or_404(user, child_id: int) -> Child:
-    try:
-        return get_visible_child(user, child_id)
-    except Child.DoesNotExist:
-        raise Http404("No such child") from None
 
 
 def _number(value: str | None) -> int | None:
@@ -62,21 +36,17 @@ def _number(value: str | None) -> int | None:
 @login_required
 def assess(request: SignedInRequest, child_id: int) -> HttpResponse:
     """RAG-rate a child's risk: for a MASH referral (?referral=) or an episode (?episode=)."""
-    child = _child_or_404(request.user, child_id)
+    child = visible_child_or_404(request.user, child_id)
     referral = episode = None
     referral_id = _number(request.GET.get("referral"))
     episode_id = _number(request.GET.get("episode"))
     if referral_id is not None:
-        referral = (
-            MashReferral.objects.filter(pk=referral_id, child=child)
-            .select_related("episode")
-            .first()
-        )
+        referral = child_referral(child, referral_id)
         if referral is None:
             raise Http404("No such referral")
         episode = referral.episode
     elif episode_id is not None:
-        episode = Episode.objects.filter(pk=episode_id, child=child, entered_in_error=False).first()
+        episode = child_episodes(child).filter(pk=episode_id).first()
         if episode is None:
             raise Http404("No such episode")
     if not may(request.user, Action.ASSESS_RISK, child):
