@@ -12,12 +12,14 @@ from django.utils import timezone
 from agencies.models import Actor
 from api.models import ApiKey, IdempotencyRecord
 from core.errors import Conflict, Refused
+from core.history import records
 
 
 def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@records("API key created")
 @transaction.atomic
 def create_api_key(*, acting_user: Actor, user, name: str = "") -> tuple[ApiKey, str]:
     """A new key for `user`. Returns the row and the key itself, which is never stored."""
@@ -31,6 +33,7 @@ def create_api_key(*, acting_user: Actor, user, name: str = "") -> tuple[ApiKey,
     return api_key, key
 
 
+@records("API key revoked")
 @transaction.atomic
 def revoke_api_key(*, acting_user: Actor, api_key: ApiKey) -> ApiKey:
     """Stop the key working from now on. A revoked key stays listed, with when."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -182,6 +183,23 @@ class Change:
     changed_fields: str
     changed_by: User | None
     via: str
+    # What the page shows: the service's label where one was recorded ("Return
+    # recorded"), otherwise what the trigger saw ("Episode update: returned_at").
+    description: str = ""
+    # Who: the person, or "Homeward" for the engine.
+    who: str = "Homeward"
+
+
+def _description(event: Any, context: dict, changed_fields: str) -> str:
+    what = event.pgh_model.split(".")[-1].removesuffix("Event")
+    action = context.get("action")
+    if isinstance(action, str) and action:
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", what).lower()
+        return f"{action} ({words}{': ' + changed_fields if changed_fields else ''})"
+    label = event.pgh_label.replace("_", " ")
+    return f"{what} {label}" + (
+        f": {changed_fields}" if changed_fields and label == "update" else ""
+    )
 
 
 def _history(child: Child) -> list[Change]:
@@ -202,18 +220,20 @@ def _history(child: Child) -> list[Change]:
     changes = []
     for event, context in zip(events, contexts, strict=True):
         diff = event.pgh_diff or {}
+        changed_fields = ", ".join(
+            sorted(name for name in diff if name not in ("updated_at", "created_at", "id"))
+        )
+        person = users.get(context["user"]) if isinstance(context.get("user"), int) else None
         changes.append(
             Change(
                 at=event.pgh_created_at,
                 what=event.pgh_model.split(".")[-1].removesuffix("Event"),
                 action=event.pgh_label.replace("_", " "),
-                changed_fields=", ".join(
-                    sorted(name for name in diff if name not in ("updated_at", "created_at", "id"))
-                ),
-                changed_by=users.get(context["user"])
-                if isinstance(context.get("user"), int)
-                else None,
+                changed_fields=changed_fields,
+                changed_by=person,
                 via=str(context.get("url", "")),
+                description=_description(event, context, changed_fields),
+                who=str(person) if person else str(context.get("actor") or "Homeward"),
             )
         )
     return changes

@@ -22,6 +22,7 @@ from children.permissions import Action, require
 from children.selectors import possible_duplicates
 from children.services import _create_child_record
 from core.errors import Conflict, NotAllowed, Refused
+from core.history import records
 from episodes.models import Episode
 from episodes.services import EpisodeReport, record_episode
 from protocol import reconcile
@@ -37,6 +38,7 @@ def _report(*, acting_user: Actor, child: Child, report: EpisodeReport) -> Episo
     return episode
 
 
+@records("Episode reported")
 @transaction.atomic
 def report_episode(*, acting_user: Actor, child: Child, **report: Unpack[EpisodeReport]) -> Episode:
     """Record a new episode for a child on record, open a MASH referral for it, and
@@ -62,6 +64,7 @@ def _folded(expression):
     return Lower(Unaccent(expression, output_field=CharField()))
 
 
+@records("Episode reported by police")
 @transaction.atomic
 def report_missing_child(
     *,

@@ -23,6 +23,7 @@ from children.selectors import GRANT_PERMISSION
 from core.actors import is_engine
 from core.clock import add_months
 from core.errors import NotAllowed, Refused, translate_integrity_errors
+from core.history import records
 from protocol import reconcile
 
 CHILD_CREATOR_ROLES = (
@@ -63,6 +64,7 @@ def _check_date_of_birth(date_of_birth: dt.date) -> None:
         )
 
 
+@records("Child added")
 @transaction.atomic
 def create_child(
     *,
@@ -163,6 +165,7 @@ def _create_child_record(
     return child
 
 
+@records("Child details corrected")
 @transaction.atomic
 def update_child(*, acting_user: Actor, child: Child, **changes) -> Child:
     require(acting_user, Action.EDIT_CHILD, child)
@@ -180,6 +183,7 @@ def update_child(*, acting_user: Actor, child: Child, **changes) -> Child:
     return child
 
 
+@records("Legal status recorded")
 @transaction.atomic
 def set_legal_status(
     *, acting_user: Actor, child: Child, status: str, start_date: dt.date
@@ -204,6 +208,7 @@ def set_legal_status(
     return created
 
 
+@records("Placement started")
 @transaction.atomic
 def start_placement(
     *,
@@ -244,6 +249,7 @@ def start_placement(
     return placement
 
 
+@records("Child allocated")
 @transaction.atomic
 def allocate_child(*, acting_user: Actor, child: Child, team: Team, worker=None) -> Allocation:
     """Allocate the child to `team` with `worker`, replacing any current allocation to it."""
@@ -260,6 +266,7 @@ def allocate_child(*, acting_user: Actor, child: Child, team: Team, worker=None)
     return allocation
 
 
+@records("Access granted")
 @transaction.atomic
 def grant_child_access(
     *, acting_user: Actor, child: Child, user, expires_at: dt.datetime, reason: str

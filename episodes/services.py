@@ -15,6 +15,7 @@ from children.permissions import Action, require
 from children.selectors import current_legal_status, current_placement
 from core.clock import london_date, require_aware
 from core.errors import Conflict, Refused, translate_integrity_errors
+from core.history import records
 from episodes.models import (
     MINIMUM_AGE_FOR_ABSENT,
     Category,
@@ -231,6 +232,7 @@ def record_episode(*, acting_user: Actor, child: Child, **report: Unpack[Episode
     return episode
 
 
+@records("Return recorded")
 @transaction.atomic
 def record_return(
     *,
@@ -280,6 +282,7 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
+@records("Episode corrected")
 @transaction.atomic
 def update_episode(*, acting_user: Actor, episode: Episode, **changes) -> Episode:
     """Correct an episode's facts (a return time, a police reference); deadlines follow."""
@@ -317,6 +320,7 @@ def update_episode(*, acting_user: Actor, episode: Episode, **changes) -> Episod
     return episode
 
 
+@records("Episode reclassified")
 @transaction.atomic
 def reclassify_episode(
     *,
@@ -364,6 +368,7 @@ def reclassify_episode(
     return episode
 
 
+@records("Episode marked entered in error")
 @transaction.atomic
 def mark_entered_in_error(*, acting_user: Actor, episode: Episode, reason: str) -> Episode:
     """The episode should never have been recorded: its deadlines are cancelled."""
@@ -383,11 +388,14 @@ def mark_entered_in_error(*, acting_user: Actor, episode: Episode, reason: str) 
     return episode
 
 
+@records("Police risk grading recorded")
 @transaction.atomic
 def record_police_risk(
     *, acting_user: Actor, episode: Episode, grading: str, graded_at: dt.datetime | None = None
 ) -> PoliceRiskGrading:
-    """Police's APP grading changed; keep every grading in order."""
+    """Police's APP grading changed; keep every grading in order. Recorded by those who
+    may report episodes for the child (police liaison, MASH, social care)."""
+    require(acting_user, Action.REPORT_EPISODE, episode.child)
     if grading not in PoliceRisk.values:
         raise Refused(
             "The police risk grading is very low, low, medium or high.", field="police_risk"
@@ -400,9 +408,11 @@ def record_police_risk(
     )
     Episode.objects.filter(pk=episode.pk).update(police_risk=grading, updated_at=timezone.now())
     episode.police_risk = grading
+    reconcile(episode.child)
     return record
 
 
+@records("Safe and well check recorded")
 @transaction.atomic
 def record_safe_and_well_check(
     *,
@@ -439,6 +449,7 @@ def record_safe_and_well_check(
     return check
 
 
+@records("Home Office notice recorded")
 @transaction.atomic
 def record_home_office_notice(
     *,

@@ -12,6 +12,7 @@ from agencies.models import Actor, Agency, acting_person
 from children.models import Child
 from children.permissions import Action, require
 from core.errors import Conflict, Refused
+from core.history import records
 from episodes.models import Episode
 from panels.models import (
     MeetingAttendance,
@@ -34,6 +35,7 @@ def _past(value: dt.datetime, field: str, label: str) -> None:
         raise Refused(f"The {label} cannot be in the future.", field=field)
 
 
+@records("Strategy meeting recorded")
 @transaction.atomic
 def record_strategy_meeting(
     *,
@@ -85,6 +87,7 @@ def record_strategy_meeting(
     return meeting
 
 
+@records("Referred to panel")
 @transaction.atomic
 def refer_to_panel(
     *, acting_user: Actor, child: Child, reason: str, referred_at: dt.datetime | None = None
@@ -105,6 +108,7 @@ def refer_to_panel(
     return referral
 
 
+@records("Panel meeting scheduled")
 @transaction.atomic
 def schedule_panel_meeting(
     *,
@@ -127,6 +131,7 @@ def schedule_panel_meeting(
     )
 
 
+@records("Child added to panel agenda")
 @transaction.atomic
 def add_panel_case(
     *, acting_user: Actor, meeting: PanelMeeting, child: Child, reason: str
@@ -154,6 +159,7 @@ def add_panel_case(
     return case
 
 
+@records("Panel action added")
 @transaction.atomic
 def add_panel_action(
     *,
@@ -178,6 +184,7 @@ def add_panel_action(
     )
 
 
+@records("Panel action completed")
 @transaction.atomic
 def complete_panel_action(*, acting_user: Actor, action: PanelAction) -> PanelAction:
     action = PanelAction.objects.select_for_update().select_related("case__child").get(pk=action.pk)

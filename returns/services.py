@@ -13,6 +13,7 @@ from children.models import Child
 from children.permissions import Action, require
 from children.selectors import current_allocations, current_placement
 from core.errors import Conflict, Refused
+from core.history import records
 from episodes.models import Episode
 from protocol import reconcile
 from returns.models import (
@@ -63,6 +64,7 @@ def _validate_outcome(interview: ReturnInterview, attempts_recorded: int) -> Non
         )
 
 
+@records("Return interview recorded")
 @transaction.atomic
 def record_return_interview(
     *,
@@ -155,6 +157,7 @@ def _add_attempt(
     )
 
 
+@records("Return interview attempt recorded")
 @transaction.atomic
 def record_interview_attempt(
     *,
@@ -174,6 +177,7 @@ def record_interview_attempt(
     )
 
 
+@records("Return interview outcome recorded")
 @transaction.atomic
 def complete_return_interview(
     *,

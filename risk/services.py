@@ -11,6 +11,7 @@ from agencies.models import Actor, acting_person
 from children.models import Child
 from children.permissions import Action, require
 from core.errors import Conflict, Refused
+from core.history import records
 from episodes.models import Category, Episode
 from protocol import reconcile
 from protocol.conf import protocol_settings
@@ -18,6 +19,7 @@ from protocol.rules import mash_threshold_minimum_level
 from risk.models import Indicator, MashReferral, Rag, ReferralStatus, RiskAssessment
 
 
+@records("MASH referral opened")
 def open_mash_referral(
     *,
     acting_user: Actor,
@@ -55,6 +57,7 @@ def minimum_threshold_level(child: Child, *, at: dt.datetime) -> int | None:
     return mash_threshold_minimum_level(starts, at, protocol_settings())
 
 
+@records("Risk assessment recorded")
 @transaction.atomic
 def record_risk_assessment(
     *,

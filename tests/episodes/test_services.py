@@ -267,3 +267,17 @@ def test_a_past_episode_before_the_open_one_is_accepted_but_one_reaching_into_it
     assert past.returned_at == at(10)
     with pytest.raises(Conflict):
         report(world, last_seen_at=at(50), reported_at=at(49), returned_at=at(9))
+
+
+def test_a_police_risk_grading_needs_someone_who_may_report_for_the_child(world):
+    from episodes.services import record_police_risk
+
+    episode = report(world, police_force=world.force)
+    with pytest.raises(NotAllowed):
+        record_police_risk(acting_user=world.other_social_worker, episode=episode, grading="high")
+    episode.refresh_from_db()
+    assert episode.police_risk == "" and not episode.police_risk_gradings.exists()
+    record_police_risk(acting_user=world.police_liaison, episode=episode, grading="high")
+    episode.refresh_from_db()
+    assert episode.police_risk == "high"
+    assert list(episode.police_risk_gradings.values_list("grading", flat=True)) == ["high"]
