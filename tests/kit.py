@@ -2,8 +2,9 @@
 
 - `utc(2026, 6, 10, 12)`: an aware UTC instant.
 - `report(world, last_seen_at=..., ...)`: report an episode through the real service, as
-  the allocated social worker unless `by` says otherwise; with `clock`, the clock is
-  moved to the moment of the report first (the service refuses reports from the future).
+  the allocated social worker unless `by` says otherwise, reported when last seen unless
+  `reported_at` says otherwise; with `clock`, the clock is moved to the moment of the
+  report first (the service refuses reports from the future).
 - `sweep_and_write(now)`: one sweep and the writing of what it owes, as the beat's task
   and the worker do one after the other.
 - `count_queries(client, url)`: the SQL statements one GET takes.
@@ -31,16 +32,18 @@ def report(
     world: Any,
     *,
     last_seen_at: dt.datetime,
-    reported_at: dt.datetime | None = None,
+    reported_at: Any = "at last seen",
     child: Any = None,
     by: Any = None,
     clock: Any = None,
     category: str = "missing",
     **fields: Any,
 ) -> Episode:
-    reported_at = reported_at or last_seen_at
+    # Reported when last seen unless told; None leaves it to the service (now).
+    if reported_at == "at last seen":
+        reported_at = last_seen_at
     if clock is not None:
-        clock.move_to(reported_at)
+        clock.move_to(reported_at or last_seen_at)
     return report_episode(
         acting_user=by or world.social_worker,
         child=child or world.child,

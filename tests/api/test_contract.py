@@ -165,6 +165,9 @@ def test_a_thirteen_year_old_may_be_absent(world, client_for):
         "/api/v1/episodes/", {**REPORT, "child": child.pk, "category": "absent"}, format="json"
     )
     assert response.status_code == 201, response.content
+    stored = Episode.objects.get(pk=response.json()["id"])
+    assert stored.category == "absent", "recorded as absent, not quietly made missing"
+    assert response.json()["category"] == "absent"
 
 
 def test_a_second_open_episode_is_a_409_and_nothing_changes(world, open_scene, client_for):
@@ -228,6 +231,9 @@ def test_a_time_with_an_offset_is_taken(world, scene, client_for, value):
         format="json",
     )
     assert response.status_code == 201, response.content
+    # Each spelling is the same instant: 10:00 UTC, 11:00 BST on 30 March 2026.
+    stored = Episode.objects.get(pk=response.json()["id"])
+    assert stored.last_seen_at == dt.datetime(2026, 3, 30, 10, 0, tzinfo=dt.UTC)
 
 
 def test_updated_since_needs_an_offset_too(world, scene, client_for):

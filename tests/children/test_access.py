@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from casework.services import report_episode
-from children.permissions import Action, may, roles_for_child
+from children.permissions import ACTION_ROLES, Action, may, roles_for_child
 from children.selectors import child_visibility, visible_children
 from children.services import grant_child_access
 from episodes.models import Episode
@@ -162,6 +162,38 @@ def test_visibility_is_two_queries_whatever_the_number_of_children(
         assert len(list(visible_children(world.social_worker))) == 31
 
 
+# Through which roles each persona reaches world.child in `case` (declared here, from the
+# rules as written: allocation, management, the reporting force, authority-wide roles).
+REACHES_AS = {
+    "social_worker": {"social_worker"},
+    "team_manager": {"team_manager"},
+    "other_social_worker": set(),
+    "mash_triage": set(),  # the referral was closed by the assessment
+    "police_liaison": {"police_liaison"},
+    "other_police_liaison": set(),
+    "missing_coordinator": {"missing_coordinator"},
+    "return_officer": set(),
+    "outsider": set(),
+    "anonymous": set(),
+}
+
+
+@pytest.mark.parametrize("persona", REACHES_AS)
+def test_each_persona_reaches_the_child_through_exactly_the_declared_roles(world, case, persona):
+    assert roles_for_child(world.personas()[persona], world.child) == REACHES_AS[persona]
+
+
+@pytest.mark.parametrize(
+    "persona, action", [(persona, action) for persona in REACHES_AS for action in Action]
+)
+def test_every_persona_and_action_cell_follows_the_action_table(world, case, persona, action):
+    """Every cell of persona x action: allowed exactly when a role the persona reaches the
+    child through is one the action table (ACTION_ROLES) lists for the action."""
+    expected = bool(REACHES_AS[persona] & ACTION_ROLES[action])
+    assert may(world.personas()[persona], action, world.child) is expected
+
+
+# Spot checks of the table's policy itself, in the protocol's words.
 ALLOWED = {
     ("social_worker", Action.REPORT_EPISODE): True,
     ("social_worker", Action.MARK_ENTERED_IN_ERROR): False,

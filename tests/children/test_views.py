@@ -7,8 +7,6 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.services import report_episode
@@ -16,6 +14,7 @@ from children.models import Child, RecordAccess
 from core.clock import LONDON
 from episodes.services import record_return
 from tests.factories import AllocationFactory, ChildFactory, LegalStatusFactory, PlacementFactory
+from tests.kit import count_queries
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -54,13 +53,6 @@ def past_episodes(world, child, count: int) -> None:
 def assert_sign_in_redirect(response) -> None:
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 # --- The child's record ----------------------------------------------------------------

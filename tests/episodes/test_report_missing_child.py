@@ -34,7 +34,8 @@ def frozen():
         yield
 
 
-def report(world, **overrides) -> Episode:
+def report_by_identity(world, **overrides) -> Episode:
+    """A police liaison officer reports Robin by name and date of birth."""
     arguments = {
         "acting_user": world.police_liaison,
         "given_name": "Robin",
@@ -53,7 +54,7 @@ def counts() -> tuple[int, int, int]:
 
 
 def test_a_child_the_council_has_no_record_of_is_created_unallocated_with_the_episode(world):
-    episode = report(world, sex="female")
+    episode = report_by_identity(world, sex="female")
 
     child = episode.child
     assert (child.given_name, child.family_name, child.date_of_birth, child.sex) == (
@@ -72,7 +73,7 @@ def test_a_child_the_council_has_no_record_of_is_created_unallocated_with_the_ep
 
 
 def test_the_new_child_is_seen_by_the_reporting_force_and_the_mash_not_by_the_other_force(world):
-    child = report(world).child
+    child = report_by_identity(world).child
 
     assert visible_children(world.police_liaison).filter(pk=child.pk).exists()
     assert visible_children(world.mash_triage).filter(pk=child.pk).exists()
@@ -89,7 +90,7 @@ def test_a_child_on_record_is_matched_ignoring_case_and_accents(world):
     )
     before = Child.objects.count()
 
-    episode = report(world, given_name="  ZOE ", family_name="angstrom")
+    episode = report_by_identity(world, given_name="  ZOE ", family_name="angstrom")
 
     assert episode.child == zoe
     assert Child.objects.count() == before, "no second record for a known child"
@@ -99,12 +100,12 @@ def test_a_child_on_record_is_matched_ignoring_case_and_accents(world):
 
 
 def test_a_child_the_force_already_reported_is_matched_and_gets_a_new_episode(world):
-    first = report(world)
+    first = report_by_identity(world)
     record_return(
         acting_user=world.police_liaison, episode=first, returned_at=NOW - dt.timedelta(hours=4)
     )
 
-    second = report(
+    second = report_by_identity(
         world, last_seen_at=NOW - dt.timedelta(hours=1), police_reference="NP-2026-0002"
     )
 
@@ -127,7 +128,7 @@ def test_an_identical_name_is_a_confident_match_even_beside_a_similarly_named_tw
         responsible_authority=world.council,
     )
 
-    assert report(world).child == robin
+    assert report_by_identity(world).child == robin
 
 
 def test_a_similar_but_not_identical_name_is_refused_until_the_council_confirms(world):
@@ -140,7 +141,7 @@ def test_a_similar_but_not_identical_name_is_refused_until_the_council_confirms(
     before = counts()
 
     with pytest.raises(Conflict) as refusal:
-        report(world)
+        report_by_identity(world)
 
     assert "council must confirm which child" in refusal.value.message
     assert "Robyn" not in refusal.value.message, "nothing about the other child is revealed"
@@ -158,7 +159,7 @@ def test_two_identical_records_are_refused_rather_than_guessed_between(world):
     before = counts()
 
     with pytest.raises(Conflict):
-        report(world)
+        report_by_identity(world)
 
     assert counts() == before
 
@@ -173,7 +174,7 @@ def test_a_different_date_of_birth_is_a_different_child(world):
             responsible_authority=world.council,
         )
 
-    child = report(world).child
+    child = report_by_identity(world).child
 
     assert child.date_of_birth == BIRTHDAY
     assert Child.objects.filter(given_name="Robin", family_name="Testperson").count() == 3
@@ -187,7 +188,7 @@ def test_a_child_of_another_authority_is_not_matched(world):
         responsible_authority=world.other_council,
     )
 
-    child = report(world).child
+    child = report_by_identity(world).child
 
     assert child != other
     assert child.responsible_authority == world.council
@@ -200,21 +201,21 @@ def test_only_a_police_liaison_officer_may_report_a_child_by_name(world, persona
     before = counts()
 
     with pytest.raises(NotAllowed):
-        report(world, acting_user=getattr(world, persona))
+        report_by_identity(world, acting_user=getattr(world, persona))
 
     assert counts() == before
 
 
 def test_the_protocol_engine_does_not_report_children_by_name(world):
     with pytest.raises(NotAllowed):
-        report(world, acting_user=ENGINE)
+        report_by_identity(world, acting_user=ENGINE)
 
 
 def test_the_responsible_authority_must_be_a_local_authority(world):
     before = counts()
 
     with pytest.raises(Refused) as refusal:
-        report(world, responsible_authority=world.other_force)
+        report_by_identity(world, responsible_authority=world.other_force)
 
     assert refusal.value.field == "responsible_authority"
     assert counts() == before
@@ -225,24 +226,24 @@ def test_absent_for_a_twelve_year_old_is_refused_and_no_child_is_created(world):
 
     with pytest.raises(Refused) as refusal:
         # Last seen on 10 June 2026: a child born 11 June 2013 is 12, 13 tomorrow.
-        report(world, date_of_birth=dt.date(2013, 6, 11), category="absent")
+        report_by_identity(world, date_of_birth=dt.date(2013, 6, 11), category="absent")
 
     assert refusal.value.code == "absent_under_13"
     assert counts() == before, "the new child is rolled back with the refused episode"
 
 
 def test_absent_for_a_child_thirteen_today_is_recorded(world):
-    episode = report(world, date_of_birth=dt.date(2013, 6, 10), category="absent")
+    episode = report_by_identity(world, date_of_birth=dt.date(2013, 6, 10), category="absent")
 
     assert episode.category == "absent"
 
 
 def test_a_matched_child_with_an_open_episode_is_refused_as_report_episode_would(world):
-    first = report(world)
+    first = report_by_identity(world)
     before = counts()
 
     with pytest.raises(Conflict) as refusal:
-        report(world, last_seen_at=NOW - dt.timedelta(hours=1))
+        report_by_identity(world, last_seen_at=NOW - dt.timedelta(hours=1))
 
     assert refusal.value.code == "open_episode_exists"
     assert counts() == before
@@ -253,7 +254,7 @@ def test_a_last_seen_time_in_the_future_is_refused_and_no_child_is_created(world
     before = counts()
 
     with pytest.raises(Refused):
-        report(world, last_seen_at=NOW + dt.timedelta(hours=1))
+        report_by_identity(world, last_seen_at=NOW + dt.timedelta(hours=1))
 
     assert counts() == before
 
@@ -266,7 +267,7 @@ def test_missing_names_and_unknown_sexes_are_refused(world, given_name, family_n
     before = counts()
 
     with pytest.raises(Refused) as refusal:
-        report(world, given_name=given_name, family_name=family_name, sex=sex)
+        report_by_identity(world, given_name=given_name, family_name=family_name, sex=sex)
 
     assert refusal.value.field == field
     assert counts() == before
@@ -276,14 +277,14 @@ def test_a_date_of_birth_in_the_future_is_refused_and_nothing_is_created(world):
     before = counts()
 
     with pytest.raises(Refused) as refusal:
-        report(world, date_of_birth=dt.date(2026, 6, 11))
+        report_by_identity(world, date_of_birth=dt.date(2026, 6, 11))
 
     assert refusal.value.field == "date_of_birth"
     assert counts() == before
 
 
 def test_a_date_of_birth_today_is_a_child_born_today(world):
-    episode = report(
+    episode = report_by_identity(
         world, date_of_birth=dt.date(2026, 6, 10), last_seen_at=NOW - dt.timedelta(hours=1)
     )
 

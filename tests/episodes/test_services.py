@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 
-from casework.services import report_episode
 from core.clock import LONDON
 from core.errors import Conflict, NotAllowed, Refused
 from episodes.models import Episode
@@ -17,6 +16,7 @@ from episodes.services import (
     reclassify_episode,
     record_return,
 )
+from tests import kit
 from tests.factories import ChildFactory, LegalStatusFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
@@ -33,15 +33,10 @@ def frozen():
 
 
 def report(world, child=None, **overrides):
-    arguments = {
-        "acting_user": world.social_worker,
-        "child": child or world.child,
-        "category": "missing",
-        "last_seen_at": at(5),
-        "reported_at": at(4),
-    }
-    arguments.update(overrides)
-    return report_episode(**arguments)
+    """tests.kit.report, last seen 5 hours ago and reported 4 hours ago unless told."""
+    overrides.setdefault("last_seen_at", at(5))
+    overrides.setdefault("reported_at", at(4))
+    return kit.report(world, child=child, by=overrides.pop("acting_user", None), **overrides)
 
 
 def test_reporting_an_episode_records_it_and_opens_a_mash_referral(world):

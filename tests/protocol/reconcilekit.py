@@ -7,21 +7,18 @@ import datetime as dt
 import time_machine
 from django.utils import timezone
 
-from casework.services import report_episode
 from children.models import Child
 from episodes.models import Episode
 from episodes.services import record_return
 from protocol.ledger import ReconcileResult, reconcile
 from protocol.models import Deadline
+from tests import kit
 from tests.factories import AllocationFactory, ChildFactory, LegalStatusFactory
+from tests.kit import utc
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 SECOND = dt.timedelta(seconds=1)
-
-
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=dt.UTC)
 
 
 # A June Monday, British Summer Time: far from either clock change.
@@ -42,14 +39,12 @@ def report(
     world, clock, *, last_seen_at: dt.datetime, reported_at=None, child=None, **more
 ) -> Episode:
     """Report an episode at the moment it is reported (the service refuses future times)."""
-    reported_at = reported_at or last_seen_at
-    clock.move_to(reported_at)
-    return report_episode(
-        acting_user=world.social_worker,
-        child=child or world.child,
-        category=more.pop("category", "missing"),
+    return kit.report(
+        world,
+        clock=clock,
         last_seen_at=last_seen_at,
-        reported_at=reported_at,
+        reported_at=reported_at or last_seen_at,
+        child=child,
         **more,
     )
 

@@ -16,15 +16,12 @@ from protocol.rules import (
     MeetingFact,
     Obligation,
 )
+from tests.kit import utc
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 SECOND = dt.timedelta(seconds=1)
 DEFAULTS = ProtocolSettings()
-
-
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=dt.UTC)
 
 
 def london(*parts: int, fold: int | None = None) -> dt.datetime:

@@ -14,10 +14,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from agencies.models import Role
-from casework.services import report_episode
 from episodes.services import record_return
 from notifications.models import Notification
 from protocol.models import Deadline, DeadlineEvent, Status
+from tests import kit
 from tests.factories import (
     AgencyFactory,
     AllocationFactory,
@@ -51,14 +51,14 @@ def own_cache(settings):
 
 
 def report(world, *, last_seen_at, category="missing", child=None, reported_at=None, **extra):
-    """Report an episode as the allocated worker, told to police (world.force)."""
+    """tests.kit.report, told to police (world.force)."""
     extra.setdefault("police_force", world.force)
-    return report_episode(
-        acting_user=world.social_worker,
-        child=child or world.child,
-        category=category,
+    return kit.report(
+        world,
         last_seen_at=last_seen_at,
         reported_at=reported_at or last_seen_at,
+        child=child,
+        category=category,
         **extra,
     )
 

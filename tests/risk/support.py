@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.services import report_episode
 from episodes.services import record_return
+from tests import kit
 from tests.factories import AllocationFactory, ChildFactory
+from tests.kit import count_queries
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -36,10 +36,10 @@ def allocated_child(world, **fields):
 def report(
     world, child=None, *, last_seen_hours_ago: float = 5, reported_hours_ago: float = 4, **fields
 ):
-    return report_episode(
-        acting_user=world.social_worker,
-        child=child or world.child,
-        category=fields.pop("category", "missing"),
+    """tests.kit.report, with times given as hours before now."""
+    return kit.report(
+        world,
+        child=child,
         last_seen_at=hours_ago(last_seen_hours_ago),
         reported_at=hours_ago(reported_hours_ago),
         **fields,
@@ -65,14 +65,6 @@ def signed_in(client, user):
     return client
 
 
-def queries_for(client, url: str) -> int:
-    """How many SQL queries one GET of `url` runs (the response must be a 200)."""
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return len(captured.captured_queries)
-
-
 def assert_redirects_to_sign_in(response) -> None:
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -81,9 +73,9 @@ def assert_redirects_to_sign_in(response) -> None:
 def constant_queries(client, url: str, grow: Callable[[], None]) -> tuple[int, int]:
     """The query count before and after `grow()` adds rows: they must be equal."""
     client.get(url)  # warm per-process caches (content types, sessions)
-    small = queries_for(client, url)
+    small = count_queries(client, url)
     grow()
-    large = queries_for(client, url)
+    large = count_queries(client, url)
     assert small == large, f"{url}: {small} queries with few rows, {large} with more"
     return small, large
 
