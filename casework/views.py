@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Role
 from agencies.views import SignedInRequest
-from casework import selectors
+from casework import deadlines, selectors
 from children import services as children_services
 from children.permissions import Action, may
 from children.selectors import visible_child_or_404
@@ -78,7 +78,7 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
 @login_required
 def escalations(request: SignedInRequest) -> HttpResponse:
     """The manager's escalation queue: breached and due-soon deadlines for their teams."""
-    queue = selectors.escalations(
+    queue = deadlines.escalations(
         request.user, rule=request.GET.get("rule", ""), team=request.GET.get("team", "")
     )
     return render(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.views import SignedInRequest
-from casework.selectors import deadline_rows
+from casework.deadlines import deadline_rows
 from casework.services import report_episode
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, may

@@ -49,6 +49,8 @@ KIND_BY_MODULE = {
     # The rule catalogue describes the rules for people (the protocol page, each
     # deadline's source): a read over the settings, below the engine.
     "protocol.catalogue": SELECTORS,
+    # Deadlines as pages show them (tags, actions, the escalation queue): a read model.
+    "casework.deadlines": SELECTORS,
     # The engine: pure rules, the ledger that reconciles.
     "protocol.rules": ENGINE,
     "protocol.state": ENGINE,

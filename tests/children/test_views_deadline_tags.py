@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from casework.selectors import deadline_state, tag_for
+from casework.deadlines import deadline_state, tag_for
 from protocol.models import Deadline
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)

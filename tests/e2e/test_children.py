@@ -50,7 +50,7 @@ def test_finding_a_child_and_opening_their_record(page, e2e_world, signed_in, ax
     page.get_by_text("Who opened this record").click()
     expect(page.locator("#access-log")).to_contain_text("Alice Tester")
     page.get_by_text("Change history").click()
-    expect(page.locator("#change-history")).to_contain_text("Episode update")
+    expect(page.locator("#change-history")).to_contain_text("Return recorded")
     axe_check(page)
     assert RecordAccess.objects.filter(child=world.child, user=world.social_worker).exists()
 

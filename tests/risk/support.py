@@ -112,7 +112,7 @@ def run_sweep_delivering_now(settings):
     """The protocol sweep, with the outbox delivered in this process (Celery eager mode)
     and the sweep's cache record kept under these tests' own key prefix."""
     from missing.celery import app
-    from protocol.services import sweep
+    from notifications.tasks import sweep_and_notify
 
     settings.CACHES = {
         "default": {
@@ -124,6 +124,6 @@ def run_sweep_delivering_now(settings):
     eager, propagates = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     try:
-        return sweep()
+        return sweep_and_notify()
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
