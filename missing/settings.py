@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The header's unread notification count and the session timeout warning.
                 "notifications.context_processors.notifications",
+                "reports.context_processors.reports",
             ],
         },
     },

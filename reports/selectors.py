@@ -14,6 +14,7 @@ streaming replica where one is configured and the primary otherwise.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
@@ -132,9 +133,13 @@ def _allocated_to(team_ids: frozenset[int]) -> Q:
     )
 
 
-def data_as_at_replay() -> object | None:
-    """When the replica last replayed a transaction, or None on a primary."""
+def data_as_at(now: dt.datetime) -> dt.datetime:
+    """How fresh the numbers are: the replica's last replayed transaction, or now on a primary.
+
+    A replica with no write to replay since it started reports NULL; then its data is as at
+    the last replay it knows of, which PostgreSQL does not say, so `now` is shown.
+    """
     with connections[reporting_alias()].cursor() as cursor:
         cursor.execute("SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp()")
         in_recovery, replayed = cursor.fetchone()
-    return replayed if in_recovery else None
+    return replayed if in_recovery and replayed is not None else now
