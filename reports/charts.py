@@ -33,9 +33,9 @@ def _nice_maximum(value: int) -> int:
     if value <= 5:
         return 5
     magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return int(step * magnitude)
+    for step in (10, 20, 25, 50, 100):
+        if value * 10 <= step * magnitude:
+            return step * magnitude // 10
     return value
 
 
@@ -71,19 +71,21 @@ def bar_chart(chart: Chart, *, chart_id: str | None = None) -> SafeString:
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 14}" font-size="13" text-anchor="end">'
             f"{escape(category)}</text>"
         )
-        x = float(LABEL_WIDTH)
+        bar_x: float = LABEL_WIDTH
         for index, (label, values) in enumerate(chart.series):
             value = values[row]
             if not value:
                 continue
-            width = plot_width * value / maximum
+            segment = plot_width * value / maximum
             parts.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" '
+                f'<rect x="{bar_x:.1f}" y="{y}" width="{segment:.1f}" height="{BAR_HEIGHT}" '
                 f'fill="{PALETTE[index % len(PALETTE)]}" stroke="#ffffff" stroke-width="1">'
                 f"<title>{escape(category)}, {escape(label)}: {value:,}</title></rect>"
             )
-            x += width
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 14}" font-size="13">{totals[row]:,}</text>')
+            bar_x += segment
+        parts.append(
+            f'<text x="{bar_x + 6:.1f}" y="{y + 14}" font-size="13">{totals[row]:,}</text>'
+        )
     axis_y = top + len(chart.categories) * (BAR_HEIGHT + ROW_GAP)
     parts.append(
         f'<line x1="{LABEL_WIDTH}" y1="{top - 4}" x2="{LABEL_WIDTH}" y2="{axis_y}" stroke="#0b0c0c"/>'

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -61,6 +62,9 @@ from returns.models import ReturnInterview
 from risk.models import RiskAssessment
 
 HOURS = dt.timedelta(hours=1)
+# Episodes annotated by `counted_episodes` (month, column, band...): typed loosely, as the
+# annotations are what the grouping reads.
+EpisodeRows = QuerySet[Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +148,7 @@ def _month_key(value: dt.datetime | dt.date) -> str:
     return f"{value:%Y-%m}"
 
 
-def counted_episodes(children: QuerySet[Child], filters: Filters) -> QuerySet[Episode]:
+def counted_episodes(children: QuerySet[Child], filters: Filters) -> EpisodeRows:
     """The episodes a report counts, each annotated with what the rules need."""
     period = filters.period
     end_at = period.end_at
@@ -170,7 +174,7 @@ def counted_episodes(children: QuerySet[Child], filters: Filters) -> QuerySet[Ep
         .annotate(
             month=TruncMonth("last_seen_at", tzinfo=LONDON),
             last_seen_day=last_seen_day,
-            duration=duration,
+            elapsed=duration,
             category_then=Coalesce(
                 Subquery(later_reclassification.values("from_category")[:1]), F("category")
             ),
@@ -187,9 +191,9 @@ def counted_episodes(children: QuerySet[Child], filters: Filters) -> QuerySet[Ep
                     Q(returned_at__isnull=True) | Q(returned_at__gte=end_at),
                     then=Value("still_missing"),
                 ),
-                When(Q(duration__lt=24 * HOURS), then=Value("under_24_hours")),
-                When(Q(duration__lt=48 * HOURS), then=Value("one_day")),
-                When(Q(duration__lt=72 * HOURS), then=Value("two_days")),
+                When(Q(elapsed__lt=24 * HOURS), then=Value("under_24_hours")),
+                When(Q(elapsed__lt=48 * HOURS), then=Value("one_day")),
+                When(Q(elapsed__lt=72 * HOURS), then=Value("two_days")),
                 default=Value("three_days_or_more"),
                 output_field=CharField(),
             ),
@@ -224,9 +228,7 @@ def _by_month(
     return list(table.values())
 
 
-def episodes_by_month(
-    episodes: QuerySet[Episode], months: list[dt.date]
-) -> list[dict[str, int | str]]:
+def episodes_by_month(episodes: EpisodeRows, months: list[dt.date]) -> list[dict[str, int | str]]:
     columns = tuple(CATEGORY_COLUMNS)
     table = _by_month(
         episodes.values("month", "column").annotate(n=Count("id")).order_by(),
@@ -247,9 +249,7 @@ def episodes_by_month(
     return table
 
 
-def _group(
-    episodes: QuerySet[Episode], field: str, labels: dict[str, str]
-) -> list[dict[str, int | str]]:
+def _group(episodes: EpisodeRows, field: str, labels: dict[str, str]) -> list[dict[str, int | str]]:
     counted = {
         row[field]: row
         for row in episodes.values(field)
@@ -281,7 +281,7 @@ def _return_interview_outcome(end_at: dt.datetime) -> Case:
 
 
 def return_interviews(
-    episodes: QuerySet[Episode], period: Period
+    episodes: EpisodeRows, period: Period
 ) -> tuple[list[dict[str, int | str]], dict[str, int]]:
     returned = episodes.filter(returned_at__lt=period.end_at).annotate(
         interview=_return_interview_outcome(period.end_at)
@@ -309,7 +309,7 @@ def _derive_interview_totals(row: dict[str, int | str]) -> None:
     row["offered"] = int(row["returned"]) - int(row["not_offered"])
 
 
-def children_by_episode_count(episodes: QuerySet[Episode]) -> tuple[dict[str, int], int]:
+def children_by_episode_count(episodes: EpisodeRows) -> tuple[dict[str, int], int]:
     counts = (
         episodes.values("child_id").annotate(n=Count("id")).order_by().values_list("n", flat=True)
     )
@@ -324,7 +324,7 @@ def children_by_episode_count(episodes: QuerySet[Episode]) -> tuple[dict[str, in
     return bins, largest
 
 
-def exploitation(episodes: QuerySet[Episode]) -> dict[str, int]:
+def exploitation(episodes: EpisodeRows) -> dict[str, int]:
     """Episodes linked to each exploitation concern by a risk assessment of the episode or
     a return interview covering it (the interview's "exploitation" and "gang" pull factors)."""
     flags = {}
@@ -366,7 +366,7 @@ def exploitation(episodes: QuerySet[Episode]) -> dict[str, int]:
     return episodes.order_by().aggregate(**flags)
 
 
-def interview_factors(episodes: QuerySet[Episode]) -> tuple[dict[str, int], dict[str, int]]:
+def interview_factors(episodes: EpisodeRows) -> tuple[dict[str, int], dict[str, int]]:
     """Push and pull factors recorded at the interviews covering the counted episodes."""
     push: Counter[str] = Counter()
     pull: Counter[str] = Counter()
@@ -384,7 +384,7 @@ def interview_factors(episodes: QuerySet[Episode]) -> tuple[dict[str, int], dict
 def compliance(
     children: QuerySet[Child], period: Period, team_id: int | None = None
 ) -> tuple[list, list, list]:
-    deadlines = Deadline.objects.using(children.db).filter(
+    deadlines: QuerySet[Any] = Deadline.objects.using(children.db).filter(
         child__in=children, due_at__gte=period.start_at, due_at__lt=period.end_at
     )
     if team_id is not None:
@@ -414,21 +414,18 @@ def compliance(
         "outcome",
     )
     by_team: dict[str, dict[str, int | str]] = {}
-    for row in (
+    for team_row in (
         deadlines.values("owner_team__name", "outcome")
         .annotate(n=Count("id"))
         .order_by("owner_team__name")
     ):
-        name = row["owner_team__name"] or "No team"
-        by_team.setdefault(name, {"team": name, **dict.fromkeys(keys, 0)})[row["outcome"]] = row[
-            "n"
-        ]
+        name = team_row["owner_team__name"] or "No team"
+        counts = by_team.setdefault(name, {"team": name, **dict.fromkeys(keys, 0)})
+        counts[team_row["outcome"]] = team_row["n"]
     return list(by_rule.values()), by_month, list(by_team.values())
 
 
-def _age_bands(
-    episodes: QuerySet[Episode], bands: tuple[AgeBand, ...]
-) -> list[dict[str, int | str]]:
+def _age_bands(episodes: EpisodeRows, bands: tuple[AgeBand, ...]) -> list[dict[str, int | str]]:
     whens = [When(age__gte=low, age__lte=high, then=Value(f"{low}-{high}")) for low, high in bands]
     labelled = episodes.annotate(
         age_band=Case(*whens, default=Value("other"), output_field=CharField())
@@ -436,6 +433,19 @@ def _age_bands(
     labels = {f"{low}-{high}": f"{low} to {high}" for low, high in bands}
     labels["other"] = "Other ages"
     return _group(labelled, "age_band", labels)
+
+
+def filters_from(parameters: dict) -> Filters:
+    """The filters an export recorded (reports.views.parameters_of), as the page had them."""
+    bands = tuple(tuple(band) for band in parameters.get("age_bands") or AGE_BANDS)
+    return Filters(
+        period=Period(
+            dt.date.fromisoformat(parameters["from"]), dt.date.fromisoformat(parameters["to"])
+        ),
+        legal_status=parameters.get("legal_status", ""),
+        category=parameters.get("category", ""),
+        age_bands=bands,  # type: ignore[arg-type]
+    )
 
 
 def committee_report(

@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from agencies.models import User
 from core.errors import NotAllowed, Refused
-from reports.counting import Filters, Period, committee_report
-from reports.definitions import AGE_BANDS
+from reports.counting import committee_report, filters_from
 from reports.models import ExportFormat, ExportKind, ExportStatus, ReportExport
 from reports.oversight import LISTS, OversightList
+from reports.pdf import committee_pack
 from reports.selectors import report_children, report_scope
 from reports.tables import Table, exported, sections
 
@@ -61,18 +61,6 @@ def request_export(
             requested_at=now,
             expires_at=now + EXPORT_LIFETIME,
         )
-
-
-def filters_from(parameters: dict) -> Filters:
-    bands = tuple(tuple(band) for band in parameters.get("age_bands") or AGE_BANDS)
-    return Filters(
-        period=Period(
-            dt.date.fromisoformat(parameters["from"]), dt.date.fromisoformat(parameters["to"])
-        ),
-        legal_status=parameters.get("legal_status", ""),
-        category=parameters.get("category", ""),
-        age_bands=bands,  # type: ignore[arg-type]
-    )
 
 
 def committee_tables(user: User, parameters: dict) -> list[Table]:
@@ -209,8 +197,6 @@ def _write(
     if export.format == ExportFormat.XLSX:
         content, rows = write_xlsx(tables, suppress=suppress, title=export.get_kind_display())
         return content, rows, f"{stem}.xlsx"
-    from reports.pdf import committee_pack
-
     content = committee_pack(export.requested_by, parameters, suppress=suppress, now=now)
     return content, sum(len(t.rows) for t in tables), f"{stem}.pdf"
 

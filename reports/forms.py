@@ -38,12 +38,11 @@ class ReportFilterForm(forms.Form):
         self.scope = scope
         self.today = today
         authorities = list(covered_authorities(scope).order_by("name"))
-        self.fields["authority"].choices = [(a.pk, a.name) for a in authorities]
+        authority_choices: list[tuple[int | str, str]] = [(a.pk, a.name) for a in authorities]
         if len(authorities) > 1:
-            self.fields["authority"].choices = [
-                ("", "All your authorities"),
-                *self.fields["authority"].choices,
-            ]
+            authority_choices.insert(0, ("", "All your authorities"))
+        self._choices("authority").choices = authority_choices
+        self.authority_ids = [a.pk for a in authorities]
         chosen = self.data.get("authority") or (
             authorities[0].pk if len(authorities) == 1 else None
         )
@@ -52,17 +51,22 @@ class ReportFilterForm(forms.Form):
         except (TypeError, ValueError):
             authority_id = None
         teams = selectable_teams(scope, authority_id)
-        self.fields["team"].choices = [
+        self._choices("team").choices = [
             ("", "All teams"),
             *((t.pk, str(t) if authority_id is None else t.name) for t in teams),
         ]
-        self.fields["legal_status"].choices = [("", "Any legal status"), *LegalStatusKind.choices]
-        self.fields["category"].choices = [("", "Every category"), *CATEGORY_COLUMNS.items()]
+        self._choices("legal_status").choices = [("", "Any legal status"), *LegalStatusKind.choices]
+        self._choices("category").choices = [("", "Every category"), *CATEGORY_COLUMNS.items()]
         default = default_period(today)
         self.fields["from_date"].widget.attrs["placeholder"] = default.start.isoformat()
         self.fields["age_bands"].widget.attrs["placeholder"] = ", ".join(
             f"{a}-{b}" for a, b in AGE_BANDS
         )
+
+    def _choices(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
 
     def clean_age_bands(self) -> tuple[tuple[int, int], ...]:
         text = self.cleaned_data["age_bands"].strip()
@@ -101,8 +105,7 @@ class ReportFilterForm(forms.Form):
     def authority_id(self) -> int | None:
         value = self.cleaned_data.get("authority")
         if value in (None, ""):
-            choices = [c for c, _label in self.fields["authority"].choices if c != ""]
-            return int(choices[0]) if len(choices) == 1 else None
+            return self.authority_ids[0] if len(self.authority_ids) == 1 else None
         return int(value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
@@ -17,7 +18,7 @@ from core.clock import add_months, london_date, start_of_london_day
 from episodes.models import Episode, PoliceRisk
 from panels.models import PanelReferral
 from reports.definitions import EXPLOITATION, LEGAL_STATUS_LABELS
-from risk.models import RiskAssessment
+from risk.models import Indicator, RiskAssessment
 
 
 @dataclasses.dataclass
@@ -26,7 +27,7 @@ class OversightList:
     title: str
     meeting: str
     headers: list[str]
-    rows: list[list[str | int]]
+    rows: list[list[Any]]
     child_ids: list[int]
 
     @property
@@ -122,7 +123,7 @@ def looked_after_missing_this_week(children: QuerySet[Child], now: dt.datetime) 
     )
 
 
-def _episode_counts(children: QuerySet[Child], since: dt.datetime) -> QuerySet[Child]:
+def _episode_counts(children: QuerySet[Child], since: dt.datetime) -> QuerySet[Any]:
     return children.annotate(
         recent=Count(
             "episodes",
@@ -193,7 +194,7 @@ def vulnerable_adolescents(children: QuerySet[Child], now: dt.datetime) -> Overs
         )
         .order_by(F("recent").desc(), "family_name")
     )
-    labels = dict(RiskAssessment._meta.get_field("indicators").base_field.choices)  # type: ignore[attr-defined]
+    labels = dict(Indicator.choices)
     rows, ids = [], []
     for child in chosen:
         ids.append(child.pk)

@@ -9,15 +9,13 @@ from django.template.loader import render_to_string
 
 from agencies.models import Agency, User
 from reports.charts import bar_chart
-from reports.counting import committee_report
+from reports.counting import committee_report, filters_from
 from reports.selectors import data_as_at, report_children, report_scope
 from reports.tables import sections, shown
 
 
 def committee_pack(user: User, parameters: dict, *, suppress: bool, now: dt.datetime) -> bytes:
     from weasyprint import HTML
-
-    from reports.exports import filters_from
 
     scope = report_scope(user)
     children = report_children(
@@ -26,7 +24,8 @@ def committee_pack(user: User, parameters: dict, *, suppress: bool, now: dt.date
     filters = filters_from(parameters)
     report = committee_report(children, filters, team_id=parameters.get("team"))
     chosen = sections(report, parameters.get("sections"))
-    authority = Agency.objects.filter(pk=parameters.get("authority")).first()
+    authority_id = parameters.get("authority")
+    authority = Agency.objects.filter(pk=authority_id).first() if authority_id else None
     html = render_to_string(
         "reports/pdf.html",
         {

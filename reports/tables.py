@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from reports.counting import CommitteeReport
 from reports.definitions import (
@@ -42,7 +43,9 @@ class Table:
     key: str
     caption: str
     headers: list[str]
-    rows: list[list[Cell]]
+    # Each row: a label, then counts (int), shares or words. Typed loosely: the builders
+    # below assemble rows from the report's dicts.
+    rows: list[list[Any]]
 
 
 @dataclasses.dataclass
@@ -173,7 +176,7 @@ def who_section(report: CommitteeReport) -> Section:
         Chart(
             "Episodes and children by age band at last seen",
             "Bars: episodes and individual children in each age band.",
-            [r["label"] for r in report.by_age_band],
+            [str(r["label"]) for r in report.by_age_band],
             [
                 ("Episodes", [int(r["episodes"]) for r in report.by_age_band]),
                 ("Children", [int(r["children"]) for r in report.by_age_band]),
@@ -281,7 +284,7 @@ def status_section(report: CommitteeReport) -> Section:
         Chart(
             "Children by legal status at last seen",
             "Bars: episodes and children by legal status when last seen.",
-            [r["label"] for r in report.by_legal_status],
+            [str(r["label"]) for r in report.by_legal_status],
             [
                 ("Episodes", [int(r["episodes"]) for r in report.by_legal_status]),
                 ("Children", [int(r["children"]) for r in report.by_legal_status]),

@@ -93,7 +93,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "data_as_at": data_as_at(now),
             "query": request.GET.urlencode(),
             "export_form": ExportForm(initial={"format": "xlsx"}),
-            "exports": ReportExport.objects.filter(requested_by=request.user).order_by(
+            "exports": ReportExport.objects.filter(requested_by_id=request.user.pk).order_by(
                 "-requested_at"
             )[:5],
         },
@@ -174,7 +174,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export_status(request: HttpRequest, export_id: int) -> HttpResponse:
-    export = get_object_or_404(ReportExport, pk=export_id, requested_by=request.user)
+    export = get_object_or_404(ReportExport, pk=export_id, requested_by_id=request.user.pk)
     template = (
         "reports/_export_status.html"
         if request.headers.get("HX-Request")

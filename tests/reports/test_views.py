@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from reports.models import ReportExport
-from tests.factories import AllocationFactory, ChildFactory, MembershipFactory, TeamFactory
+from tests.factories import AllocationFactory, ChildFactory, MembershipFactory
 from tests.reports.support import add_episode, london
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
