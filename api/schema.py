@@ -481,7 +481,8 @@ PROBLEM_EXAMPLES = {
 DESCRIPTIONS = {
     400: "Invalid input, or refused by the protocol (the detail says why). Nothing changed.",
     401: "No API key, or a key that is not valid or revoked.",
-    403: "You may see this record but not make this change.",
+    403: "You may see this record but not make this change (reports: you do not read "
+    "reports, or do not cover this authority).",
     404: "No such record, or one you may not see.",
     406: "The Accept header names no type this API can send.",
     409: "Conflicts with the record as it stands (a second open episode, a return already "
@@ -525,6 +526,9 @@ def add_problem_responses(result, generator, request, public):
                 codes.append(404)
             if method in ("post", "patch"):
                 codes += [403, 409, 415]
+            if path.startswith("/api/v1/reports/"):
+                # Reports are for managers, over the authorities they cover.
+                codes.append(403)
             if method == "post":
                 codes.append(422)
                 operation.setdefault("parameters", []).append(
