@@ -25,7 +25,9 @@ def reports_worker(transactional_db, tmp_path):
     processes.env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "missing.settings",
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**settings.DATABASES["default"]),
+        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
+            **settings.DATABASES["default"]
+        ),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
         "PYTHONPATH": str(ROOT),
@@ -37,11 +39,24 @@ def reports_worker(transactional_db, tmp_path):
         processes.stop()
 
 
-def test_the_worker_builds_an_export_and_only_the_requester_downloads_it(client, world, reports_worker):
-    add_episode(world.child, london(2026, 5, 2, 12), london(2026, 5, 2, 20), reported_by=world.social_worker)
+def test_the_worker_builds_an_export_and_only_the_requester_downloads_it(
+    client, world, reports_worker
+):
+    add_episode(
+        world.child, london(2026, 5, 2, 12), london(2026, 5, 2, 20), reported_by=world.social_worker
+    )
     reports_worker._start(
-        "worker", "worker", "--queues", "reports", "--concurrency", "1",
-        "--hostname", f"reports-test-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "worker",
+        "worker",
+        "--queues",
+        "reports",
+        "--concurrency",
+        "1",
+        "--hostname",
+        f"reports-test-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
     )
     client.force_login(world.missing_coordinator)
     response = client.post(
@@ -51,7 +66,7 @@ def test_the_worker_builds_an_export_and_only_the_requester_downloads_it(client,
     export = ReportExport.objects.get()
     assert response["Location"] == reverse("reports:export", args=[export.pk])
     progress = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
-    assert "hx-trigger=\"every 2s\"" in progress or "Download" in progress
+    assert 'hx-trigger="every 2s"' in progress or "Download" in progress
 
     def ready() -> bool:
         export.refresh_from_db()
