@@ -30,7 +30,8 @@ from core.clock import LONDON
 from reports.routers import reporting_alias
 from tests.reports.support import add_episode, london
 
-BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's server binaries (initdb, pg_ctl, pg_basebackup): the newest installed, 15 here.
+BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "reporting"])
 
