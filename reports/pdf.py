@@ -25,7 +25,10 @@ def committee_pack(user: User, parameters: dict, *, suppress: bool, now: dt.date
     report = committee_report(children, filters, team_id=parameters.get("team"))
     chosen = sections(report, parameters.get("sections"))
     authority_id = parameters.get("authority")
-    authority = Agency.objects.filter(pk=authority_id).first() if authority_id else None
+    covered = Agency.objects.filter(
+        pk__in=[authority_id] if authority_id else scope.covered_authority_ids
+    ).order_by("name")
+    authority_names = ", ".join(agency.name for agency in covered)
     html = render_to_string(
         "reports/pdf.html",
         {
@@ -44,7 +47,7 @@ def committee_pack(user: User, parameters: dict, *, suppress: bool, now: dt.date
                 for section in chosen
             ],
             "period": filters.period,
-            "authority": authority.name if authority else "All authorities you cover",
+            "authority": authority_names,
             "data_as_at": data_as_at(now),
             "suppress": suppress,
             "requested_by": user,
