@@ -266,17 +266,33 @@ def _group(episodes: EpisodeRows, field: str, labels: dict[str, str]) -> list[di
     return rows
 
 
-def _return_interview_outcome(end_at: dt.datetime) -> Case:
-    covering = ReturnInterview.objects.filter(covered__episode_id=OuterRef("pk"))
-    held = covering.filter(outcome="held")
-    on_time = held.filter(held_at__lt=OuterRef("returned_at") + 72 * HOURS)
-    return Case(
-        When(Exists(on_time), then=Value("held_within_72_hours")),
-        When(Exists(held), then=Value("held_late")),
-        When(Exists(covering.filter(outcome="declined")), then=Value("declined")),
-        When(Exists(covering.filter(outcome="no_engagement")), then=Value("no_engagement")),
-        When(Exists(covering), then=Value("awaiting_outcome")),
-        default=Value("not_offered"),
+def _return_interview_outcome(end_at: dt.datetime) -> Coalesce:
+    """The outcome of the interviews covering an episode, the best first (held within 72
+    hours, held late, declined, no engagement, offered and awaiting its outcome), or "not
+    offered". One correlated subquery on the interview-episode index per episode: the
+    EXISTS form was planned as hashed scans of every interview in the country."""
+    ranked = (
+        ReturnInterview.objects.filter(covered__episode_id=OuterRef("pk"))
+        .annotate(
+            rank=Case(
+                When(
+                    outcome="held",
+                    held_at__lt=OuterRef("returned_at") + 72 * HOURS,
+                    then=Value("1held_within_72_hours"),
+                ),
+                When(outcome="held", then=Value("2held_late")),
+                When(outcome="declined", then=Value("3declined")),
+                When(outcome="no_engagement", then=Value("4no_engagement")),
+                default=Value("5awaiting_outcome"),
+                output_field=CharField(),
+            )
+        )
+        .order_by("rank")
+        .values("rank")[:1]
+    )
+    return Coalesce(
+        Func(Subquery(ranked), Value(2), function="substr", output_field=CharField()),
+        Value("not_offered"),
         output_field=CharField(),
     )
 
