@@ -23,49 +23,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import Counter
+import json
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models import QuerySet
 
-from children.models import Child, LegalStatus, Placement
-from core.clock import LONDON, add_months, start_of_london_day
-from episodes.models import Episode, Reclassification
-from protocol.models import Deadline, Rule
+from children.models import Child
+from core.clock import add_months, start_of_london_day
+from protocol.models import Rule
 from reports.definitions import (
     AGE_BANDS,
     CATEGORY_COLUMNS,
+    COMPLIANCE_OUTCOMES,
     DURATION_BANDS,
     EPISODE_COUNT_BINS,
     EXPLOITATION,
+    LEGAL_STATUS_LABELS,
+    PLACEMENT_LABELS,
     RETURN_INTERVIEW_OUTCOMES,
+    SEX_LABELS,
     AgeBand,
 )
-from returns.models import ReturnInterview
-from risk.models import RiskAssessment
-
-HOURS = dt.timedelta(hours=1)
-# Episodes annotated by `counted_episodes` (month, column, band...): typed loosely, as the
-# annotations are what the grouping reads.
-EpisodeRows = QuerySet[Any]
+from reports.sql import DEADLINES, EPISODES, MONTHS_ONLY, ROWS, age_band_case, band_values, bind
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,318 +118,101 @@ class CommitteeReport:
     compliance_by_team: list[dict[str, int | str]]
 
 
-class AgeInYears(Func):
-    """Whole years between a date of birth and a day, as PostgreSQL's age() counts them."""
-
-    template = "date_part('year', age(%(expressions)s))::int"
-    output_field = IntegerField()
-
-
-def _month_key(value: dt.datetime | dt.date) -> str:
-    return f"{value:%Y-%m}"
+def _scope_sql(children: QuerySet[Child]) -> tuple[str, tuple]:
+    query = children.values("pk").query
+    sql, params = query.get_compiler(using=children.db).as_sql()
+    return sql, tuple(params)
 
 
-def counted_episodes(children: QuerySet[Child], filters: Filters) -> EpisodeRows:
-    """The episodes a report counts, each annotated with what the rules need."""
-    period = filters.period
-    end_at = period.end_at
-    later_reclassification = Reclassification.objects.filter(
-        episode_id=OuterRef("pk"), reclassified_at__gte=end_at
-    ).order_by("reclassified_at")
-    last_seen_day = TruncDate("last_seen_at", tzinfo=LONDON)
-    status_then = LegalStatus.objects.filter(
-        child_id=OuterRef("child_id"), start_date__lte=OuterRef("last_seen_day")
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("last_seen_day")))
-    placement_then = Placement.objects.filter(
-        child_id=OuterRef("child_id"), start_date__lte=OuterRef("last_seen_day")
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("last_seen_day")))
-    duration = ExpressionWrapper(F("returned_at") - F("last_seen_at"), output_field=DurationField())
-    episodes = (
-        Episode.objects.using(children.db)
-        .filter(
-            child__in=children,
-            entered_in_error=False,
-            last_seen_at__gte=period.start_at,
-            last_seen_at__lt=end_at,
-        )
-        .annotate(
-            month=TruncMonth("last_seen_at", tzinfo=LONDON),
-            last_seen_day=last_seen_day,
-            elapsed=duration,
-            category_then=Coalesce(
-                Subquery(later_reclassification.values("from_category")[:1]), F("category")
-            ),
-        )
-        .annotate(
-            column=Case(
-                When(category_then="missing", missing_from="home", then=Value("missing_from_home")),
-                When(category_then="missing", then=Value("missing_from_placement")),
-                default=F("category_then"),
-                output_field=CharField(),
-            ),
-            band=Case(
-                When(
-                    Q(returned_at__isnull=True) | Q(returned_at__gte=end_at),
-                    then=Value("still_missing"),
-                ),
-                When(Q(elapsed__lt=24 * HOURS), then=Value("under_24_hours")),
-                When(Q(elapsed__lt=48 * HOURS), then=Value("one_day")),
-                When(Q(elapsed__lt=72 * HOURS), then=Value("two_days")),
-                default=Value("three_days_or_more"),
-                output_field=CharField(),
-            ),
-            legal_status_then=Coalesce(
-                Subquery(status_then.values("status")[:1]), Value("none"), output_field=CharField()
-            ),
-            age=AgeInYears(F("last_seen_day"), F("child__date_of_birth")),
-        )
-    )
-    if filters.legal_status:
-        episodes = episodes.filter(legal_status_then=filters.legal_status)
-    if filters.category:
-        episodes = episodes.filter(column=filters.category)
-    return episodes.annotate(
-        placement_kind=Coalesce(
-            Subquery(placement_then.values("kind")[:1]), Value("none"), output_field=CharField()
-        ),
-        out_of_area=Exists(placement_then.exclude(placing_authority_id=F("host_authority_id"))),
-    )
+def _run(children: QuerySet[Child], template: str, values: dict[str, Any]) -> dict[str, Any]:
+    scope_sql, scope_params = _scope_sql(children)
+    sql, params = bind(template, scope_sql, scope_params, values)
+    with connections[children.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    result = row[0] if row else {}
+    return json.loads(result) if isinstance(result, str) else result
 
 
-def _by_month(
-    rows: QuerySet, months: list[dt.date], keys: tuple[str, ...], field: str
+def _month_table(
+    rows: list[dict] | None, months: list[dt.date], keys: tuple[str, ...]
 ) -> list[dict[str, int | str]]:
     table: dict[str, dict[str, int | str]] = {
-        _month_key(m): {"month": _month_key(m), **dict.fromkeys(keys, 0)} for m in months
+        f"{m:%Y-%m}": {"month": f"{m:%Y-%m}", **dict.fromkeys(keys, 0)} for m in months
     }
-    for row in rows:
-        month = _month_key(row["month"].astimezone(LONDON))
-        if month in table and row[field] in keys:
-            table[month][row[field]] = row["n"]
+    for row in rows or []:
+        if row["month"] in table and row["key"] in keys:
+            table[row["month"]][row["key"]] = row["n"]
     return list(table.values())
 
 
-def episodes_by_month(episodes: EpisodeRows, months: list[dt.date]) -> list[dict[str, int | str]]:
-    columns = tuple(CATEGORY_COLUMNS)
-    table = _by_month(
-        episodes.values("month", "column").annotate(n=Count("id")).order_by(),
-        months,
-        columns,
-        "column",
-    )
-    children = {
-        _month_key(row["month"].astimezone(LONDON)): row
-        for row in episodes.values("month")
-        .annotate(episodes=Count("id"), children=Count("child_id", distinct=True))
-        .order_by()
-    }
+def _grouped(rows: list[dict] | None, labels: dict[str, str]) -> list[dict[str, int | str]]:
+    counted = {row["key"]: row for row in rows or []}
+    return [
+        {
+            "key": key,
+            "label": label,
+            "episodes": counted.get(key, {}).get("episodes", 0),
+            "children": counted.get(key, {}).get("children", 0),
+        }
+        for key, label in labels.items()
+    ]
+
+
+def _episodes_by_month(result: dict[str, Any], months: list[dt.date]) -> list[dict[str, int | str]]:
+    table = _month_table(result.get("month_col"), months, tuple(CATEGORY_COLUMNS))
+    totals = {row["month"]: row for row in result.get("month") or []}
     for row in table:
-        counted = children.get(str(row["month"]), {"episodes": 0, "children": 0})
-        row["episodes"] = counted["episodes"]
-        row["children"] = counted["children"]
+        counted = totals.get(str(row["month"]), {})
+        row["episodes"] = counted.get("episodes", 0)
+        row["children"] = counted.get("children", 0)
     return table
 
 
-def _group(episodes: EpisodeRows, field: str, labels: dict[str, str]) -> list[dict[str, int | str]]:
-    counted = {
-        row[field]: row
-        for row in episodes.values(field)
-        .annotate(episodes=Count("id"), children=Count("child_id", distinct=True))
-        .order_by()
-    }
-    rows: list[dict[str, int | str]] = []
-    for key, label in labels.items():
-        row = counted.get(key, {"episodes": 0, "children": 0})
-        rows.append(
-            {"key": key, "label": label, "episodes": row["episodes"], "children": row["children"]}
-        )
-    return rows
-
-
-def _return_interview_outcome(end_at: dt.datetime) -> Coalesce:
-    """The outcome of the interviews covering an episode, the best first (held within 72
-    hours, held late, declined, no engagement, offered and awaiting its outcome), or "not
-    offered". One correlated subquery on the interview-episode index per episode: the
-    EXISTS form was planned as hashed scans of every interview in the country."""
-    ranked = (
-        ReturnInterview.objects.filter(covered__episode_id=OuterRef("pk"))
-        .annotate(
-            rank=Case(
-                When(
-                    outcome="held",
-                    held_at__lt=OuterRef("returned_at") + 72 * HOURS,
-                    then=Value("1held_within_72_hours"),
-                ),
-                When(outcome="held", then=Value("2held_late")),
-                When(outcome="declined", then=Value("3declined")),
-                When(outcome="no_engagement", then=Value("4no_engagement")),
-                default=Value("5awaiting_outcome"),
-                output_field=CharField(),
-            )
-        )
-        .order_by("rank")
-        .values("rank")[:1]
-    )
-    return Coalesce(
-        Func(Subquery(ranked), Value(2), function="substr", output_field=CharField()),
-        Value("not_offered"),
-        output_field=CharField(),
-    )
-
-
-def return_interviews(
-    episodes: EpisodeRows, period: Period
-) -> tuple[list[dict[str, int | str]], dict[str, int]]:
-    returned = episodes.filter(returned_at__lt=period.end_at).annotate(
-        interview=_return_interview_outcome(period.end_at)
-    )
-    keys = tuple(RETURN_INTERVIEW_OUTCOMES)
-    by_month = _by_month(
-        returned.values("month", "interview").annotate(n=Count("id")).order_by(),
-        period.months,
-        keys,
-        "interview",
-    )
-    for row in by_month:
-        _derive_interview_totals(row)
-    totals: dict[str, int] = dict.fromkeys(keys, 0)
-    for row in by_month:
-        for key in keys:
-            totals[key] += int(row[key])
-    _derive_interview_totals(totals)  # type: ignore[arg-type]
-    return by_month, totals
-
-
-def _derive_interview_totals(row: dict[str, int | str]) -> None:
+def _interview_totals(row: dict[str, int | str]) -> dict[str, int | str]:
     # "Offered" is every returned episode with an interview offered, whatever became of it.
     row["returned"] = sum(int(row[key]) for key in RETURN_INTERVIEW_OUTCOMES)
     row["offered"] = int(row["returned"]) - int(row["not_offered"])
+    return row
 
 
-def children_by_episode_count(episodes: EpisodeRows) -> tuple[dict[str, int], int]:
-    counts = (
-        episodes.values("child_id").annotate(n=Count("id")).order_by().values_list("n", flat=True)
-    )
+def _episode_count_bins(rows: list[dict] | None) -> tuple[dict[str, int], int]:
     bins: dict[str, int] = dict.fromkeys((label for label, _low, _high in EPISODE_COUNT_BINS), 0)
     largest = 0
-    for n in counts:
+    for row in rows or []:
+        n = row["n"]
         largest = max(largest, n)
         for label, low, high in EPISODE_COUNT_BINS:
             if low <= n and (high is None or n <= high):
-                bins[label] += 1
+                bins[label] += row["children"]
                 break
     return bins, largest
 
 
-def exploitation(episodes: EpisodeRows) -> dict[str, int]:
-    """Episodes linked to each exploitation concern by a risk assessment of the episode or
-    a return interview covering it (the interview's "exploitation" and "gang" pull factors)."""
-    flags = {}
-    for key, (indicator, pull_factor) in EXPLOITATION.items():
-        linked = Q(
-            Exists(
-                RiskAssessment.objects.filter(
-                    episode_id=OuterRef("pk"), indicators__contains=[indicator]
-                )
-            )
-        )
-        if pull_factor:
-            linked |= Q(
-                Exists(
-                    ReturnInterview.objects.filter(
-                        covered__episode_id=OuterRef("pk"), pull_factors__contains=[pull_factor]
-                    )
-                )
-            )
-        flags[key] = Count("id", filter=linked)
-    any_flag = Q()
-    for indicator, pull_factor in EXPLOITATION.values():
-        any_flag |= Q(
-            Exists(
-                RiskAssessment.objects.filter(
-                    episode_id=OuterRef("pk"), indicators__contains=[indicator]
-                )
-            )
-        )
-        if pull_factor:
-            any_flag |= Q(
-                Exists(
-                    ReturnInterview.objects.filter(
-                        covered__episode_id=OuterRef("pk"), pull_factors__contains=[pull_factor]
-                    )
-                )
-            )
-    flags["any"] = Count("id", filter=any_flag)
-    return episodes.order_by().aggregate(**flags)
-
-
-def interview_factors(episodes: EpisodeRows) -> tuple[dict[str, int], dict[str, int]]:
-    """Push and pull factors recorded at the interviews covering the counted episodes."""
-    push: Counter[str] = Counter()
-    pull: Counter[str] = Counter()
-    interviews = (
-        ReturnInterview.objects.using(episodes.db)
-        .filter(Exists(episodes.filter(pk=OuterRef("covered__episode_id")).values("pk")))
-        .distinct()
-    )
-    for push_factors, pull_factors in interviews.values_list("push_factors", "pull_factors"):
-        push.update(push_factors)
-        pull.update(pull_factors)
-    return dict(push), dict(pull)
-
-
-def compliance(
-    children: QuerySet[Child], period: Period, team_id: int | None = None
+def _compliance(
+    children: QuerySet[Child], period: Period, team_id: int | None
 ) -> tuple[list, list, list]:
-    deadlines: QuerySet[Any] = Deadline.objects.using(children.db).filter(
-        child__in=children, due_at__gte=period.start_at, due_at__lt=period.end_at
-    )
-    if team_id is not None:
-        deadlines = deadlines.filter(owner_team_id=team_id)
-    deadlines = deadlines.annotate(
-        outcome=Case(
-            When(status="met", met_at__lt=F("due_at"), then=Value("met_on_time")),
-            When(status="met", then=Value("met_late")),
-            When(status="breached", then=Value("breached")),
-            When(status="cancelled", then=Value("cancelled")),
-            default=Value("open"),
-            output_field=CharField(),
-        ),
-        month=TruncMonth("due_at", tzinfo=LONDON),
-    )
-    keys = ("met_on_time", "met_late", "breached", "open", "cancelled")
+    values = {"start": period.start_at, "end": period.end_at, "team": team_id}
+    result = _run(children, DEADLINES, values)
+    keys = tuple(COMPLIANCE_OUTCOMES)
     by_rule = {
         rule.value: {"rule": rule.value, "label": rule.label, **dict.fromkeys(keys, 0)}
         for rule in Rule
     }
-    for row in deadlines.values("rule", "outcome").annotate(n=Count("id")).order_by():
-        by_rule[row["rule"]][row["outcome"]] = row["n"]
-    by_month = _by_month(
-        deadlines.values("month", "outcome").annotate(n=Count("id")).order_by(),
-        period.months,
-        keys,
-        "outcome",
-    )
+    for row in result.get("rule") or []:
+        by_rule[row["key"]][row["outcome"]] = row["n"]
+    by_month = {
+        f"{m:%Y-%m}": {"month": f"{m:%Y-%m}", **dict.fromkeys(keys, 0)} for m in period.months
+    }
+    for row in result.get("month") or []:
+        if row["key"] in by_month:
+            by_month[row["key"]][row["outcome"]] = row["n"]
     by_team: dict[str, dict[str, int | str]] = {}
-    for team_row in (
-        deadlines.values("owner_team__name", "outcome")
-        .annotate(n=Count("id"))
-        .order_by("owner_team__name")
-    ):
-        name = team_row["owner_team__name"] or "No team"
-        counts = by_team.setdefault(name, {"team": name, **dict.fromkeys(keys, 0)})
-        counts[team_row["outcome"]] = team_row["n"]
-    return list(by_rule.values()), by_month, list(by_team.values())
-
-
-def _age_bands(episodes: EpisodeRows, bands: tuple[AgeBand, ...]) -> list[dict[str, int | str]]:
-    whens = [When(age__gte=low, age__lte=high, then=Value(f"{low}-{high}")) for low, high in bands]
-    labelled = episodes.annotate(
-        age_band=Case(*whens, default=Value("other"), output_field=CharField())
-    )
-    labels = {f"{low}-{high}": f"{low} to {high}" for low, high in bands}
-    labels["other"] = "Other ages"
-    return _group(labelled, "age_band", labels)
+    for row in sorted(result.get("team") or [], key=lambda r: r["key"]):
+        by_team.setdefault(row["key"], {"team": row["key"], **dict.fromkeys(keys, 0)})[
+            row["outcome"]
+        ] = row["n"]
+    return list(by_rule.values()), list(by_month.values()), list(by_team.values())
 
 
 def filters_from(parameters: dict) -> Filters:
@@ -470,9 +233,9 @@ def committee_report(
 ) -> CommitteeReport:
     """Every table of the committee pack for `children` over `filters.period`."""
     with transaction.atomic(using=children.db), connections[children.db].cursor() as cursor:
-        # Each query here is estimated expensive (hashed visibility subplans), so PostgreSQL
-        # would JIT-compile it: ~100 ms of compiling for a query that runs in ~40 ms
-        # (bench/reports.py). Off for the report's own transaction only.
+        # The statements are estimated expensive, so PostgreSQL would JIT-compile them:
+        # ~100 ms of compiling for work that takes less (bench/reports.py). Off for the
+        # report's own transaction only.
         cursor.execute("SET LOCAL jit = off")
         return _committee_report(children, filters, team_id=team_id)
 
@@ -480,52 +243,65 @@ def committee_report(
 def _committee_report(
     children: QuerySet[Child], filters: Filters, *, team_id: int | None
 ) -> CommitteeReport:
-    from reports.definitions import LEGAL_STATUS_LABELS, PLACEMENT_LABELS, SEX_LABELS
-
     period = filters.period
-    episodes = counted_episodes(children, filters)
-    earlier = counted_episodes(children, dataclasses.replace(filters, period=period.year_earlier()))
-    by_month = episodes_by_month(episodes, period.months)
-    totals = episodes.order_by().aggregate(
-        episodes=Count("id"), children=Count("child_id", distinct=True)
+    values = {
+        "start": period.start_at,
+        "end": period.end_at,
+        "legal_status": filters.legal_status,
+        "category": filters.category,
+        **band_values(filters.age_bands),
+    }
+    result = _run(
+        children, (EPISODES + ROWS).replace("{age_band}", age_band_case(filters.age_bands)), values
     )
-    bands = dict.fromkeys(DURATION_BANDS, 0)
-    for row in episodes.values("band").annotate(n=Count("id")).order_by():
-        bands[row["band"]] = row["n"]
-    count_bins, largest = children_by_episode_count(episodes)
-    push, pull = interview_factors(episodes)
-    interviews_by_month, interviews = return_interviews(episodes, period)
-    by_rule, compliance_months, compliance_teams = compliance(children, period, team_id)
-    out_of_area = episodes.order_by().aggregate(
-        episodes=Count("id", filter=Q(out_of_area=True)),
-        children=Count("child_id", distinct=True, filter=Q(out_of_area=True)),
+    earlier_period = period.year_earlier()
+    earlier = _run(
+        children,
+        EPISODES + MONTHS_ONLY,
+        {"start": earlier_period.start_at, "end": earlier_period.end_at},
     )
+    totals = result.get("totals") or {}
+    duration_by_month = _month_table(result.get("month_band"), period.months, tuple(DURATION_BANDS))
+    bands = {key: sum(int(row[key]) for row in duration_by_month) for key in DURATION_BANDS}
+    interviews_by_month = [
+        _interview_totals(row)
+        for row in _month_table(
+            result.get("month_interview"), period.months, tuple(RETURN_INTERVIEW_OUTCOMES)
+        )
+    ]
+    interview_totals = _interview_totals(
+        {
+            key: sum(int(row[key]) for row in interviews_by_month)
+            for key in RETURN_INTERVIEW_OUTCOMES
+        }
+    )
+    count_bins, largest = _episode_count_bins(result.get("per_child"))
+    by_rule, compliance_months, compliance_teams = _compliance(children, period, team_id)
+    age_labels = {f"{low}-{high}": f"{low} to {high}" for low, high in filters.age_bands}
     return CommitteeReport(
         period=period,
         months=period.months,
-        episodes_by_month=by_month,
-        episodes_year_earlier=episodes_by_month(earlier, period.year_earlier().months),
-        children_in_period=totals["children"],
-        episodes_in_period=totals["episodes"],
-        by_sex=_group(episodes, "child__sex", SEX_LABELS),
-        by_age_band=_age_bands(episodes, filters.age_bands),
-        duration_by_month=_by_month(
-            episodes.values("month", "band").annotate(n=Count("id")).order_by(),
-            period.months,
-            tuple(DURATION_BANDS),
-            "band",
-        ),
+        episodes_by_month=_episodes_by_month(result, period.months),
+        episodes_year_earlier=_episodes_by_month(earlier, earlier_period.months),
+        children_in_period=totals.get("children", 0),
+        episodes_in_period=totals.get("episodes", 0),
+        by_sex=_grouped(result.get("sex"), SEX_LABELS),
+        by_age_band=_grouped(result.get("age_band"), {**age_labels, "other": "Other ages"}),
+        duration_by_month=duration_by_month,
         duration_bands=bands,
         children_by_episode_count=count_bins,
         largest_episode_count=largest,
-        exploitation=exploitation(episodes),
-        push_factors=push,
-        pull_factors=pull,
-        by_legal_status=_group(episodes, "legal_status_then", LEGAL_STATUS_LABELS),
-        by_placement=_group(episodes, "placement_kind", PLACEMENT_LABELS),
-        placed_out_of_area=out_of_area,
+        exploitation={key: totals.get(key, 0) for key in [*EXPLOITATION, "any"]},
+        push_factors={row["key"]: row["n"] for row in result.get("push") or []},
+        pull_factors={row["key"]: row["n"] for row in result.get("pull") or []},
+        by_legal_status=_grouped(result.get("legal"), LEGAL_STATUS_LABELS),
+        by_placement=_grouped(result.get("placement"), PLACEMENT_LABELS),
+        placed_out_of_area={
+            "episodes": totals.get("out_of_area_episodes", 0),
+            "children": totals.get("out_of_area_children", 0),
+        },
         return_interviews_by_month=interviews_by_month,
-        return_interviews=interviews,
+        return_interviews=interview_totals,  # type: ignore[arg-type]
         compliance=by_rule,
         compliance_by_month=compliance_months,
         compliance_by_team=compliance_teams,

@@ -66,6 +66,7 @@ KIND_BY_MODULE = {
     "reports.routers": MODELS,
     "reports.definitions": SELECTORS,
     "reports.counting": SELECTORS,
+    "reports.sql": SELECTORS,
     "reports.tables": SELECTORS,
     "reports.charts": SELECTORS,
     "reports.oversight": SELECTORS,
