@@ -292,6 +292,7 @@ def time_report(username: str, authority: bool, runs: int, explain: bool) -> lis
         slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
         print(f"  slowest query ({slowest['time']} s):\n{slowest['sql'][:1500]}")
         with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
             print("\n".join(row[0] for row in cursor.fetchall()))
     return samples

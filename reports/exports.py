@@ -27,8 +27,9 @@ from reports.counting import committee_report, filters_from
 from reports.models import ExportFormat, ExportKind, ExportStatus, ReportExport
 from reports.oversight import LISTS, OversightList
 from reports.pdf import committee_pack
+from reports.sections import sections
 from reports.selectors import report_children, report_scope
-from reports.tables import Table, exported, sections
+from reports.tables import Table, exported
 
 # A download link works for a day: long enough to fetch, short enough not to linger.
 EXPORT_LIFETIME = dt.timedelta(hours=24)

@@ -11,8 +11,8 @@ from children.models import LegalStatusKind
 from core.forms import DateInput
 from reports.counting import Filters, Period, default_period
 from reports.definitions import AGE_BANDS, CATEGORY_COLUMNS, parse_age_bands
+from reports.sections import SECTION_TITLES
 from reports.selectors import ReportScope, covered_authorities, selectable_teams
-from reports.tables import SECTION_TITLES
 
 # A committee report covers up to six years: enough for any year-on-year comparison,
 # and a bound on what one request may ask the database to count.

@@ -10,8 +10,9 @@ from django.template.loader import render_to_string
 from agencies.models import Agency, User
 from reports.charts import bar_chart
 from reports.counting import committee_report, filters_from
+from reports.sections import sections
 from reports.selectors import data_as_at, report_children, report_scope
-from reports.tables import sections, shown
+from reports.tables import shown
 
 
 def committee_pack(user: User, parameters: dict, *, suppress: bool, now: dt.datetime) -> bytes:

@@ -23,8 +23,9 @@ from reports.counting import committee_report
 from reports.forms import ExportForm, ReportFilterForm
 from reports.models import ExportKind, ReportExport
 from reports.oversight import LISTS, oversight_lists
+from reports.sections import sections
 from reports.selectors import ReportScope, data_as_at, report_children, report_scope
-from reports.tables import sections, shown
+from reports.tables import shown
 from reports.tasks import build_export
 
 

@@ -68,6 +68,7 @@ KIND_BY_MODULE = {
     "reports.counting": SELECTORS,
     "reports.sql": SELECTORS,
     "reports.tables": SELECTORS,
+    "reports.sections": SELECTORS,
     "reports.charts": SELECTORS,
     "reports.oversight": SELECTORS,
     "reports.exports": SERVICES,
