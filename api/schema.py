@@ -481,8 +481,7 @@ PROBLEM_EXAMPLES = {
 DESCRIPTIONS = {
     400: "Invalid input, or refused by the protocol (the detail says why). Nothing changed.",
     401: "No API key, or a key that is not valid or revoked.",
-    403: "You may see this record but not make this change (reports: you do not read "
-    "reports, or do not cover this authority).",
+    403: "You may see this record but not make this change.",
     404: "No such record, or one you may not see.",
     406: "The Accept header names no type this API can send.",
     409: "Conflicts with the record as it stands (a second open episode, a return already "
@@ -554,6 +553,11 @@ def add_problem_responses(result, generator, request, public):
                 )
             for code in codes:
                 responses.setdefault(str(code), _problem_response(code))
+            if path.startswith("/api/v1/reports/"):
+                responses["403"]["description"] = (
+                    "You do not read reports (police, social workers), or you do not cover "
+                    "this authority."
+                )
             for code in ("200", "201"):
                 # Success is application/json; problem+json is for errors only.
                 if code in responses:
