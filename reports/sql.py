@@ -99,17 +99,30 @@ rows AS MATERIALIZED (
     SELECT * FROM all_rows
     WHERE (%(legal_status)s = '' OR legal = %(legal_status)s)
       AND (%(category)s = '' OR col = %(category)s)
+),
+-- Distinct children are counted by grouping (hashed), not count(DISTINCT) (a sort each).
+per_child AS MATERIALIZED (
+    SELECT child_id, count(*) AS n, bool_or(out_of_area) AS out_of_area
+    FROM rows GROUP BY child_id
+),
+-- The interviews covering the counted episodes, each once (one may cover several).
+covering AS MATERIALIZED (
+    SELECT ri.push_factors, ri.pull_factors FROM returns_returninterview ri
+    WHERE ri.id IN (SELECT rie.interview_id FROM rows
+                    JOIN returns_returninterviewepisode rie ON rie.episode_id = rows.id)
 )
 SELECT json_build_object(
     'month_col', (SELECT json_agg(x) FROM (
         SELECT month, col AS key, count(*) AS n FROM rows GROUP BY 1, 2) x),
     'month', (SELECT json_agg(x) FROM (
-        SELECT month, count(*) AS episodes, count(DISTINCT child_id) AS children
-        FROM rows GROUP BY 1) x),
+        SELECT month, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT month, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
     'totals', (SELECT json_build_object(
-        'episodes', count(*), 'children', count(DISTINCT child_id),
+        'episodes', count(*),
+        'children', (SELECT count(*) FROM per_child),
         'out_of_area_episodes', count(*) FILTER (WHERE out_of_area),
-        'out_of_area_children', count(DISTINCT child_id) FILTER (WHERE out_of_area),
+        'out_of_area_children', (SELECT count(*) FROM per_child WHERE out_of_area),
         'cse', count(*) FILTER (WHERE cse),
         'cce_county_lines', count(*) FILTER (WHERE cce_county_lines),
         'gangs', count(*) FILTER (WHERE gangs),
@@ -120,43 +133,40 @@ SELECT json_build_object(
     'month_band', (SELECT json_agg(x) FROM (
         SELECT month, band AS key, count(*) AS n FROM rows GROUP BY 1, 2) x),
     'sex', (SELECT json_agg(x) FROM (
-        SELECT sex AS key, count(*) AS episodes, count(DISTINCT child_id) AS children
-        FROM rows GROUP BY 1) x),
+        SELECT key, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT sex AS key, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
     'age_band', (SELECT json_agg(x) FROM (
-        SELECT {age_band} AS key, count(*) AS episodes, count(DISTINCT child_id) AS children
-        FROM rows GROUP BY 1) x),
+        SELECT key, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT {age_band} AS key, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
     'legal', (SELECT json_agg(x) FROM (
-        SELECT legal AS key, count(*) AS episodes, count(DISTINCT child_id) AS children
-        FROM rows GROUP BY 1) x),
+        SELECT key, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT legal AS key, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
     'placement', (SELECT json_agg(x) FROM (
-        SELECT placement AS key, count(*) AS episodes, count(DISTINCT child_id) AS children
-        FROM rows GROUP BY 1) x),
+        SELECT key, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT placement AS key, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
     'month_interview', (SELECT json_agg(x) FROM (
         SELECT month, interview AS key, count(*) AS n FROM rows
         WHERE interview IS NOT NULL GROUP BY 1, 2) x),
     'per_child', (SELECT json_agg(x) FROM (
-        SELECT n, count(*) AS children FROM (
-            SELECT count(*) AS n FROM rows GROUP BY child_id) y GROUP BY n) x),
+        SELECT n, count(*) AS children FROM per_child GROUP BY n) x),
     'push', (SELECT json_agg(x) FROM (
-        SELECT factor AS key, count(*) AS n FROM (
-            SELECT DISTINCT ri.id, ri.push_factors FROM rows
-            JOIN returns_returninterviewepisode rie ON rie.episode_id = rows.id
-            JOIN returns_returninterview ri ON ri.id = rie.interview_id) y,
-            unnest(y.push_factors) AS factor GROUP BY 1) x),
+        SELECT factor AS key, count(*) AS n FROM covering, unnest(covering.push_factors) AS factor
+        GROUP BY 1) x),
     'pull', (SELECT json_agg(x) FROM (
-        SELECT factor AS key, count(*) AS n FROM (
-            SELECT DISTINCT ri.id, ri.pull_factors FROM rows
-            JOIN returns_returninterviewepisode rie ON rie.episode_id = rows.id
-            JOIN returns_returninterview ri ON ri.id = rie.interview_id) y,
-            unnest(y.pull_factors) AS factor GROUP BY 1) x)
+        SELECT factor AS key, count(*) AS n FROM covering, unnest(covering.pull_factors) AS factor
+        GROUP BY 1) x)
 )"""
 
 # The year-earlier comparison needs only episodes and children a month.
 MONTHS_ONLY = """
 SELECT json_build_object('month', (SELECT json_agg(x) FROM (
-    SELECT to_char(day, 'YYYY-MM') AS month, count(*) AS episodes,
-        count(DISTINCT child_id) AS children
-    FROM e GROUP BY 1) x))"""
+    SELECT month, sum(n) AS episodes, count(*) AS children FROM (
+        SELECT to_char(day, 'YYYY-MM') AS month, child_id, count(*) AS n FROM e GROUP BY 1, 2) y
+    GROUP BY 1) x))"""
 
 # Protocol compliance: the Deadline ledger's deadlines due in the period, as recorded.
 DEADLINES = """

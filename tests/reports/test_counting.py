@@ -265,3 +265,50 @@ def test_a_team_filter_counts_only_the_teams_children(world, child):
     assert (
         report_for(world.missing_coordinator, *MARCH, team_id=world.team.pk).episodes_in_period == 1
     )
+
+
+def test_push_and_pull_factors_count_each_interview_once_and_exploitation_links_episodes(
+    world, child
+):
+    from risk.models import RiskAssessment
+
+    sw = world.social_worker
+    first = add_episode(child, london(2026, 3, 2, 12), london(2026, 3, 2, 13), reported_by=sw)
+    second = add_episode(child, london(2026, 3, 3, 12), london(2026, 3, 3, 13), reported_by=sw)
+    outside = add_episode(child, london(2026, 6, 3, 12), london(2026, 6, 3, 13), reported_by=sw)
+    both = ReturnInterview.objects.create(
+        child=child,
+        offered_at=second.returned_at,
+        outcome="held",
+        held_at=second.returned_at,
+        outcome_recorded_at=second.returned_at,
+        recorded_by=sw,
+        push_factors=["school", "bullying"],
+        pull_factors=["gang"],
+    )
+    both.covered.create(episode=first)
+    both.covered.create(episode=second)
+    later = ReturnInterview.objects.create(
+        child=child,
+        offered_at=outside.returned_at,
+        recorded_by=sw,
+        push_factors=["school"],
+    )
+    later.covered.create(episode=outside)
+    RiskAssessment.objects.create(
+        child=child,
+        episode=first,
+        rag="red",
+        threshold_level=3,
+        indicators=["cse"],
+        assessed_at=first.returned_at,
+        assessed_by=sw,
+    )
+    report = report_for(world.missing_coordinator, *MARCH)
+    assert report.push_factors == {"school": 1, "bullying": 1}, "one interview, counted once"
+    assert report.pull_factors == {"gang": 1}
+    assert (
+        report.exploitation["cse"],
+        report.exploitation["gangs"],
+        report.exploitation["any"],
+    ) == (1, 2, 2)
