@@ -8,6 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Debian's Pango and HarfBuzz for WeasyPrint (the reports' PDF committee pack), and fonts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN pip install --no-cache-dir "uv==0.13.8"
 COPY requirements/lock.txt requirements/lock.txt
 RUN uv pip install --system --no-cache -r requirements/lock.txt

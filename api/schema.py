@@ -525,6 +525,9 @@ def add_problem_responses(result, generator, request, public):
                 codes.append(404)
             if method in ("post", "patch"):
                 codes += [403, 409, 415]
+            if path.startswith("/api/v1/reports/"):
+                # Reports are for managers, over the authorities they cover.
+                codes.append(403)
             if method == "post":
                 codes.append(422)
                 operation.setdefault("parameters", []).append(
@@ -550,6 +553,11 @@ def add_problem_responses(result, generator, request, public):
                 )
             for code in codes:
                 responses.setdefault(str(code), _problem_response(code))
+            if path.startswith("/api/v1/reports/"):
+                responses["403"]["description"] = (
+                    "You do not read reports (police, social workers), or you do not cover "
+                    "this authority."
+                )
             for success in ("200", "201"):
                 # Success is application/json; problem+json is for errors only.
                 if success in responses:

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api import views
+from api import reports, views
 
 app_name = "api"
 
@@ -18,6 +18,11 @@ router.register("deadlines", views.DeadlineViewSet, basename="deadline")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path(
+        "v1/reports/committee/",
+        reports.CommitteeReportView.as_view(),
+        name="reports-committee",
+    ),
     # Anything else under v1/ is a problem+json 404, not the site's HTML page.
     re_path(r"^v1/", views.not_found),
     # The schema and docs are public: they describe the API, not anyone's data.

@@ -42,3 +42,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=15),
     },
 }
+
+# Exports and reports have their own queue (ARCHITECTURE.md "Scale"), so a long export
+# never delays the sweep; every worker `make run` and the tests start consumes both.
+app.conf.task_routes = {"reports.tasks.*": {"queue": "reports"}}

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The header's unread notification count and the session timeout warning.
                 "notifications.context_processors.notifications",
+                "reports.context_processors.reports",
             ],
         },
     },
@@ -119,6 +120,20 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
+
+# Reports read from a streaming replica where one is configured (ARCHITECTURE.md "Scale"):
+# the `reporting` alias is the replica at REPORTING_DATABASE_URL, or the primary's own
+# settings otherwise; reports.routers sends the reports' reads to it only when it is set.
+# Case work and the deadline engine always read the primary. In tests it mirrors default.
+REPORTING_DATABASE_URL = env.str("REPORTING_DATABASE_URL", default="")
+DATABASES["reporting"] = (
+    env.db_url_config(REPORTING_DATABASE_URL)
+    if REPORTING_DATABASE_URL
+    else {**DATABASES["default"], "OPTIONS": {**DATABASES["default"]["OPTIONS"]}}
+)
+DATABASES["reporting"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["reporting"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["reports.routers.ReportingRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 

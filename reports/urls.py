@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reports import views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("oversight/", views.oversight, name="oversight"),
+    path("exports/", views.export_create, name="export_create"),
+    path("exports/<int:export_id>/", views.export_status, name="export"),
+    path("exports/<int:export_id>/download/", views.export_download, name="export_download"),
+]

@@ -436,7 +436,21 @@ def serve(env: dict[str, str], web_port: int, stopping: threading.Event) -> int:
             env,
         ),
         start_child(
-            "worker", [celery, "-A", "missing", "worker", "-l", "info", "--concurrency", "2"], env
+            "worker",
+            # The default queue (the sweep, delivery) and the reports queue (exports).
+            [
+                celery,
+                "-A",
+                "missing",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                "2",
+                "-Q",
+                "celery,reports",
+            ],
+            env,
         ),
         start_child(
             "beat",

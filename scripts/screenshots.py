@@ -135,7 +135,11 @@ def take(base: str, ids: dict[str, int]) -> list[Path]:
         ("team_manager", "/escalations/", "escalation-queue.png"),
         ("return_officer", "/return-interviews/", "return-interviews.png"),
         ("team_manager", "/protocol/", "protocol.png"),
+        # The top of the committee report: filters, the first chart and its table.
+        ("missing_coordinator", "/reports/", "reports.png"),
     ]
+    # Pages too long for one picture: the first screens only.
+    first_screens = {"reports.png"}
     OUT.mkdir(parents=True, exist_ok=True)
     saved = []
     with sync_playwright() as playwright:
@@ -165,7 +169,9 @@ def take(base: str, ids: dict[str, int]) -> list[Path]:
                     if response is None or response.status != 200:
                         raise RuntimeError(f"{path} answered {response and response.status}")
                     target = OUT / name
-                    page.screenshot(path=str(target), full_page=True)
+                    if name in first_screens:
+                        page.set_viewport_size({"width": 1280, "height": 1400})
+                    page.screenshot(path=str(target), full_page=name not in first_screens)
                     saved.append(target)
                     print(f"saved {target.relative_to(ROOT)} ({username} {path})")
                 context.close()
@@ -184,7 +190,50 @@ def main() -> int:
     ids = demo_ids()
     with web_server() as base:
         take(base, ids)
+    pdf_first_page()
     return 0
+
+
+PDF_SCRIPT = """
+import datetime as dt
+from django.utils import timezone
+from agencies.models import User
+from core.clock import london_date
+from reports.counting import default_period
+from reports.pdf import committee_pack
+user = User.objects.get(username="missing_coordinator")
+period = default_period(london_date(timezone.now()))
+parameters = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+open(OUT_PATH, "wb").write(committee_pack(user, parameters, suppress=False, now=timezone.now()))
+"""
+
+
+def pdf_first_page() -> None:
+    """The PDF committee pack for the demo Missing Co-ordinator, its first page as a PNG
+    (pdftoppm, from Debian's poppler-utils)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "pack.pdf"
+        manage("shell", "-c", f"OUT_PATH = {str(pdf)!r}\n" + PDF_SCRIPT)
+        # Debian's pdftoppm (poppler-utils), on fixed arguments: no untrusted input.
+        subprocess.run(  # noqa: S603
+            [
+                "/usr/bin/pdftoppm",
+                "-png",
+                "-r",
+                "70",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(OUT / "reports-pdf"),
+            ],
+            check=True,
+        )
+    print("saved docs/screenshots/reports-pdf.png (the PDF committee pack, page 1)")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,18 @@ KIND_BY_MODULE = {
     "notifications.outbox": SERVICES,
     "notifications.delivery": SERVICES,
     "notifications.inbox": SELECTORS,
+    # Reports: the database alias they read (settings only), the counting rules and their
+    # labels, the tables and charts drawn from them (read models); the exports are services.
+    "reports.routers": MODELS,
+    "reports.definitions": SELECTORS,
+    "reports.counting": SELECTORS,
+    "reports.sql": SELECTORS,
+    "reports.tables": SELECTORS,
+    "reports.sections": SELECTORS,
+    "reports.charts": SELECTORS,
+    "reports.oversight": SELECTORS,
+    "reports.exports": SERVICES,
+    "reports.pdf": SERVICES,
 }
 KIND_BY_NAME = {
     "models": MODELS,

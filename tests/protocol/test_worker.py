@@ -83,6 +83,8 @@ class Celery:
             "worker",
             "--concurrency",
             "2",
+            "--queues",
+            "celery,reports",
             "--hostname",
             f"sweep-test-{os.getpid()}@%h",
             "--without-gossip",

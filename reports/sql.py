@@ -1,0 +1,232 @@
+"""The counting rules as SQL: one statement reads each counted episode once.
+
+`EPISODES` is the rules (reports.counting's docstring states them in words): the episodes
+last seen in the period, never entered in error, with the category they held at the end
+of the period (the first reclassification after it is undone), their duration band,
+and the child's sex, age, legal status and placement on the London date last seen.
+`ROWS` adds what the interviews and risk assessments covering each episode say. Every
+table is then a GROUP BY over the materialized `rows`, gathered into one JSON object, so
+PostgreSQL computes the rules once per report however many tables read them
+(bench/reports.py: per-table ORM queries re-ran the correlated subqueries for each table).
+
+Placeholders are `%(name)s`; `bind` turns them into positional parameters after the
+scope's own SQL (the visibility selector's query), which is spliced in as `{scope}`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+EPISODES = """
+WITH scope (id) AS MATERIALIZED ({scope}),
+reclassified AS (
+    SELECT DISTINCT ON (r.episode_id) r.episode_id, r.from_category
+    FROM episodes_reclassification r
+    WHERE r.reclassified_at >= %(end)s
+    ORDER BY r.episode_id, r.reclassified_at
+),
+e AS MATERIALIZED (
+    SELECT ep.id, ep.child_id, ep.missing_from, ep.last_seen_at, ep.returned_at,
+        (ep.last_seen_at AT TIME ZONE 'Europe/London')::date AS day,
+        COALESCE(rc.from_category, ep.category) AS category_then
+    FROM episodes_episode ep
+    JOIN scope ON scope.id = ep.child_id
+    LEFT JOIN reclassified rc ON rc.episode_id = ep.id
+    WHERE NOT ep.entered_in_error AND ep.last_seen_at >= %(start)s AND ep.last_seen_at < %(end)s
+)"""
+
+ROWS = """,
+interviews AS (
+    SELECT e.id AS episode_id,
+        min(CASE WHEN ri.outcome = 'held' AND ri.held_at < e.returned_at + interval '72 hours' THEN 1
+                 WHEN ri.outcome = 'held' THEN 2
+                 WHEN ri.outcome = 'declined' THEN 3
+                 WHEN ri.outcome = 'no_engagement' THEN 4
+                 ELSE 5 END) AS rank,
+        bool_or('exploitation' = ANY(ri.pull_factors)) AS pull_exploitation,
+        bool_or('gang' = ANY(ri.pull_factors)) AS pull_gang
+    FROM e
+    JOIN returns_returninterviewepisode rie ON rie.episode_id = e.id
+    JOIN returns_returninterview ri ON ri.id = rie.interview_id
+    GROUP BY e.id
+),
+assessed AS (
+    SELECT ra.episode_id,
+        bool_or('cse' = ANY(ra.indicators)) AS cse,
+        bool_or('cce_county_lines' = ANY(ra.indicators)) AS cce,
+        bool_or('gangs' = ANY(ra.indicators)) AS gangs,
+        bool_or('trafficking' = ANY(ra.indicators)) AS trafficking,
+        bool_or('radicalisation' = ANY(ra.indicators)) AS radicalisation
+    FROM risk_riskassessment ra
+    JOIN e ON e.id = ra.episode_id
+    GROUP BY ra.episode_id
+),
+all_rows AS (
+    SELECT e.id, e.child_id, to_char(e.day, 'YYYY-MM') AS month,
+        CASE WHEN e.category_then = 'missing' AND e.missing_from = 'home' THEN 'missing_from_home'
+             WHEN e.category_then = 'missing' THEN 'missing_from_placement'
+             ELSE e.category_then END AS col,
+        CASE WHEN e.returned_at IS NULL OR e.returned_at >= %(end)s THEN 'still_missing'
+             WHEN e.returned_at - e.last_seen_at < interval '24 hours' THEN 'under_24_hours'
+             WHEN e.returned_at - e.last_seen_at < interval '48 hours' THEN 'one_day'
+             WHEN e.returned_at - e.last_seen_at < interval '72 hours' THEN 'two_days'
+             ELSE 'three_days_or_more' END AS band,
+        c.sex,
+        date_part('year', age(e.day, c.date_of_birth))::int AS age,
+        COALESCE(ls.status, 'none') AS legal,
+        COALESCE(pl.kind, 'none') AS placement,
+        COALESCE(pl.placing_authority_id <> pl.host_authority_id, false) AS out_of_area,
+        CASE WHEN e.returned_at IS NULL OR e.returned_at >= %(end)s THEN NULL
+             ELSE COALESCE((ARRAY['held_within_72_hours', 'held_late', 'declined',
+                                  'no_engagement', 'awaiting_outcome'])[i.rank], 'not_offered')
+             END AS interview,
+        COALESCE(a.cse, false) OR COALESCE(i.pull_exploitation, false) AS cse,
+        COALESCE(a.cce, false) AS cce_county_lines,
+        COALESCE(a.gangs, false) OR COALESCE(i.pull_gang, false) AS gangs,
+        COALESCE(a.trafficking, false) AS trafficking,
+        COALESCE(a.radicalisation, false) AS radicalisation
+    FROM e
+    JOIN children_child c ON c.id = e.child_id
+    LEFT JOIN children_legalstatus ls ON ls.child_id = e.child_id
+        AND ls.start_date <= e.day AND (ls.end_date IS NULL OR ls.end_date >= e.day)
+    LEFT JOIN children_placement pl ON pl.child_id = e.child_id
+        AND pl.start_date <= e.day AND (pl.end_date IS NULL OR pl.end_date >= e.day)
+    LEFT JOIN interviews i ON i.episode_id = e.id
+    LEFT JOIN assessed a ON a.episode_id = e.id
+),
+rows AS MATERIALIZED (
+    SELECT * FROM all_rows
+    WHERE (%(legal_status)s = '' OR legal = %(legal_status)s)
+      AND (%(category)s = '' OR col = %(category)s)
+),
+-- Distinct children are counted by grouping (hashed), not count(DISTINCT) (a sort each).
+per_child AS MATERIALIZED (
+    SELECT child_id, count(*) AS n, bool_or(out_of_area) AS out_of_area
+    FROM rows GROUP BY child_id
+),
+-- The interviews covering the counted episodes, each once (one may cover several).
+covering AS MATERIALIZED (
+    SELECT ri.push_factors, ri.pull_factors FROM returns_returninterview ri
+    WHERE ri.id IN (SELECT rie.interview_id FROM rows
+                    JOIN returns_returninterviewepisode rie ON rie.episode_id = rows.id)
+)
+SELECT json_build_object(
+    'month_col', (SELECT json_agg(x) FROM (
+        SELECT month, col AS key, count(*) AS n FROM rows GROUP BY 1, 2) x),
+    'month', (SELECT json_agg(x) FROM (
+        SELECT month, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT month, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
+    'totals', (SELECT json_build_object(
+        'episodes', count(*),
+        'children', (SELECT count(*) FROM per_child),
+        'out_of_area_episodes', count(*) FILTER (WHERE out_of_area),
+        'out_of_area_children', (SELECT count(*) FROM per_child WHERE out_of_area),
+        'cse', count(*) FILTER (WHERE cse),
+        'cce_county_lines', count(*) FILTER (WHERE cce_county_lines),
+        'gangs', count(*) FILTER (WHERE gangs),
+        'trafficking', count(*) FILTER (WHERE trafficking),
+        'radicalisation', count(*) FILTER (WHERE radicalisation),
+        'any', count(*) FILTER (WHERE cse OR cce_county_lines OR gangs OR trafficking
+                                OR radicalisation)) FROM rows),
+    'month_band', (SELECT json_agg(x) FROM (
+        SELECT month, band AS key, count(*) AS n FROM rows GROUP BY 1, 2) x),
+    'sex', (SELECT json_agg(x) FROM (
+        SELECT key, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT sex AS key, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
+    'age_band', (SELECT json_agg(x) FROM (
+        SELECT key, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT {age_band} AS key, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
+    'legal', (SELECT json_agg(x) FROM (
+        SELECT key, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT legal AS key, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
+    'placement', (SELECT json_agg(x) FROM (
+        SELECT key, sum(n) AS episodes, count(*) AS children FROM (
+            SELECT placement AS key, child_id, count(*) AS n FROM rows GROUP BY 1, 2) y
+        GROUP BY 1) x),
+    'month_interview', (SELECT json_agg(x) FROM (
+        SELECT month, interview AS key, count(*) AS n FROM rows
+        WHERE interview IS NOT NULL GROUP BY 1, 2) x),
+    'per_child', (SELECT json_agg(x) FROM (
+        SELECT n, count(*) AS children FROM per_child GROUP BY n) x),
+    'push', (SELECT json_agg(x) FROM (
+        SELECT factor AS key, count(*) AS n FROM covering, unnest(covering.push_factors) AS factor
+        GROUP BY 1) x),
+    'pull', (SELECT json_agg(x) FROM (
+        SELECT factor AS key, count(*) AS n FROM covering, unnest(covering.pull_factors) AS factor
+        GROUP BY 1) x)
+)"""
+
+# The year-earlier comparison needs only episodes and children a month.
+MONTHS_ONLY = """
+SELECT json_build_object('month', (SELECT json_agg(x) FROM (
+    SELECT month, sum(n) AS episodes, count(*) AS children FROM (
+        SELECT to_char(day, 'YYYY-MM') AS month, child_id, count(*) AS n FROM e GROUP BY 1, 2) y
+    GROUP BY 1) x))"""
+
+# Protocol compliance: the Deadline ledger's deadlines due in the period, as recorded.
+DEADLINES = """
+WITH scope (id) AS MATERIALIZED ({scope}),
+d AS MATERIALIZED (
+    SELECT d.rule, d.owner_team_id,
+        to_char(d.due_at AT TIME ZONE 'Europe/London', 'YYYY-MM') AS month,
+        CASE WHEN d.status = 'met' AND d.met_at < d.due_at THEN 'met_on_time'
+             WHEN d.status = 'met' THEN 'met_late'
+             WHEN d.status = 'breached' THEN 'breached'
+             WHEN d.status = 'cancelled' THEN 'cancelled'
+             ELSE 'open' END AS outcome
+    FROM protocol_deadline d
+    JOIN scope ON scope.id = d.child_id
+    WHERE d.due_at >= %(start)s AND d.due_at < %(end)s
+      AND (%(team)s::bigint IS NULL OR d.owner_team_id = %(team)s::bigint)
+)
+SELECT json_build_object(
+    'rule', (SELECT json_agg(x) FROM (
+        SELECT rule AS key, outcome, count(*) AS n FROM d GROUP BY 1, 2) x),
+    'month', (SELECT json_agg(x) FROM (
+        SELECT month AS key, outcome, count(*) AS n FROM d GROUP BY 1, 2) x),
+    'team', (SELECT json_agg(x) FROM (
+        SELECT COALESCE(t.name, 'No team') AS key, outcome, count(*) AS n
+        FROM d LEFT JOIN agencies_team t ON t.id = d.owner_team_id GROUP BY 1, 2) x)
+)"""
+
+
+def age_band_case(bands: tuple[tuple[int, int], ...]) -> str:
+    """The age band of a row, from the reader's bands (validated integers, bound below)."""
+    whens = " ".join(
+        f"WHEN age BETWEEN %(band{n}_low)s AND %(band{n}_high)s THEN %(band{n}_key)s"
+        for n in range(len(bands))
+    )
+    return f"CASE {whens} ELSE 'other' END" if bands else "'other'"
+
+
+def band_values(bands: tuple[tuple[int, int], ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for n, (low, high) in enumerate(bands):
+        values.update({f"band{n}_low": low, f"band{n}_high": high, f"band{n}_key": f"{low}-{high}"})
+    return values
+
+
+def bind(
+    template: str, scope_sql: str, scope_params: tuple, values: dict[str, Any]
+) -> tuple[str, list[Any]]:
+    """`template` with `{scope}` spliced in and `%(name)s` made positional, in order."""
+    head, _, tail = template.partition("{scope}")
+    params: list[Any] = []
+
+    def positional(part: str) -> str:
+        def take(match: re.Match[str]) -> str:
+            params.append(values[match.group(1)])
+            return "%s"
+
+        return re.sub(r"%\((\w+)\)s", take, part)
+
+    head_sql = positional(head)
+    head_params = list(params)
+    params.clear()
+    tail_sql = positional(tail)
+    return head_sql + scope_sql + tail_sql, [*head_params, *scope_params, *params]
