@@ -291,8 +291,14 @@ def update_philomena_profile(*, acting_user: Actor, child: Child, **changes: str
 # --- Legal status over time ------------------------------------------------------------
 
 
+# Homeward records children: no period of their record starts before this.
+EARLIEST_RECORD_DATE = dt.date(1990, 1, 1)
+
+
 def _check_period(start_date: dt.date, end_date: dt.date | None) -> None:
     today = timezone.localdate()
+    if start_date < EARLIEST_RECORD_DATE:
+        raise Refused("Enter a real start date.", field="start_date")
     if start_date > today:
         raise Refused("The start date must be today or in the past.", field="start_date")
     if end_date is not None and end_date < start_date:

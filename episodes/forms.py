@@ -106,13 +106,13 @@ class ReportEpisodeForm(LondonTimesForm):
         required=True,
         message="Enter where the child was last seen",
     )
+    # Optional: left empty, it follows the child's placement on the date last seen.
     missing_from = forms.ChoiceField(
         label="Missing from",
         choices=MissingFrom.choices,
         widget=forms.RadioSelect,
-        error_messages={
-            "required": "Say whether the child is missing from home or from a placement"
-        },
+        required=False,
+        help_text="Leave this empty to use the child's placement on the date last seen.",
     )
     circumstances = forms.CharField(
         label="Circumstances",

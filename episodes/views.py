@@ -85,7 +85,7 @@ def report(request: HttpRequest, child_id: int) -> HttpResponse:
                 child=child,
                 category=data["category"],
                 last_seen_at=data["last_seen_at"],
-                missing_from=data["missing_from"],
+                missing_from=data["missing_from"] or None,
                 last_seen_location=data["last_seen_location"].strip(),
                 circumstances=data["circumstances"].strip(),
                 reported_to_police_at=timezone.now() if reported_to_police else None,
