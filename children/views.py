@@ -110,6 +110,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "results": results[:SEARCH_LIMIT] if results is not None else None,
             "more_results": results is not None and len(results) > SEARCH_LIMIT,
             "may_create": _creating_membership(request.user) is not None,
+            "may_allocate": may_allocate_anyone(request.user),
         },
     )
 

@@ -322,3 +322,38 @@ class EnteredInErrorForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say why the episode was entered in error"},
     )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the return being cleared?",
+        help_text="For a return recorded in error: the child is missing again within this "
+        "episode, and its deadlines open again. The cleared return stays in the history.",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the return is being cleared"},
+    )
+
+
+class PhilomenaPartTwoForm(forms.Form):
+    """Philomena profile, Part 2: what is known at the time of the report."""
+
+    clothing_when_last_seen = forms.CharField(
+        label="Clothing when last seen",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    who_with = forms.CharField(
+        label="Who they may be with",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    circumstances = forms.CharField(
+        label="Circumstances",
+        required=False,
+        max_length=10000,
+        help_text="What happened, and any risk you know of.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

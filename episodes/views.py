@@ -26,7 +26,9 @@ from episodes.forms import (
     SERVICE_FIELDS,
     EnteredInErrorForm,
     HomeOfficeNoticeForm,
+    PhilomenaPartTwoForm,
     ReclassifyForm,
+    ReopenForm,
     ReportEpisodeForm,
     ReturnForm,
     SafeAndWellCheckForm,
@@ -141,6 +143,16 @@ def detail(request: HttpRequest, episode_id: int) -> HttpResponse:
             and episode.home_office_informed_at is None
             and may(request.user, Action.EDIT_CHILD, child),
             "may_mark_error": live and may(request.user, Action.MARK_ENTERED_IN_ERROR, child),
+            "may_correct_return": live
+            and episode.returned_at is not None
+            and may(request.user, Action.RECORD_RETURN, child),
+            "may_reopen": live
+            and episode.returned_at is not None
+            and may(request.user, Action.REOPEN_EPISODE, child),
+            "may_update_part_two": live and may(request.user, Action.RECORD_RETURN, child),
+            "reopenings": list(
+                episode.reopenings.select_related("reopened_by").order_by("reopened_at")
+            ),
         },
     )
 
@@ -264,4 +276,87 @@ def entered_in_error(request: HttpRequest, episode_id: int) -> HttpResponse:
             acting_user=request.user, episode=episode, reason=data["reason"]
         ),
         success="Episode marked as entered in error. Its deadlines are cancelled.",
+    )
+
+
+def _return_initial(episode: Episode) -> dict[str, object]:
+    if episode.returned_at is None:
+        return {}
+    local = timezone.localtime(episode.returned_at)
+    return {
+        "returned_day": str(local.day),
+        "returned_month": str(local.month),
+        "returned_year": str(local.year),
+        "returned_time": f"{local:%H:%M}",
+        "return_location": episode.return_location,
+        "how_found": episode.how_found,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct_return(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Correct the return time and place, with the API's rules (services.update_episode)."""
+    episode = _visible_episode(request.user, episode_id)
+    if episode.returned_at is None:
+        raise Http404("No return recorded")
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.RECORD_RETURN,
+        form_class=ReturnForm,
+        template="episodes/correct_return.html",
+        perform=lambda episode, data: services.update_episode(
+            acting_user=request.user,
+            episode=episode,
+            returned_at=data["returned_at"],
+            return_location=data["return_location"].strip(),
+            how_found=data["how_found"],
+        ),
+        success="Return corrected. The deadlines follow the corrected time.",
+        form_kwargs=lambda episode: {"initial": _return_initial(episode)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reopen(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = _visible_episode(request.user, episode_id)
+    if episode.returned_at is None:
+        raise Http404("No return recorded")
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.REOPEN_EPISODE,
+        form_class=ReopenForm,
+        template="episodes/reopen.html",
+        perform=lambda episode, data: services.reopen_episode(
+            acting_user=request.user, episode=episode, reason=data["reason"]
+        ),
+        success="Episode re-opened: the child is recorded as missing again.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def philomena_part_two(request: HttpRequest, episode_id: int) -> HttpResponse:
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.RECORD_RETURN,
+        form_class=PhilomenaPartTwoForm,
+        template="episodes/philomena_part_two.html",
+        perform=lambda episode, data: services.update_episode(
+            acting_user=request.user,
+            episode=episode,
+            **{name: value.strip() for name, value in data.items()},
+        ),
+        success="Philomena Part 2 saved.",
+        form_kwargs=lambda episode: {
+            "initial": {
+                "clothing_when_last_seen": episode.clothing_when_last_seen,
+                "who_with": episode.who_with,
+                "circumstances": episode.circumstances,
+            }
+        },
     )
