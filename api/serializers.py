@@ -697,7 +697,9 @@ class AccessGrantSerializer(serializers.ModelSerializer):
     )
     expires_at = AwareDateTimeField(help_text="When the access ends: within a year.")
     reason = serializers.CharField(max_length=300)
-    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    granted_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     granted_at = serializers.DateTimeField(read_only=True)
     revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
 

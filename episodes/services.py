@@ -10,7 +10,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyKind, Membership, Role, person_of
+from agencies.models import Agency, AgencyKind, Membership, Role, User, person_of
 from children.models import Child, LegalStatusKind, Sex
 from children.permissions import Action, require
 from children.selectors import current_legal_status, current_placement, possible_duplicates
@@ -538,7 +538,7 @@ def update_episode(*, acting_user, episode: Episode, **changes) -> Episode:
 
 
 @transaction.atomic
-def reopen_episode(*, acting_user, episode: Episode, reason: str) -> Episode:
+def reopen_episode(*, acting_user: User, episode: Episode, reason: str) -> Episode:
     """Clear a recorded return: the child is missing again within the same episode (a
     return recorded in error). Explicit, with a reason, by children's social care staff;
     the cleared return is kept in a Reopening row and the deadlines follow."""

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from agencies.models import User
 from casework.selectors import deadline_rows
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, may
@@ -321,7 +322,9 @@ def correct_return(request: HttpRequest, episode_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reopen(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = _visible_episode(request.user, episode_id)
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    episode = _visible_episode(user, episode_id)
     if episode.returned_at is None:
         raise Http404("No return recorded")
     return _episode_form_view(
@@ -331,7 +334,7 @@ def reopen(request: HttpRequest, episode_id: int) -> HttpResponse:
         form_class=ReopenForm,
         template="episodes/reopen.html",
         perform=lambda episode, data: services.reopen_episode(
-            acting_user=request.user, episode=episode, reason=data["reason"]
+            acting_user=user, episode=episode, reason=data["reason"]
         ),
         success="Episode re-opened: the child is recorded as missing again.",
     )
