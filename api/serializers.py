@@ -289,10 +289,6 @@ class EpisodeCreateSerializer(EpisodeSerializer):
         "confirm which child it is.",
     )
 
-    # Philomena Part 2 is recorded after the report, by PATCH (the report stays one step).
-    clothing_when_last_seen = serializers.CharField(read_only=True)
-    who_with = serializers.CharField(read_only=True)
-
     class Meta(EpisodeSerializer.Meta):
         fields = [*EpisodeSerializer.Meta.fields, "child_details"]
 

@@ -95,6 +95,7 @@ from core.errors import Refused
 from episodes.models import Episode
 from episodes.services import (
     reclassify_episode,
+    record_philomena_part_two,
     record_return,
     record_safe_and_well_check,
     reopen_episode,
@@ -278,19 +279,29 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
             "police_reference": data.get("police_reference", ""),
             "police_risk": data.get("police_risk", ""),
         }
-        if "child_details" in data:
-            # A police report by who the child is; the service refuses anyone else (403).
-            # The episode names the officer's force, so the child is visible to them after.
-            episode = report_missing_child(
-                acting_user=request.user, **data["child_details"], **episode_fields
-            )
-        else:
-            episode = report_episode(
-                acting_user=request.user,
-                child=data["child"],
-                police_force=data.get("police_force"),
-                **episode_fields,
-            )
+        with transaction.atomic():
+            if "child_details" in data:
+                # A police report by who the child is; the service refuses anyone else (403).
+                # The episode names the officer's force, so the child is visible to them after.
+                episode = report_missing_child(
+                    acting_user=request.user, **data["child_details"], **episode_fields
+                )
+            else:
+                episode = report_episode(
+                    acting_user=request.user,
+                    child=data["child"],
+                    police_force=data.get("police_force"),
+                    **episode_fields,
+                )
+            # Philomena Part 2, with the report: one transaction, so both or neither.
+            if data.get("clothing_when_last_seen") or data.get("who_with"):
+                episode = record_philomena_part_two(
+                    acting_user=request.user,
+                    episode=episode,
+                    clothing_when_last_seen=data.get("clothing_when_last_seen", ""),
+                    who_with=data.get("who_with", ""),
+                    circumstances=episode.circumstances,
+                )
         return self._render(episode, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):

@@ -120,6 +120,19 @@ class ReportEpisodeForm(LondonTimesForm):
         help_text="What happened, who they may be with, and any risk you know of.",
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    # Philomena profile, Part 2 (with the circumstances): what police ask at the first call.
+    clothing_when_last_seen = forms.CharField(
+        label="Clothing when last seen (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    who_with = forms.CharField(
+        label="Who they may be with (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     category = forms.ChoiceField(
         label="Is the child missing or absent?",
         choices=Category.choices,

@@ -10,9 +10,9 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyKind, Membership, Role, User, person_of
+from agencies.models import Actor, Agency, AgencyKind, Membership, Role, User, person_of
 from children.models import Child, LegalStatusKind, Sex
-from children.permissions import Action, require
+from children.permissions import Action, may, require
 from children.selectors import current_legal_status, current_placement, possible_duplicates
 from core.actors import is_engine
 from core.clock import london_date, require_aware
@@ -534,6 +534,36 @@ def update_episode(*, acting_user, episode: Episode, **changes) -> Episode:
     if grading is not None and grading != episode.police_risk:
         record_police_risk(acting_user=acting_user, episode=episode, grading=grading)
     reconcile(episode.child)
+    return episode
+
+
+PART_TWO_FIELDS = ("clothing_when_last_seen", "who_with", "circumstances")
+
+
+@transaction.atomic
+def record_philomena_part_two(
+    *,
+    acting_user: Actor,
+    episode: Episode,
+    clothing_when_last_seen: str,
+    who_with: str,
+    circumstances: str,
+) -> Episode:
+    """Philomena profile, Part 2: what is known at the time of the report (clothing when
+    last seen, who the child may be with, the circumstances). Whoever may report the
+    episode or record its return may describe it; called with the report, or later."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    if not is_engine(acting_user) and not (
+        may(acting_user, Action.REPORT_EPISODE, episode.child)
+        or may(acting_user, Action.RECORD_RETURN, episode.child)
+    ):
+        raise NotAllowed("You may not describe this episode.")
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    episode.clothing_when_last_seen = clothing_when_last_seen.strip()
+    episode.who_with = who_with.strip()
+    episode.circumstances = circumstances.strip()
+    episode.save(update_fields=[*PART_TWO_FIELDS, "updated_at"])
     return episode
 
 

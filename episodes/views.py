@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -83,19 +84,29 @@ def report(request: HttpRequest, child_id: int) -> HttpResponse:
         data = form.cleaned_data
         reported_to_police = data["reported_to_police"] == "yes"
         try:
-            episode = services.report_episode(
-                acting_user=request.user,
-                child=child,
-                category=data["category"],
-                last_seen_at=data["last_seen_at"],
-                missing_from=data["missing_from"] or None,
-                last_seen_location=data["last_seen_location"].strip(),
-                circumstances=data["circumstances"].strip(),
-                reported_to_police_at=timezone.now() if reported_to_police else None,
-                police_force=data["police_force"] if reported_to_police else None,
-                police_reference=data["police_reference"] if reported_to_police else "",
-                police_risk=data["police_risk"],
-            )
+            # The report and its Philomena Part 2 stand or fall together.
+            with transaction.atomic():
+                episode = services.report_episode(
+                    acting_user=request.user,
+                    child=child,
+                    category=data["category"],
+                    last_seen_at=data["last_seen_at"],
+                    missing_from=data["missing_from"] or None,
+                    last_seen_location=data["last_seen_location"].strip(),
+                    circumstances=data["circumstances"].strip(),
+                    reported_to_police_at=timezone.now() if reported_to_police else None,
+                    police_force=data["police_force"] if reported_to_police else None,
+                    police_reference=data["police_reference"] if reported_to_police else "",
+                    police_risk=data["police_risk"],
+                )
+                if data["clothing_when_last_seen"].strip() or data["who_with"].strip():
+                    services.record_philomena_part_two(
+                        acting_user=request.user,
+                        episode=episode,
+                        clothing_when_last_seen=data["clothing_when_last_seen"],
+                        who_with=data["who_with"],
+                        circumstances=data["circumstances"],
+                    )
         except ServiceError as error:
             _show_refusal(form, error)
         else:
@@ -349,10 +360,8 @@ def philomena_part_two(request: HttpRequest, episode_id: int) -> HttpResponse:
         action=Action.RECORD_RETURN,
         form_class=PhilomenaPartTwoForm,
         template="episodes/philomena_part_two.html",
-        perform=lambda episode, data: services.update_episode(
-            acting_user=request.user,
-            episode=episode,
-            **{name: value.strip() for name, value in data.items()},
+        perform=lambda episode, data: services.record_philomena_part_two(
+            acting_user=request.user, episode=episode, **data
         ),
         success="Philomena Part 2 saved.",
         form_kwargs=lambda episode: {

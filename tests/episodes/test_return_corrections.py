@@ -198,3 +198,69 @@ def test_philomena_part_two_is_recorded_on_the_episode_and_printed(client, world
     assert response.status_code == 302
     sheet = client.get(reverse("children:philomena_sheet", args=[world.child.pk]))
     assert "Red hoodie" in sheet.content.decode() and "OFFICIAL-SENSITIVE" in sheet.content.decode()
+
+
+def test_philomena_part_two_is_taken_with_the_report_in_the_browser(client, world):
+    client.force_login(world.social_worker)
+    response = client.post(
+        reverse("episodes:report", args=[world.child.pk]),
+        {
+            "last_seen_day": "10",
+            "last_seen_month": "6",
+            "last_seen_year": "2026",
+            "last_seen_time": "11:00",
+            "last_seen_location": "School gates",
+            "category": "missing",
+            "reported_to_police": "no",
+            "circumstances": "Left after an argument",
+            "clothing_when_last_seen": "Grey school uniform, black coat",
+            "who_with": "Possibly Sam",
+        },
+    )
+    assert response.status_code == 302
+    episode = world.child.episodes.get()
+    assert (episode.clothing_when_last_seen, episode.who_with, episode.circumstances) == (
+        "Grey school uniform, black coat",
+        "Possibly Sam",
+        "Left after an argument",
+    )
+
+
+def test_philomena_part_two_is_taken_with_the_report_by_the_api(world):
+    response = _api(world.social_worker).post(
+        "/api/v1/episodes/",
+        {
+            "child": world.child.pk,
+            "category": "missing",
+            "last_seen_at": "2026-06-10T10:00:00+01:00",
+            "clothing_when_last_seen": "Red hoodie",
+            "who_with": "Alone",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["clothing_when_last_seen"], response.json()["who_with"]) == (
+        "Red hoodie",
+        "Alone",
+    )
+
+
+def test_part_two_may_not_be_written_by_a_force_with_no_link_to_the_child(world, returned):
+    from episodes.services import record_philomena_part_two
+
+    with pytest.raises(NotAllowed):
+        record_philomena_part_two(
+            acting_user=world.other_police_liaison,
+            episode=returned,
+            clothing_when_last_seen="x",
+            who_with="",
+            circumstances="",
+        )
+    record_philomena_part_two(
+        acting_user=world.police_liaison,
+        episode=returned,
+        clothing_when_last_seen="Blue jeans",
+        who_with="",
+        circumstances="",
+    )
+    assert Episode.objects.get(pk=returned.pk).clothing_when_last_seen == "Blue jeans"
