@@ -57,6 +57,12 @@ def _visible_episode(user, episode_id: int) -> Episode:
         raise Http404("No episode found") from error
 
 
+def _person(request: HttpRequest) -> User:
+    """The signed-in person (every view here is login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def _require(user, action: Action, child: Child) -> None:
     if not may(user, action, child):
         raise PermissionDenied(f"You may not {action.value.replace('_', ' ')} for this child.")
@@ -101,7 +107,7 @@ def report(request: HttpRequest, child_id: int) -> HttpResponse:
                 )
                 if data["clothing_when_last_seen"].strip() or data["who_with"].strip():
                     services.record_philomena_part_two(
-                        acting_user=request.user,
+                        acting_user=_person(request),
                         episode=episode,
                         clothing_when_last_seen=data["clothing_when_last_seen"],
                         who_with=data["who_with"],
@@ -333,8 +339,7 @@ def correct_return(request: HttpRequest, episode_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reopen(request: HttpRequest, episode_id: int) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)  # login_required
+    user = _person(request)
     episode = _visible_episode(user, episode_id)
     if episode.returned_at is None:
         raise Http404("No return recorded")
@@ -361,7 +366,7 @@ def philomena_part_two(request: HttpRequest, episode_id: int) -> HttpResponse:
         form_class=PhilomenaPartTwoForm,
         template="episodes/philomena_part_two.html",
         perform=lambda episode, data: services.record_philomena_part_two(
-            acting_user=request.user, episode=episode, **data
+            acting_user=_person(request), episode=episode, **data
         ),
         success="Philomena Part 2 saved.",
         form_kwargs=lambda episode: {
