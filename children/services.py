@@ -323,6 +323,20 @@ def add_legal_status(
     if status not in LegalStatusKind.values:
         raise Refused("Choose a legal status.", field="status")
     _check_period(start_date, end_date)
+    later = (
+        LegalStatus.objects.filter(child=child, start_date__gte=start_date)
+        .filter(Q(start_date__lte=end_date) if end_date is not None else Q())
+        .order_by("start_date")
+        .first()
+    )
+    if later is not None:
+        # The common case: a child added today as looked after "from today" who was in
+        # care before. Point at the correction rather than only refusing the overlap.
+        raise Conflict(
+            f"{later.get_status_display()} is recorded from {later.start_date:%-d %B %Y}: "
+            "correct that period's start date instead.",
+            field="start_date",
+        )
     current = (
         LegalStatus.objects.select_for_update()
         .filter(child=child, end_date__isnull=True, start_date__lt=start_date)

@@ -271,3 +271,15 @@ def test_the_philomena_sheet_is_readable_by_the_force_told_and_logged(client, wo
     assert world.child.record_accesses.filter(user=world.police_liaison, via=f"GET {url}").exists()
     client.force_login(world.other_police_liaison)
     assert client.get(url).status_code == 404
+
+
+def test_only_team_managers_of_the_responsible_authority_see_an_unallocated_child(world):
+    elsewhere = ChildFactory(responsible_authority=world.other_council)
+    here = ChildFactory(responsible_authority=world.council)
+    assert here in visible_children(world.team_manager)
+    assert elsewhere not in visible_children(world.team_manager), "another authority's child"
+    for user in (world.mash_triage, world.police_liaison, world.return_officer):
+        assert here not in visible_children(user)
+    # Once allocated to another team, the child is that team's, not every manager's.
+    allocate_child(acting_user=world.missing_coordinator, child=here, team=world.other_team)
+    assert here not in visible_children(world.team_manager)

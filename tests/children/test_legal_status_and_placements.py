@@ -84,6 +84,19 @@ def test_correcting_the_start_back_to_the_day_last_seen_opens_the_24_hour_escala
     assert escalation.status in ("open", "scheduled")
 
 
+def test_adding_a_status_before_one_recorded_later_points_at_the_correction(world):
+    child = _added_today_as_looked_after_after_going_missing_yesterday(world)
+    with pytest.raises(Conflict) as refused:
+        add_legal_status(
+            acting_user=world.social_worker,
+            child=child,
+            status="looked_after",
+            start_date=YESTERDAY,
+        )
+    assert "correct that period's start date instead" in refused.value.message
+    assert child.legal_statuses.get().start_date == TODAY
+
+
 def test_adding_a_back_dated_looked_after_status_opens_the_escalation(world):
     child = world.child
     report_episode(
