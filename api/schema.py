@@ -24,6 +24,8 @@ from api.serializers import (
     EpisodeUpdateSerializer,
     LegalStatusCorrectionSerializer,
     LegalStatusSerializer,
+    PhotoSerializer,
+    PhotoUploadSerializer,
     PlacementCorrectionSerializer,
     PlacementSerializer,
     SafeAndWellCheckSerializer,
@@ -92,6 +94,16 @@ PHILOMENA = {
     "social_media": "Snapchat: jamie_f_10",
     "health_needs": "Asthma: carries an inhaler.",
     "previous_episodes_summary": "Found twice at the bus station, once with Sam.",
+}
+PHOTO = {
+    "content_type": "image/jpeg",
+    "image": "/9j/4AAQSkZJRgABAQAAAQABAAD...",
+    "taken_on": "2026-03-01",
+    "consent_given_by": "Pat Fictional (mother)",
+    "child_agreement": "agreed",
+    "consent_recorded_at": "2026-03-02T10:00:00Z",
+    "media_consent_at": None,
+    "media_consent_reason": "",
 }
 LEGAL_STATUS = {
     "id": 7,
@@ -250,6 +262,35 @@ children = extend_schema_view(
                 request=True,
             ),
             _example("Corrected", CHILD, status=200),
+        ],
+    ),
+    photo=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="The child's photo",
+        description="For police looking for the child: base64 JPEG, with the consents held. "
+        "Each read is audited. `media_consent_at` null: the local authority has not consented "
+        "to publication in the media (Haringey protocol 7.4). 404 when no photo is held.",
+        examples=[_example("Photo", PHOTO, status=200)],
+    ),
+    photo_media_consent=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="The local authority consents to police publishing the photo",
+        description="Haringey protocol 7.4: separate from the consent to hold it; a team manager, "
+        "Missing Co-ordinator or Assistant Director. 409 when no photo is held.",
+        responses={200: PhotoSerializer},
+        examples=[
+            _example(
+                "Consent", {"reason": "Significant risk; police request of 28 March."}, request=True
+            ),
+            _example(
+                "Consented",
+                {
+                    **PHOTO,
+                    "media_consent_at": "2026-03-28T10:00:00Z",
+                    "media_consent_reason": "Significant risk; police request of 28 March.",
+                },
+                status=200,
+            ),
         ],
     ),
     philomena=extend_schema(
@@ -472,6 +513,32 @@ deadlines = extend_schema_view(
         description="`rule` is a rule id of the protocol (PROTOCOL.md). Filter by child, episode, rule, status.",
         examples=[_example("A page of deadlines", DEADLINE, status=200)],
     ),
+)
+
+
+# On the POST mapped to children/{id}/photo/ (a mapped method is decorated itself).
+upload_photo = extend_schema(
+    tags=[TAG_CHILDREN],
+    summary="Hold a recent photo of the child",
+    description="Base64 JPEG or PNG (judged by content), up to 10 MB; re-encoded as a JPEG so "
+    "no metadata survives. The consent of a person with parental responsibility and the "
+    "child's view are required (Haringey protocol 7.3). Replaces any photo held, and any "
+    "media consent given for it. Children's social care staff only.",
+    request=PhotoUploadSerializer,
+    responses={201: PhotoSerializer},
+    examples=[
+        _example(
+            "Photo with consent",
+            {
+                "image": "iVBORw0KGgo...",
+                "consent_given_by": "Pat Fictional (mother)",
+                "child_agreement": "agreed",
+                "taken_on": "2026-03-01",
+            },
+            request=True,
+        ),
+        _example("Held", PHOTO, status=201),
+    ],
 )
 
 

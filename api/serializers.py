@@ -6,6 +6,8 @@ does not exist ("No child with id 12."), so a request cannot probe for records.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from functools import cached_property
 
@@ -19,6 +21,7 @@ from children.models import (
     Allocation,
     Child,
     ChildAccessGrant,
+    ChildAgreement,
     Disability,
     Ethnicity,
     LegalStatus,
@@ -28,6 +31,7 @@ from children.models import (
     Sex,
 )
 from children.selectors import child_visibility, visible_children
+from children.services import PHOTO_MAX_BYTES
 from episodes.models import Category, Episode, HowFound, MissingFrom, PoliceRisk, SafeAndWellCheck
 from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
 from protocol.models import Deadline
@@ -716,3 +720,67 @@ class AccessGrantSerializer(serializers.ModelSerializer):
 
 class EmptySerializer(serializers.Serializer):
     """No body: the action is named by the URL."""
+
+
+# The API carries the photo as base64 in JSON, like every other body here (problem+json
+# errors, Idempotency-Key), at up to children.services.PHOTO_MAX_BYTES once decoded.
+PHOTO_MAX_BASE64 = (PHOTO_MAX_BYTES + 2) // 3 * 4
+
+
+class Base64ImageField(serializers.CharField):
+    default_error_messages = {
+        "base64": "Send the image as base64 (a JPEG or PNG).",
+        "too_large": "The photo must be smaller than 10 MB.",
+    }
+
+    def to_internal_value(self, data) -> bytes:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        if len(text) > PHOTO_MAX_BASE64 + 4:
+            self.fail("too_large")
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("base64")
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    image = Base64ImageField(
+        trim_whitespace=False,
+        help_text="The photo, base64: a JPEG or PNG, judged by its content, up to 10 MB. It is "
+        "re-encoded as a JPEG with no metadata.",
+    )
+    consent_given_by = serializers.CharField(
+        max_length=200,
+        help_text="The person with parental responsibility who consented (Haringey protocol 7.3).",
+    )
+    child_agreement = serializers.ChoiceField(choices=ChildAgreement.choices)
+    taken_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class PhotoSerializer(serializers.Serializer):
+    content_type = serializers.CharField(read_only=True, default="image/jpeg")
+    image = serializers.SerializerMethodField(help_text="The photo, base64 (a JPEG).")
+    taken_on = serializers.DateField(source="photo_taken_on", read_only=True, allow_null=True)
+    consent_given_by = serializers.CharField(source="photo_consent_given_by", read_only=True)
+    child_agreement = serializers.CharField(source="photo_child_agreement", read_only=True)
+    consent_recorded_at = serializers.DateTimeField(
+        source="photo_consent_recorded_at", read_only=True, allow_null=True
+    )
+    media_consent_at = serializers.DateTimeField(
+        source="photo_media_consent_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the local authority consented to publication in the media "
+        "(Haringey protocol 7.4); null: not for publication.",
+    )
+    media_consent_reason = serializers.CharField(
+        source="photo_media_consent_reason", read_only=True
+    )
+
+    def get_image(self, child: Child) -> str:
+        with child.photo.open("rb") as stored:
+            return base64.b64encode(stored.read()).decode()
+
+
+class MediaConsentSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)

@@ -7,6 +7,8 @@ action (403) and the protocol (400/409) and reconciles the deadlines.
 
 from __future__ import annotations
 
+import io
+
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -16,6 +18,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -54,7 +57,10 @@ from api.serializers import (
     EpisodeUpdateSerializer,
     LegalStatusCorrectionSerializer,
     LegalStatusSerializer,
+    MediaConsentSerializer,
     PhilomenaSerializer,
+    PhotoSerializer,
+    PhotoUploadSerializer,
     PlacementCorrectionSerializer,
     PlacementSerializer,
     ReclassifySerializer,
@@ -86,6 +92,8 @@ from children.services import (
     end_placement,
     grant_child_access,
     record_access,
+    record_photo,
+    record_photo_media_consent,
     revoke_child_access,
     start_placement,
     update_child,
@@ -223,6 +231,47 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
             check_if_match(request, etag_for(ChildSerializer(current).data))
             update_child(acting_user=request.user, child=locked, **serializer.validated_data)
         return self._read_back(child)
+
+    @action(detail=True, methods=["get"], serializer_class=PhotoSerializer)
+    def photo(self, request, pk=None):
+        child = self.get_object()
+        if not child.photo:
+            raise NotFound("No photo is held for this child.")
+        record_access(user=request.user, child=child, via=f"GET {request.path}", channel="api")
+        return Response(PhotoSerializer(child).data)
+
+    @photo.mapping.post
+    @schema.upload_photo
+    def upload_photo(self, request, pk=None):
+        child = self.get_object()
+        serializer = PhotoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        child = record_photo(
+            acting_user=request.user,
+            child=child,
+            upload=io.BytesIO(data["image"]),
+            size=len(data["image"]),
+            consent_given_by=data["consent_given_by"],
+            child_agreement=data["child_agreement"],
+            taken_on=data["taken_on"],
+        )
+        return self.created(PhotoSerializer(child).data)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="photo-media-consent",
+        serializer_class=MediaConsentSerializer,
+    )
+    def photo_media_consent(self, request, pk=None):
+        child = self.get_object()
+        serializer = MediaConsentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        child = record_photo_media_consent(
+            acting_user=request.user, child=child, reason=serializer.validated_data["reason"]
+        )
+        return Response(PhotoSerializer(child).data)
 
     @action(detail=True, methods=["get", "patch"], serializer_class=PhilomenaSerializer)
     def philomena(self, request, pk=None):

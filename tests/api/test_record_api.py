@@ -176,3 +176,75 @@ def test_access_grants_are_made_listed_and_revoked(world, client_for):
     revoked = client.post(f"/api/v1/access-grants/{grant}/revoke/")
     assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
     assert ChildAccessGrant.objects.get(pk=grant).expires_at == NOW
+
+
+def _png_base64() -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (30, 40), (10, 200, 10)).save(out, format="PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def test_a_photo_is_uploaded_read_by_the_force_told_and_consented_for_publication(
+    world, client_for, settings, tmp_path
+):
+    import base64
+
+    settings.MEDIA_ROOT = tmp_path
+    url = f"/api/v1/children/{world.child.pk}/photo/"
+    social_worker = client_for(world.social_worker)
+    assert social_worker.get(url).status_code == 404, "no photo held yet"
+    response = social_worker.post(
+        url,
+        {"image": _png_base64(), "consent_given_by": "Pat", "child_agreement": "agreed"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert base64.b64decode(response.json()["image"])[:2] == b"\xff\xd8", "stored as JPEG"
+    assert response.json()["media_consent_at"] is None
+    # Police see the child once an episode names their force; each read is audited.
+    client_for(world.social_worker).post(
+        "/api/v1/episodes/",
+        {
+            "child": world.child.pk,
+            "category": "missing",
+            "last_seen_at": "2026-03-30T09:00:00+01:00",
+            "police_force": world.force.pk,
+        },
+        format="json",
+    )
+    police = client_for(world.police_liaison)
+    assert police.get(url).status_code == 200
+    assert world.child.record_accesses.filter(user=world.police_liaison, via=f"GET {url}").exists()
+    refused = police.post(
+        f"/api/v1/children/{world.child.pk}/photo-media-consent/",
+        {"reason": "Publish"},
+        format="json",
+    )
+    assert refused.status_code == 403
+    consented = client_for(world.team_manager).post(
+        f"/api/v1/children/{world.child.pk}/photo-media-consent/",
+        {"reason": "Significant risk"},
+        format="json",
+    )
+    assert consented.status_code == 200 and consented.json()["media_consent_at"] is not None
+
+
+def test_the_api_refuses_an_svg_bad_base64_and_a_police_upload(world, client_for):
+    import base64
+
+    url = f"/api/v1/children/{world.child.pk}/photo/"
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"></svg>').decode()
+    client = client_for(world.social_worker)
+    for image in (svg, "not base64!"):
+        response = client.post(
+            url,
+            {"image": image, "consent_given_by": "Pat", "child_agreement": "agreed"},
+            format="json",
+        )
+        assert response.status_code == 400, response.content
+    assert not Child.objects.get(pk=world.child.pk).photo
