@@ -89,6 +89,10 @@ class ChildRecordFilter(django_filters.FilterSet):
     child = IdFilter(field_name="child_id")
 
 
+class AccessGrantFilter(django_filters.FilterSet):
+    child = IdFilter(field_name="content_object_id")
+
+
 class RiskAssessmentFilter(ChildRecordFilter):
     episode = IdFilter(field_name="episode_id")
     rag = django_filters.ChoiceFilter(choices=Rag.choices)

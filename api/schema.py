@@ -13,9 +13,21 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from api.serializers import (
+    AccessGrantSerializer,
+    AllocationSerializer,
+    ChildSerializer,
+    ChildUpdateSerializer,
+    EmptySerializer,
+    EndDateSerializer,
     EpisodeCreateSerializer,
     EpisodeSerializer,
     EpisodeUpdateSerializer,
+    LegalStatusCorrectionSerializer,
+    LegalStatusSerializer,
+    PhotoSerializer,
+    PhotoUploadSerializer,
+    PlacementCorrectionSerializer,
+    PlacementSerializer,
     SafeAndWellCheckSerializer,
 )
 
@@ -65,7 +77,71 @@ CHILD = {
     "legal_status": "looked_after",
     "is_uasc": False,
     "responsible_authority": 3,
+    "known_as": "",
+    "local_child_id": "NW-00042",
+    "ethnicity": "WBRI",
+    "disability": "no",
+    "upn": "R801200101001",
+    "school": "Northwick Academy",
     "updated_at": "2026-03-28T09:15:00Z",
+}
+PHILOMENA = {
+    "description": "5 ft 4, slim, short dark hair, scar above the left eyebrow.",
+    "clothing_style": "Tracksuits, a black puffer jacket.",
+    "known_associates": "A friend from school, Sam (16), lives on the Northwick estate.",
+    "places_frequented": "Northwick bus station, the retail park.",
+    "phone_numbers": "07700 900123",
+    "social_media": "Snapchat: jamie_f_10",
+    "health_needs": "Asthma: carries an inhaler.",
+    "previous_episodes_summary": "Found twice at the bus station, once with Sam.",
+}
+PHOTO = {
+    "content_type": "image/jpeg",
+    "image": "/9j/4AAQSkZJRgABAQAAAQABAAD...",
+    "taken_on": "2026-03-01",
+    "consent_given_by": "Pat Fictional (mother)",
+    "child_agreement": "agreed",
+    "consent_recorded_at": "2026-03-02T10:00:00Z",
+    "media_consent_at": None,
+    "media_consent_reason": "",
+}
+LEGAL_STATUS = {
+    "id": 7,
+    "child": 12,
+    "status": "looked_after",
+    "start_date": "2026-03-27",
+    "end_date": None,
+}
+PLACEMENT = {
+    "id": 5,
+    "child": 12,
+    "kind": "residential",
+    "name": "Oak House",
+    "provider": "Example Care Ltd",
+    "address": "1 Example Road, Southmere",
+    "postcode": "N22 8HQ",
+    "placing_authority": 3,
+    "host_authority": 4,
+    "start_date": "2026-01-10",
+    "end_date": None,
+}
+ALLOCATION = {
+    "id": 21,
+    "child": 12,
+    "team": 2,
+    "worker": 8,
+    "started_at": "2026-03-28T09:15:00Z",
+    "ended_at": None,
+}
+ACCESS_GRANT = {
+    "id": 3,
+    "child": 12,
+    "user": "s.worker.southmere",
+    "expires_at": "2026-06-30T23:00:00Z",
+    "reason": "Host authority social worker while the child is placed in Southmere.",
+    "granted_by": "bob",
+    "granted_at": "2026-03-28T09:15:00Z",
+    "revoked_at": None,
 }
 EPISODE = {
     "id": 41,
@@ -168,6 +244,65 @@ children = extend_schema_view(
                 request=True,
             ),
             _example("Created", CHILD, status=201),
+        ],
+    ),
+    partial_update=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="Correct who the child is",
+        description="Names, date of birth, sex, ethnicity (DfE codes), disability, the council's "
+        "child id (unique within the authority: 409 if another child has it), UPN (its check "
+        "letter is checked) and school. Children's social care staff only (403 otherwise). Send "
+        "`If-Match` with the ETag you read. Every change is kept in the record's history.",
+        request=ChildUpdateSerializer,
+        responses={200: ChildSerializer},
+        examples=[
+            _example(
+                "Record the council's id and the school",
+                {"local_child_id": "NW-00042", "upn": "R801200101001"},
+                request=True,
+            ),
+            _example("Corrected", CHILD, status=200),
+        ],
+    ),
+    photo=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="The child's photo",
+        description="For police looking for the child: base64 JPEG, with the consents held. "
+        "Each read is audited. `media_consent_at` null: the local authority has not consented "
+        "to publication in the media (Haringey protocol 7.4). 404 when no photo is held.",
+        examples=[_example("Photo", PHOTO, status=200)],
+    ),
+    photo_media_consent=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="The local authority consents to police publishing the photo",
+        description="Haringey protocol 7.4: separate from the consent to hold it; a team manager, "
+        "Missing Co-ordinator or Assistant Director. 409 when no photo is held.",
+        responses={200: PhotoSerializer},
+        examples=[
+            _example(
+                "Consent", {"reason": "Significant risk; police request of 28 March."}, request=True
+            ),
+            _example(
+                "Consented",
+                {
+                    **PHOTO,
+                    "media_consent_at": "2026-03-28T10:00:00Z",
+                    "media_consent_reason": "Significant risk; police request of 28 March.",
+                },
+                status=200,
+            ),
+        ],
+    ),
+    philomena=extend_schema(
+        tags=[TAG_CHILDREN],
+        summary="The child's Philomena profile, Part 1",
+        description="What police need at the first call (Haringey protocol 12.1, 13.1): kept by the "
+        "carer of the current placement and by the child's social worker; anyone who may see the "
+        "child reads it (the read is audited). Part 2 is on the episode (`clothing_when_last_seen`, "
+        "`who_with`, `circumstances`).",
+        examples=[
+            _example("Update the places", {"places_frequented": "The retail park."}, request=True),
+            _example("Profile", PHILOMENA, status=200),
         ],
     ),
 )
@@ -287,6 +422,23 @@ episodes = extend_schema_view(
             ),
         ],
     ),
+    reopen=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="Re-open a returned episode",
+        description="Clears a return recorded in error, with the reason (kept, with the cleared "
+        "return, in the episode's history). Children's social care staff only: a police key gets "
+        "403, and a PATCH never clears a return (409). Refused (409) once a safe and well check or "
+        "return interview is recorded against the return.",
+        responses={200: EpisodeSerializer},
+        examples=[
+            _example(
+                "Return recorded in error",
+                {"reason": "The carer confirmed the young person seen was not Jamie."},
+                request=True,
+            ),
+            _example("Open again", EPISODE, status=200),
+        ],
+    ),
     reclassify=extend_schema(
         tags=[TAG_EPISODES],
         summary="Reclassify an episode",
@@ -361,6 +513,155 @@ deadlines = extend_schema_view(
         description="`rule` is a rule id of the protocol (PROTOCOL.md). Filter by child, episode, rule, status.",
         examples=[_example("A page of deadlines", DEADLINE, status=200)],
     ),
+)
+
+
+# On the POST mapped to children/{id}/photo/ (a mapped method is decorated itself).
+upload_photo = extend_schema(
+    tags=[TAG_CHILDREN],
+    summary="Hold a recent photo of the child",
+    description="Base64 JPEG or PNG (judged by content), up to 10 MB; re-encoded as a JPEG so "
+    "no metadata survives. The consent of a person with parental responsibility and the "
+    "child's view are required (Haringey protocol 7.3). Replaces any photo held, and any "
+    "media consent given for it. Children's social care staff only.",
+    request=PhotoUploadSerializer,
+    responses={201: PhotoSerializer},
+    examples=[
+        _example(
+            "Photo with consent",
+            {
+                "image": "iVBORw0KGgo...",
+                "consent_given_by": "Pat Fictional (mother)",
+                "child_agreement": "agreed",
+                "taken_on": "2026-03-01",
+            },
+            request=True,
+        ),
+        _example("Held", PHOTO, status=201),
+    ],
+)
+
+
+TAG_RECORD = "the child's record"
+
+
+def _record_part(
+    noun: str,
+    record: dict,
+    *,
+    create: str,
+    serializer,
+    correction=None,
+    correct: str = "",
+    end: str = "",
+    end_serializer=EndDateSerializer,
+    end_example: dict | None = None,
+    end_name: str = "end",
+):
+    """List, add, correct and end one part of the record kept over time."""
+    views = {
+        "list": extend_schema(
+            tags=[TAG_RECORD],
+            summary=f"List {noun} of the children you may see",
+            description="Filter by `child`.",
+            examples=[_example(f"A page of {noun}", record, status=200)],
+        ),
+        "create": extend_schema(
+            tags=[TAG_RECORD],
+            summary=f"Record {noun}",
+            description=create,
+            request=serializer,
+            responses={201: serializer},
+            examples=[
+                _example(
+                    "New",
+                    _strip(
+                        record,
+                        "id",
+                        "started_at",
+                        "ended_at",
+                        "granted_by",
+                        "granted_at",
+                        "revoked_at",
+                    ),
+                    request=True,
+                ),
+                _example("Recorded", record, status=201),
+            ],
+        ),
+        end_name: extend_schema(
+            tags=[TAG_RECORD],
+            summary=f"End {noun}",
+            description=end,
+            request=end_serializer,
+            responses={200: serializer},
+            examples=[
+                _example(
+                    "End",
+                    end_example if end_example is not None else {"end_date": "2026-03-30"},
+                    request=True,
+                ),
+                _example("Ended", record, status=200),
+            ],
+        ),
+    }
+    if correction is not None:
+        views["partial_update"] = extend_schema(
+            tags=[TAG_RECORD],
+            summary=f"Correct {noun}",
+            description=correct,
+            request=correction,
+            responses={200: serializer},
+            examples=[
+                _example("Correct the start date", {"start_date": "2026-03-26"}, request=True),
+                _example("Corrected", record, status=200),
+            ],
+        )
+    return extend_schema_view(**views)
+
+
+legal_statuses = _record_part(
+    "legal statuses",
+    LEGAL_STATUS,
+    create="A legal status from `start_date`, back-dated too: the status open then ends the day "
+    "before. Deadlines are re-run: a looked-after status dated back before an episode opens the "
+    "escalations it implies (Haringey protocol 15.1, 18.6). Overlapping another period: 409.",
+    serializer=LegalStatusSerializer,
+    correction=LegalStatusCorrectionSerializer,
+    correct="Correct a period's status or dates; deadlines are re-run.",
+    end="End the period on `end_date` (today or earlier).",
+)
+placements = _record_part(
+    "placements",
+    PLACEMENT,
+    create="A placement from `start_date`, back-dated too: the placement open then ends the day "
+    "before. An episode is missing from the placement the child was in on the day last seen.",
+    serializer=PlacementSerializer,
+    correction=PlacementCorrectionSerializer,
+    correct="Correct the kind, provider, address, postcode, authorities or dates.",
+    end="End the placement on `end_date` (today or earlier).",
+)
+allocations = _record_part(
+    "allocations",
+    ALLOCATION,
+    create="Allocate the child to a team (and a worker of it): team managers to their own teams, "
+    "the Missing Co-ordinator to any team of the authority (403 otherwise). `replacing` names the "
+    "allocation a reallocation ends. History is kept: allocations end, they are not changed.",
+    serializer=AllocationSerializer,
+    end="End the allocation now.",
+    end_serializer=EmptySerializer,
+    end_example={},
+)
+access_grants = _record_part(
+    "access grants",
+    ACCESS_GRANT,
+    create="A manager gives one named person access to one child's record until `expires_at` "
+    "(within a year), with the reason. Shown on the child's record; every change is audited.",
+    serializer=AccessGrantSerializer,
+    end="Revoke the access now; the grant stays on record, with who revoked it.",
+    end_serializer=EmptySerializer,
+    end_example={},
+    end_name="revoke",
 )
 
 

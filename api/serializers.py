@@ -6,6 +6,8 @@ does not exist ("No child with id 12."), so a request cannot probe for records.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from functools import cached_property
 
@@ -13,10 +15,23 @@ from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from agencies.models import Agency, AgencyKind
+from agencies.models import Agency, AgencyKind, Team, User
 from api.fields import AwareDateTimeField
-from children.models import Child, LegalStatusKind, Sex
+from children.models import (
+    Allocation,
+    Child,
+    ChildAccessGrant,
+    ChildAgreement,
+    Disability,
+    Ethnicity,
+    LegalStatus,
+    LegalStatusKind,
+    Placement,
+    PlacementKind,
+    Sex,
+)
 from children.selectors import child_visibility, visible_children
+from children.services import PHOTO_MAX_BYTES
 from episodes.models import Category, Episode, HowFound, MissingFrom, PoliceRisk, SafeAndWellCheck
 from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
 from protocol.models import Deadline
@@ -81,9 +96,27 @@ class ChildSerializer(serializers.ModelSerializer):
             "legal_status",
             "is_uasc",
             "responsible_authority",
+            "known_as",
+            "local_child_id",
+            "ethnicity",
+            "disability",
+            "upn",
+            "school",
             "updated_at",
         ]
-        read_only_fields = ["id", "updated_at"]
+        read_only_fields = [
+            "id",
+            "known_as",
+            "local_child_id",
+            "ethnicity",
+            "disability",
+            "upn",
+            "school",
+            "updated_at",
+        ]
+        # The council's child id is unique within the authority: the database holds that
+        # (a 409 from the service), not a validator that would make the authority required.
+        validators: list = []
 
 
 class EpisodeSerializer(serializers.ModelSerializer):
@@ -115,6 +148,18 @@ class EpisodeSerializer(serializers.ModelSerializer):
     )
     last_seen_location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     circumstances = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    clothing_when_last_seen = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Philomena profile Part 2: what the child was wearing when last seen.",
+    )
+    who_with = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Philomena profile Part 2: who the child may be with.",
+    )
     status = serializers.SerializerMethodField(
         help_text="open until the return is recorded, then closed."
     )
@@ -135,6 +180,8 @@ class EpisodeSerializer(serializers.ModelSerializer):
             "status",
             "last_seen_location",
             "circumstances",
+            "clothing_when_last_seen",
+            "who_with",
             "entered_in_error",
             "updated_at",
         ]
@@ -178,6 +225,8 @@ class EpisodeSerializer(serializers.ModelSerializer):
                 "status": self.get_status(episode),
                 "last_seen_location": episode.last_seen_location,
                 "circumstances": episode.circumstances,
+                "clothing_when_last_seen": episode.clothing_when_last_seen,
+                "who_with": episode.who_with,
                 "entered_in_error": bool(episode.entered_in_error),
                 "updated_at": _iso(episode.updated_at, zone),
             }
@@ -198,6 +247,8 @@ _FAST_EPISODE_FIELDS = (
     "status",
     "last_seen_location",
     "circumstances",
+    "clothing_when_last_seen",
+    "who_with",
     "entered_in_error",
     "updated_at",
 )
@@ -264,6 +315,16 @@ class EpisodeUpdateSerializer(serializers.Serializer):
     police_risk = serializers.ChoiceField(choices=PoliceRisk.choices, required=False)
     last_seen_location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     circumstances = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    clothing_when_last_seen = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True
+    )
+    who_with = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=5000, help_text="Why the recorded return is cleared (it is kept in the history)."
+    )
 
 
 class ReturnSerializer(serializers.Serializer):
@@ -453,3 +514,273 @@ class DeadlineSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+# --- The child's record, maintained ---------------------------------------------------------
+
+
+class ChildUpdateSerializer(serializers.Serializer):
+    """A correction of who the child is (PATCH children/{id}/). Every field is optional."""
+
+    given_name = serializers.CharField(max_length=100, required=False)
+    family_name = serializers.CharField(max_length=100, required=False)
+    known_as = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+    ethnicity = serializers.ChoiceField(
+        choices=Ethnicity.choices,
+        required=False,
+        help_text="The DfE census ethnicity code, as the SSDA903 return uses it.",
+    )
+    disability = serializers.ChoiceField(choices=Disability.choices, required=False)
+    disability_details = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    is_uasc = serializers.BooleanField(required=False)
+    local_child_id = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="The council's own id for the child: unique within the responsible authority.",
+    )
+    upn = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="The DfE unique pupil number (13 characters, its check letter first).",
+    )
+    school = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PhilomenaSerializer(serializers.ModelSerializer):
+    """Philomena profile Part 1, kept by the carer and the social worker (HAR 12.1, 13.1)."""
+
+    class Meta:
+        model = Child
+        fields = [
+            "description",
+            "clothing_style",
+            "known_associates",
+            "places_frequented",
+            "phone_numbers",
+            "social_media",
+            "health_needs",
+            "previous_episodes_summary",
+        ]
+        extra_kwargs = {
+            name: {"required": False, "allow_blank": True, "max_length": 5000} for name in fields
+        }
+
+
+# A recorded period is of a status; "none" is the absence of one.
+RECORDED_LEGAL_STATUSES = [
+    (value, label) for value, label in LegalStatusKind.choices if value != LegalStatusKind.NONE
+]
+
+
+class LegalStatusSerializer(serializers.ModelSerializer):
+    child = VisibleChildField()
+    status = serializers.ChoiceField(choices=RECORDED_LEGAL_STATUSES)
+    start_date = serializers.DateField(help_text="May be in the past (back-dated).")
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    class Meta:
+        model = LegalStatus
+        fields = ["id", "child", "status", "start_date", "end_date"]
+        read_only_fields = ["id"]
+
+
+class LegalStatusCorrectionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=RECORDED_LEGAL_STATUSES,
+        required=False,
+    )
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class EndDateSerializer(serializers.Serializer):
+    end_date = serializers.DateField()
+
+
+class PlacementSerializer(serializers.ModelSerializer):
+    child = VisibleChildField()
+    kind = serializers.ChoiceField(choices=PlacementKind.choices)
+    placing_authority = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY),
+        error_messages={"does_not_exist": "No local authority with id {pk_value}."},
+    )
+    host_authority = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY),
+        error_messages={"does_not_exist": "No local authority with id {pk_value}."},
+    )
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    provider = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Placement
+        fields = [
+            "id",
+            "child",
+            "kind",
+            "name",
+            "provider",
+            "address",
+            "postcode",
+            "placing_authority",
+            "host_authority",
+            "start_date",
+            "end_date",
+        ]
+        read_only_fields = ["id"]
+
+
+class PlacementCorrectionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PlacementKind.choices, required=False)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    provider = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    placing_authority = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY),
+        required=False,
+        error_messages={"does_not_exist": "No local authority with id {pk_value}."},
+    )
+    host_authority = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY),
+        required=False,
+        error_messages={"does_not_exist": "No local authority with id {pk_value}."},
+    )
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    child = VisibleChildField()
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(),
+        error_messages={"does_not_exist": "No team with id {pk_value}."},
+    )
+    worker = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The allocated worker (a user id): a social worker or team manager of the team.",
+        error_messages={"does_not_exist": "No user with id {pk_value}."},
+    )
+    replacing = serializers.IntegerField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="A reallocation: the id of the current allocation this one replaces.",
+    )
+    started_at = serializers.DateTimeField(read_only=True)
+    ended_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "child", "team", "worker", "replacing", "started_at", "ended_at"]
+        read_only_fields = ["id"]
+
+
+class AccessGrantSerializer(serializers.ModelSerializer):
+    child = VisibleChildField(source="content_object")
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        help_text="The username of the person given access.",
+        error_messages={"does_not_exist": "No active user with username {value}."},
+    )
+    expires_at = AwareDateTimeField(help_text="When the access ends: within a year.")
+    reason = serializers.CharField(max_length=300)
+    granted_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    granted_at = serializers.DateTimeField(read_only=True)
+    revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ChildAccessGrant
+        fields = [
+            "id",
+            "child",
+            "user",
+            "expires_at",
+            "reason",
+            "granted_by",
+            "granted_at",
+            "revoked_at",
+        ]
+        read_only_fields = ["id"]
+
+
+class EmptySerializer(serializers.Serializer):
+    """No body: the action is named by the URL."""
+
+
+# The API carries the photo as base64 in JSON, like every other body here (problem+json
+# errors, Idempotency-Key), at up to children.services.PHOTO_MAX_BYTES once decoded.
+PHOTO_MAX_BASE64 = (PHOTO_MAX_BYTES + 2) // 3 * 4
+
+
+class Base64ImageField(serializers.CharField):
+    default_error_messages = {
+        "base64": "Send the image as base64 (a JPEG or PNG).",
+        "too_large": "The photo must be smaller than 10 MB.",
+    }
+
+    def to_internal_value(self, data) -> bytes:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        if len(text) > PHOTO_MAX_BASE64 + 4:
+            self.fail("too_large")
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("base64")
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    image = Base64ImageField(
+        trim_whitespace=False,
+        help_text="The photo, base64: a JPEG or PNG, judged by its content, up to 10 MB. It is "
+        "re-encoded as a JPEG with no metadata.",
+    )
+    consent_given_by = serializers.CharField(
+        max_length=200,
+        help_text="The person with parental responsibility who consented (Haringey protocol 7.3).",
+    )
+    child_agreement = serializers.ChoiceField(choices=ChildAgreement.choices)
+    taken_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class PhotoSerializer(serializers.Serializer):
+    content_type = serializers.CharField(read_only=True, default="image/jpeg")
+    image = serializers.SerializerMethodField(help_text="The photo, base64 (a JPEG).")
+    taken_on = serializers.DateField(source="photo_taken_on", read_only=True, allow_null=True)
+    consent_given_by = serializers.CharField(source="photo_consent_given_by", read_only=True)
+    child_agreement = serializers.CharField(source="photo_child_agreement", read_only=True)
+    consent_recorded_at = serializers.DateTimeField(
+        source="photo_consent_recorded_at", read_only=True, allow_null=True
+    )
+    media_consent_at = serializers.DateTimeField(
+        source="photo_media_consent_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the local authority consented to publication in the media "
+        "(Haringey protocol 7.4); null: not for publication.",
+    )
+    media_consent_reason = serializers.CharField(
+        source="photo_media_consent_reason", read_only=True
+    )
+
+    def get_image(self, child: Child) -> str:
+        with child.photo.open("rb") as stored:
+            return base64.b64encode(stored.read()).decode()
+
+
+class MediaConsentSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)

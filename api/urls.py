@@ -15,6 +15,10 @@ router.register("risk-assessments", views.RiskAssessmentViewSet, basename="risk-
 router.register("return-interviews", views.ReturnInterviewViewSet, basename="return-interview")
 router.register("strategy-meetings", views.StrategyMeetingViewSet, basename="strategy-meeting")
 router.register("deadlines", views.DeadlineViewSet, basename="deadline")
+router.register("legal-statuses", views.LegalStatusViewSet, basename="legal-status")
+router.register("placements", views.PlacementViewSet, basename="placement")
+router.register("allocations", views.AllocationViewSet, basename="allocation")
+router.register("access-grants", views.AccessGrantViewSet, basename="access-grant")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

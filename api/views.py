@@ -7,6 +7,8 @@ action (403) and the protocol (400/409) and reconciles the deadlines.
 
 from __future__ import annotations
 
+import io
+
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -16,6 +18,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -27,7 +30,9 @@ from api.authentication import ApiKeyAuthentication
 from api.etags import check_if_match, etag_for
 from api.exceptions import problem, problem_exception_handler
 from api.filters import (
+    AccessGrantFilter,
     ChildFilter,
+    ChildRecordFilter,
     DeadlineFilter,
     DocumentedOrderingFilter,
     EpisodeFilter,
@@ -40,12 +45,26 @@ from api.pagination import ApiCursorPagination
 from api.parsers import StrictJSONParser
 from api.permissions import child_creator_membership
 from api.serializers import (
+    AccessGrantSerializer,
+    AllocationSerializer,
     ChildSerializer,
+    ChildUpdateSerializer,
     DeadlineSerializer,
+    EmptySerializer,
+    EndDateSerializer,
     EpisodeCreateSerializer,
     EpisodeSerializer,
     EpisodeUpdateSerializer,
+    LegalStatusCorrectionSerializer,
+    LegalStatusSerializer,
+    MediaConsentSerializer,
+    PhilomenaSerializer,
+    PhotoSerializer,
+    PhotoUploadSerializer,
+    PlacementCorrectionSerializer,
+    PlacementSerializer,
     ReclassifySerializer,
+    ReopenSerializer,
     ReturnInterviewSerializer,
     ReturnSerializer,
     RiskAssessmentSerializer,
@@ -54,15 +73,41 @@ from api.serializers import (
 )
 from api.throttling import ApiKeyRateThrottle
 from casework.services import report_episode, report_missing_child
-from children.models import Child, LegalStatus, LegalStatusKind
+from children.models import (
+    Allocation,
+    Child,
+    ChildAccessGrant,
+    LegalStatus,
+    LegalStatusKind,
+    Placement,
+)
 from children.selectors import visible_children
-from children.services import create_child, record_access
+from children.services import (
+    add_legal_status,
+    allocate_child,
+    correct_legal_status,
+    correct_placement,
+    create_child,
+    end_allocation,
+    end_legal_status,
+    end_placement,
+    grant_child_access,
+    record_access,
+    record_photo,
+    record_photo_media_consent,
+    revoke_child_access,
+    start_placement,
+    update_child,
+    update_philomena_profile,
+)
 from core.errors import Refused
 from episodes.models import Episode
 from episodes.services import (
     reclassify_episode,
+    record_philomena_part_two,
     record_return,
     record_safe_and_well_check,
+    reopen_episode,
     update_episode,
 )
 from panels.models import StrategyMeeting
@@ -168,6 +213,81 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
         child = _with_current_legal_status(Child.objects.filter(pk=child.pk)).get()
         return self.created(self.get_serializer(child).data, etag=True)
 
+    def _read_back(self, child: Child) -> Response:
+        child = _with_current_legal_status(Child.objects.filter(pk=child.pk)).get()
+        data = ChildSerializer(child, context=self.get_serializer_context()).data
+        return Response(data, headers={"ETag": etag_for(data)})
+
+    def partial_update(self, request, pk=None):
+        child = self.get_object()
+        serializer = ChildUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not serializer.validated_data:
+            raise Refused("Give at least one field to change.")
+        with transaction.atomic():
+            locked = Child.objects.select_for_update().get(pk=child.pk)
+            current = _with_current_legal_status(Child.objects.filter(pk=child.pk)).get()
+            check_if_match(request, etag_for(ChildSerializer(current).data))
+            update_child(acting_user=request.user, child=locked, **serializer.validated_data)
+        return self._read_back(child)
+
+    @action(detail=True, methods=["get"], serializer_class=PhotoSerializer)
+    def photo(self, request, pk=None):
+        child = self.get_object()
+        if not child.photo:
+            raise NotFound("No photo is held for this child.")
+        record_access(user=request.user, child=child, via=f"GET {request.path}", channel="api")
+        return Response(PhotoSerializer(child).data)
+
+    @photo.mapping.post
+    @schema.upload_photo
+    def upload_photo(self, request, pk=None):
+        child = self.get_object()
+        serializer = PhotoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        child = record_photo(
+            acting_user=request.user,
+            child=child,
+            upload=io.BytesIO(data["image"]),
+            size=len(data["image"]),
+            consent_given_by=data["consent_given_by"],
+            child_agreement=data["child_agreement"],
+            taken_on=data["taken_on"],
+        )
+        return self.created(PhotoSerializer(child).data)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="photo-media-consent",
+        serializer_class=MediaConsentSerializer,
+    )
+    def photo_media_consent(self, request, pk=None):
+        child = self.get_object()
+        serializer = MediaConsentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        child = record_photo_media_consent(
+            acting_user=request.user, child=child, reason=serializer.validated_data["reason"]
+        )
+        return Response(PhotoSerializer(child).data)
+
+    @action(detail=True, methods=["get", "patch"], serializer_class=PhilomenaSerializer)
+    def philomena(self, request, pk=None):
+        child = self.get_object()
+        if request.method == "PATCH":
+            serializer = PhilomenaSerializer(data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            if not serializer.validated_data:
+                raise Refused("Give at least one field to change.")
+            child = update_philomena_profile(
+                acting_user=request.user, child=child, **serializer.validated_data
+            )
+        else:
+            record_access(user=request.user, child=child, via=f"GET {request.path}", channel="api")
+        data = PhilomenaSerializer(child).data
+        return Response(data, headers={"ETag": etag_for(data)})
+
 
 @schema.episodes
 class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -207,19 +327,29 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
             "police_reference": data.get("police_reference", ""),
             "police_risk": data.get("police_risk", ""),
         }
-        if "child_details" in data:
-            # A police report by who the child is; the service refuses anyone else (403).
-            # The episode names the officer's force, so the child is visible to them after.
-            episode = report_missing_child(
-                acting_user=request.user, **data["child_details"], **episode_fields
-            )
-        else:
-            episode = report_episode(
-                acting_user=request.user,
-                child=data["child"],
-                police_force=data.get("police_force"),
-                **episode_fields,
-            )
+        with transaction.atomic():
+            if "child_details" in data:
+                # A police report by who the child is; the service refuses anyone else (403).
+                # The episode names the officer's force, so the child is visible to them after.
+                episode = report_missing_child(
+                    acting_user=request.user, **data["child_details"], **episode_fields
+                )
+            else:
+                episode = report_episode(
+                    acting_user=request.user,
+                    child=data["child"],
+                    police_force=data.get("police_force"),
+                    **episode_fields,
+                )
+            # Philomena Part 2, with the report: one transaction, so both or neither.
+            if data.get("clothing_when_last_seen") or data.get("who_with"):
+                episode = record_philomena_part_two(
+                    acting_user=request.user,
+                    episode=episode,
+                    clothing_when_last_seen=data.get("clothing_when_last_seen", ""),
+                    who_with=data.get("who_with", ""),
+                    circumstances=episode.circumstances,
+                )
         return self._render(episode, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -262,6 +392,16 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
             acting_user=request.user, episode=episode, **serializer.validated_data
         )
         return self.created(SafeAndWellCheckSerializer(check).data)
+
+    @action(detail=True, methods=["post"], serializer_class=ReopenSerializer)
+    def reopen(self, request, pk=None):
+        episode = self.get_object()
+        serializer = ReopenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        episode = reopen_episode(
+            acting_user=request.user, episode=episode, reason=serializer.validated_data["reason"]
+        )
+        return self._render(episode)
 
     @action(detail=True, methods=["post"], serializer_class=ReclassifySerializer)
     def reclassify(self, request, pk=None):
@@ -368,6 +508,171 @@ class DeadlineViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_queryset(self):
         return Deadline.objects.filter(of_visible_children(self.request.user))
+
+
+class RecordPartViewSet(mixins.ListModelMixin, ApiViewSet):
+    """A part of the child's record kept over time: list, add, correct, end."""
+
+    filterset_class = ChildRecordFilter
+    ordering_fields = ["id"]
+
+    def _render(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
+        data = self.get_serializer(type(instance).objects.get(pk=instance.pk)).data
+        return Response(data, status=status_code, headers={"ETag": etag_for(data)})
+
+
+@schema.legal_statuses
+class LegalStatusViewSet(RecordPartViewSet):
+    serializer_class = LegalStatusSerializer
+
+    def get_queryset(self):
+        return LegalStatus.objects.filter(of_visible_children(self.request.user))
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        created = add_legal_status(
+            acting_user=request.user,
+            child=data["child"],
+            status=data["status"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+        )
+        assert created is not None  # "none" is not offered here
+        return self._render(created, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        period = self.get_object()
+        serializer = LegalStatusCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not data:
+            raise Refused("Give at least one field to change.")
+        corrected = correct_legal_status(
+            acting_user=request.user,
+            legal_status=period,
+            status=data.get("status", period.status),
+            start_date=data.get("start_date", period.start_date),
+            end_date=data.get("end_date", period.end_date),
+        )
+        return self._render(corrected)
+
+    @action(detail=True, methods=["post"], serializer_class=EndDateSerializer)
+    def end(self, request, pk=None):
+        period = self.get_object()
+        serializer = EndDateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ended = end_legal_status(
+            acting_user=request.user,
+            legal_status=period,
+            end_date=serializer.validated_data["end_date"],
+        )
+        return Response(LegalStatusSerializer(ended, context=self.get_serializer_context()).data)
+
+
+@schema.placements
+class PlacementViewSet(RecordPartViewSet):
+    serializer_class = PlacementSerializer
+
+    def get_queryset(self):
+        return Placement.objects.filter(of_visible_children(self.request.user))
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        placement = start_placement(acting_user=request.user, **data)
+        return self._render(placement, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        placement = self.get_object()
+        serializer = PlacementCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not serializer.validated_data:
+            raise Refused("Give at least one field to change.")
+        corrected = correct_placement(
+            acting_user=request.user, placement=placement, **serializer.validated_data
+        )
+        return self._render(corrected)
+
+    @action(detail=True, methods=["post"], serializer_class=EndDateSerializer)
+    def end(self, request, pk=None):
+        placement = self.get_object()
+        serializer = EndDateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ended = end_placement(
+            acting_user=request.user,
+            placement=placement,
+            end_date=serializer.validated_data["end_date"],
+        )
+        return Response(PlacementSerializer(ended, context=self.get_serializer_context()).data)
+
+
+@schema.allocations
+class AllocationViewSet(RecordPartViewSet):
+    serializer_class = AllocationSerializer
+
+    def get_queryset(self):
+        return Allocation.objects.filter(of_visible_children(self.request.user))
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        replacing = None
+        if data["replacing"] is not None:
+            replacing = Allocation.objects.filter(
+                pk=data["replacing"], child=data["child"], ended_at__isnull=True
+            ).first()
+            if replacing is None:
+                raise Refused(
+                    "No current allocation of this child with that id.", field="replacing"
+                )
+        allocation = allocate_child(
+            acting_user=request.user,
+            child=data["child"],
+            team=data["team"],
+            worker=data["worker"],
+            replacing=replacing,
+        )
+        return self._render(allocation, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
+    def end(self, request, pk=None):
+        allocation = self.get_object()
+        ended = end_allocation(acting_user=request.user, allocation=allocation)
+        return Response(AllocationSerializer(ended, context=self.get_serializer_context()).data)
+
+
+@schema.access_grants
+class AccessGrantViewSet(RecordPartViewSet):
+    serializer_class = AccessGrantSerializer
+    filterset_class = AccessGrantFilter
+
+    def get_queryset(self):
+        return ChildAccessGrant.objects.filter(
+            content_object_id__in=visible_children(self.request.user).values("pk")
+        ).select_related("user", "granted_by")
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        grant = grant_child_access(
+            acting_user=request.user,
+            child=data["content_object"],
+            user=data["user"],
+            expires_at=data["expires_at"],
+            reason=data["reason"],
+        )
+        return self._render(grant, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
+    def revoke(self, request, pk=None):
+        grant = self.get_object()
+        revoked = revoke_child_access(acting_user=request.user, grant=grant)
+        return Response(AccessGrantSerializer(revoked, context=self.get_serializer_context()).data)
 
 
 @extend_schema(exclude=True)

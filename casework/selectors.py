@@ -67,6 +67,7 @@ class ChildRecord:
     timeline: list[TimelineEntry]
     history: list[Change]
     accesses: list
+    access_grants: list
     episodes_last_90_days: int
     episodes_last_6_months: int
 
@@ -252,6 +253,12 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
         .order_by("-accessed_at")[:RECORD_LIST_LIMIT]
     )
     days_90, months_6 = episode_counts(child, today)
+    # Who holds an ad-hoc grant to this record now (ARCHITECTURE.md "Access").
+    access_grants = list(
+        child.access_grants.filter(expires_at__gt=now)
+        .select_related("user", "granted_by")
+        .order_by("expires_at")
+    )
     return ChildRecord(
         child=child,
         legal_status=legal_status,
@@ -263,6 +270,7 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
         timeline=timeline[:RECORD_LIST_LIMIT],
         history=_history(child),
         accesses=accesses,
+        access_grants=access_grants,
         episodes_last_90_days=days_90,
         episodes_last_6_months=months_6,
     )

@@ -15,7 +15,7 @@ from agencies.models import AUTHORITY_WIDE_ROLES, Role
 from agencies.views import SignedInRequest
 from casework import deadlines, selectors
 from children import services as children_services
-from children.permissions import Action, may
+from children.permissions import Action, allowed_actions, is_current_carer
 from children.selectors import visible_child_or_404
 from protocol.models import Rule
 
@@ -62,6 +62,7 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
     children_services.record_access(user=request.user, child=child, via=f"GET {request.path}")
     record = selectors.child_record(request.user, child)
     today = timezone.localdate()
+    actions = allowed_actions(request.user, child)
     return render(
         request,
         "casework/child.html",
@@ -69,7 +70,17 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
             "child": child,
             "record": record,
             "age": child.age_on(today),
-            "may_report": may(request.user, Action.REPORT_EPISODE, child),
+            "may_report": Action.REPORT_EPISODE in actions,
+            # Each link to a page that keeps the record true, drawn only for those who may.
+            "may_edit": Action.EDIT_CHILD in actions,
+            "may_allocate": Action.ALLOCATE in actions,
+            "may_edit_philomena": Action.EDIT_PHILOMENA in actions
+            or is_current_carer(request.user, child),
+            "may_record_photo": Action.RECORD_PHOTO in actions,
+            "may_consent_to_publish": Action.PHOTO_MEDIA_CONSENT in actions
+            and bool(child.photo)
+            and child.photo_media_consent_at is None,
+            "may_grant_access": Action.GRANT_ACCESS in actions,
             "photo_shown": bool(child.photo and child.photo_consent_recorded_at),
         },
     )

@@ -12,8 +12,18 @@ import dataclasses
 import datetime as dt
 
 from django import forms
+from django.db.models import QuerySet
 
-from children.models import LegalStatusKind, Sex
+from agencies.models import Agency, AgencyKind, Team, User
+from children.models import (
+    Allocation,
+    ChildAgreement,
+    Disability,
+    Ethnicity,
+    LegalStatusKind,
+    PlacementKind,
+    Sex,
+)
 
 
 def _number(label: str, width: int, autocomplete: str = "") -> forms.CharField:
@@ -176,4 +186,378 @@ class ChildForm(forms.Form):
     def clean(self):
         cleaned = super().clean() or self.cleaned_data
         cleaned["date_of_birth"] = self.date_of_birth_parts.clean(self)
+        return cleaned
+
+
+# --- Keeping the record true ----------------------------------------------------------------
+
+
+class LaidOutForm(forms.Form):
+    """A form drawn by templates/children/form_page.html, in `layout` order: field names,
+    and date groups named by their DateParts prefix."""
+
+    layout_order: tuple[str, ...] = ()
+    date_parts: tuple[DateParts, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for parts in self.date_parts:
+            parts.add_to(self)
+
+    def date_group(self, prefix: str) -> DateGroup:
+        parts = next(parts for parts in self.date_parts if parts.prefix == prefix)
+        return parts.group(self)
+
+    @property
+    def layout(self) -> list[forms.BoundField | DateGroup]:
+        prefixes = {parts.prefix for parts in self.date_parts}
+        return [
+            self.date_group(name) if name in prefixes else self[name] for name in self.layout_order
+        ]
+
+    def clean_date(self, prefix: str, *, required: bool = True) -> dt.date | None:
+        parts = next(parts for parts in self.date_parts if parts.prefix == prefix)
+        return parts.clean(self, required=required)
+
+    @staticmethod
+    def date_initial(prefix: str, day: dt.date | None) -> dict[str, str]:
+        if day is None:
+            return {}
+        return {
+            f"{prefix}_day": str(day.day),
+            f"{prefix}_month": str(day.month),
+            f"{prefix}_year": str(day.year),
+        }
+
+
+def _line(label: str, max_length: int = 200, required: bool = False, **attrs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", **attrs}),
+    )
+
+
+def _paragraph(label: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=5000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class IdentityForm(LaidOutForm):
+    given_name = forms.CharField(
+        label="Given name",
+        max_length=100,
+        error_messages={"required": "Enter the child's given name"},
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    family_name = forms.CharField(
+        label="Family name",
+        max_length=100,
+        error_messages={"required": "Enter the child's family name"},
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    known_as = _line("Known as (optional)", 100)
+    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=forms.RadioSelect)
+    ethnicity = forms.ChoiceField(
+        label="Ethnicity",
+        choices=[(code, f"{label} ({code})") for code, label in Ethnicity.choices],
+        help_text="The DfE census codes, as the SSDA903 return uses them.",
+    )
+    disability = forms.ChoiceField(
+        label="Does the child have a disability?",
+        choices=Disability.choices,
+        widget=forms.RadioSelect,
+    )
+    disability_details = _line("Disability: details (optional)", 500)
+    is_uasc = forms.BooleanField(
+        label="Unaccompanied asylum-seeking child",
+        required=False,
+        help_text="The Home Office is told within 24 hours of a missing episode (Haringey protocol 16).",
+    )
+    local_child_id = _line("Council's child ID (optional)", 20)
+    upn = _line("Unique pupil number (UPN) (optional)", 20)
+    school = _line("School (optional)", 200)
+
+    date_parts = (DateParts("date_of_birth", "Date of birth", "For example, 27 3 2012"),)
+    layout_order = (
+        "given_name",
+        "family_name",
+        "known_as",
+        "date_of_birth",
+        "sex",
+        "ethnicity",
+        "disability",
+        "disability_details",
+        "is_uasc",
+        "local_child_id",
+        "upn",
+        "school",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "local_child_id"
+        ].help_text = (
+            "The ID in the council's case management system, as the SSDA903 return reports it."
+        )
+        self.fields[
+            "upn"
+        ].help_text = "13 characters: a check letter, then 12 digits (the last may be a letter)."
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        cleaned["date_of_birth"] = self.clean_date("date_of_birth")
+        return cleaned
+
+
+def legal_status_choices(*, with_none: bool) -> list[tuple[str, str]]:
+    return [
+        (value, label)
+        for value, label in LegalStatusKind.choices
+        if with_none or value != LegalStatusKind.NONE
+    ]
+
+
+class LegalStatusForm(LaidOutForm):
+    """A new legal status from a date (back-dated too), or a correction of one."""
+
+    status = forms.ChoiceField(
+        label="Legal status",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the legal status"},
+    )
+    date_parts = (
+        DateParts("start_date", "Start date", "For example, 27 3 2026. It may be in the past."),
+        DateParts("end_date", "End date (optional)", "Leave empty if it has not ended."),
+    )
+    layout_order = ("status", "start_date", "end_date")
+
+    def __init__(self, *args, with_none: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = legal_status_choices(with_none=with_none)
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        cleaned["start_date"] = self.clean_date("start_date")
+        cleaned["end_date"] = self.clean_date("end_date", required=False)
+        return cleaned
+
+
+class EndDateForm(LaidOutForm):
+    date_parts = (DateParts("end_date", "End date", "For example, 27 3 2026"),)
+    layout_order = ("end_date",)
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        cleaned["end_date"] = self.clean_date("end_date")
+        return cleaned
+
+
+class PlacementForm(LaidOutForm):
+    kind = forms.ChoiceField(
+        label="Kind of placement",
+        choices=PlacementKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the kind of placement"},
+    )
+    name = _line("Placement or carer's name (optional)")
+    provider = _line("Provider (optional)")
+    address = forms.CharField(
+        label="Address (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    postcode = _line("Postcode (optional)", 10, autocomplete="postal-code")
+    placing_authority = forms.ModelChoiceField(
+        label="Placing authority",
+        queryset=Agency.objects.none(),
+        error_messages={"required": "Choose the placing authority"},
+    )
+    host_authority = forms.ModelChoiceField(
+        label="Host authority (where the placement is)",
+        queryset=Agency.objects.none(),
+        error_messages={"required": "Choose the host authority"},
+    )
+    date_parts = (
+        DateParts("start_date", "Start date", "For example, 27 3 2026. It may be in the past."),
+        DateParts("end_date", "End date (optional)", "Leave empty if it has not ended."),
+    )
+    layout_order = (
+        "kind",
+        "name",
+        "provider",
+        "address",
+        "postcode",
+        "placing_authority",
+        "host_authority",
+        "start_date",
+        "end_date",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        authorities = Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY).order_by("name")
+        for name in ("placing_authority", "host_authority"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = authorities
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        cleaned["start_date"] = self.clean_date("start_date")
+        cleaned["end_date"] = self.clean_date("end_date", required=False)
+        return cleaned
+
+
+class AllocationForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label="Team",
+        queryset=Team.objects.none(),
+        error_messages={"required": "Choose the team"},
+    )
+    worker = forms.ModelChoiceField(
+        label="Allocated worker (optional)",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="No named worker yet",
+        help_text="A social worker or team manager of the team.",
+    )
+
+    replacing = forms.TypedChoiceField(
+        label="Is this instead of a current allocation?",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(
+        self,
+        *args,
+        teams: QuerySet[Team],
+        workers: QuerySet[User],
+        current: list[Allocation],
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.current = {allocation.pk: allocation for allocation in current}
+        replacing = self.fields["replacing"]
+        assert isinstance(replacing, forms.TypedChoiceField)
+        replacing.choices = [
+            ("", "No: in addition to any current allocation"),
+            *((allocation.pk, f"Yes: instead of {allocation.team.name}") for allocation in current),
+        ]
+        if not current:
+            self.fields["replacing"].widget = forms.HiddenInput()
+        team = self.fields["team"]
+        worker = self.fields["worker"]
+        assert isinstance(team, forms.ModelChoiceField)
+        assert isinstance(worker, forms.ModelChoiceField)
+        team.queryset = teams
+        worker.queryset = workers
+
+    def clean_replacing(self) -> Allocation | None:
+        chosen = self.cleaned_data.get("replacing")
+        return self.current.get(chosen) if chosen is not None else None
+
+
+class PhilomenaForm(forms.Form):
+    description = _paragraph(
+        "Physical description", "Height, build, hair, eyes, marks, scars and tattoos."
+    )
+    clothing_style = _paragraph("Usual clothing style")
+    known_associates = _paragraph("Known associates", "Names, addresses, how they know them.")
+    places_frequented = _paragraph("Places frequented")
+    phone_numbers = _paragraph("Phone numbers")
+    social_media = _paragraph("Social media accounts")
+    health_needs = _paragraph("Medical and health needs", "Medication, conditions, allergies.")
+    previous_episodes_summary = _paragraph(
+        "Previous missing episodes", "Where they were found, and who with."
+    )
+
+
+class PhotoForm(LaidOutForm):
+    photo = forms.FileField(
+        label="Photo",
+        help_text="A recent photo, as a JPEG or PNG of up to 10 MB.",
+        error_messages={"required": "Choose a photo", "empty": "The file is empty"},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+    consent_given_by = _line(
+        "Person with parental responsibility who consented",
+        required=True,
+    )
+    child_agreement = forms.ChoiceField(
+        label="Did the child agree?",
+        choices=ChildAgreement.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the child agreed"},
+    )
+    date_parts = (DateParts("taken_on", "Date taken (optional)", "For example, 27 3 2026"),)
+    layout_order = ("photo", "taken_on", "consent_given_by", "child_agreement")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent_given_by"].error_messages["required"] = (
+            "Enter the name of the person with parental responsibility who consented"
+        )
+        self.fields["consent_given_by"].help_text = (
+            "Haringey protocol 7.3: a photo is held with the consent of a person with "
+            "parental responsibility and, if possible, the child's agreement."
+        )
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        cleaned["taken_on"] = self.clean_date("taken_on", required=False)
+        return cleaned
+
+
+class MediaConsentForm(forms.Form):
+    reason = forms.CharField(
+        label="Why may police publish the photo?",
+        max_length=500,
+        help_text="Haringey protocol 7.4: in very serious cases, where the child is believed "
+        "to be at significant risk.",
+        error_messages={"required": "Say why the photo may be published"},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AccessGrantForm(LaidOutForm):
+    username = _line("Username of the person", 150, required=True)
+    reason = forms.CharField(
+        label="Why do they need access?",
+        max_length=300,
+        error_messages={"required": "Say why this person needs access"},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    date_parts = (
+        DateParts("expires_on", "Access until", "The access ends at midnight after this date."),
+    )
+    layout_order = ("username", "reason", "expires_on")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter the person's username"
+        self.fields["username"].help_text = "As they sign in to Homeward."
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        cleaned["expires_on"] = self.clean_date("expires_on")
+        username = (cleaned.get("username") or "").strip()
+        if username:
+            user = User.objects.filter(username__iexact=username, is_active=True).first()
+            if user is None:
+                self.add_error("username", "There is no active Homeward user with this username")
+            cleaned["user"] = user
         return cleaned

@@ -37,6 +37,22 @@ class Sex(models.TextChoices):
     NOT_KNOWN = "not_known", "Not known"
 
 
+class Disability(models.TextChoices):
+    """Whether the child has a disability, as the children in need census asks it."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class ChildAgreement(models.TextChoices):
+    """The child's own view of a photo being held (Haringey protocol 7.3: "if possible")."""
+
+    AGREED = "agreed", "The child agreed"
+    DID_NOT_AGREE = "did_not_agree", "The child did not agree"
+    NOT_POSSIBLE = "not_possible", "It was not possible to ask the child"
+
+
 class Ethnicity(models.TextChoices):
     """The DfE census ethnicity groups, as the SSDA903 return codes them."""
 
@@ -80,17 +96,48 @@ class Child(models.Model):
     responsible_authority = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="children_responsible_for"
     )
-    # Philomena profile: what police need at the first call (description, associates, places).
+    # The council's own id for the child (its case management system's): the SSDA903
+    # return's CHILD column. Unique within the responsible authority, blank until known.
+    local_child_id = models.CharField("council's child ID", max_length=20, blank=True)
+    disability = models.CharField(
+        max_length=10, choices=Disability.choices, default=Disability.NOT_KNOWN
+    )
+    disability_details = models.CharField(max_length=500, blank=True)
+    # Children missing education (HERTS; Haringey protocol 20): the DfE unique pupil number
+    # and the school the child attends.
+    upn = models.CharField("unique pupil number (UPN)", max_length=13, blank=True)
+    school = models.CharField(max_length=200, blank=True)
+    # Philomena profile, Part 1, kept by the carer: what police need at the first call
+    # (Haringey protocol 12.1, 13.1).
     description = models.TextField("physical description", blank=True)
+    clothing_style = models.TextField("usual clothing style", blank=True)
     known_associates = models.TextField(blank=True)
     places_frequented = models.TextField(blank=True)
     phone_numbers = models.TextField(blank=True)
     social_media = models.TextField(blank=True)
     health_needs = models.TextField("medical and health needs", blank=True)
-    # A photo is held only with recorded consent (who gave it, when).
+    previous_episodes_summary = models.TextField("previous missing episodes", blank=True)
+    # A recent photo, held only with the recorded consent of a person with parental
+    # responsibility and the child's view (Haringey protocol 7.3). The file lives in
+    # private storage (MEDIA_ROOT, never under static) and is served only by an
+    # access-checked view that logs each viewing.
     photo = models.FileField(upload_to="child-photos/", blank=True)
     photo_consent_given_by = models.CharField(max_length=200, blank=True)
     photo_consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    photo_child_agreement = models.CharField(
+        max_length=20, choices=ChildAgreement.choices, blank=True
+    )
+    photo_taken_on = models.DateField(null=True, blank=True)
+    photo_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Haringey protocol 7.4: police publish a photo in the media only with the local
+    # authority's consent, recorded separately from the consent to hold it.
+    photo_media_consent_at = models.DateTimeField(null=True, blank=True)
+    photo_media_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    photo_media_consent_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -103,7 +150,13 @@ class Child(models.Model):
                 condition=Q(photo="") | Q(photo_consent_recorded_at__isnull=False),
                 name="child_photo_requires_consent",
                 violation_error_message="A photo may be held only with recorded consent.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["responsible_authority", "local_child_id"],
+                condition=~Q(local_child_id=""),
+                name="child_local_id_unique_in_authority",
+                violation_error_message="Another child of this authority has this ID.",
+            ),
         ]
         indexes = [
             models.Index(fields=["date_of_birth"], name="child_date_of_birth"),
@@ -129,6 +182,8 @@ class LegalStatusKind(models.TextChoices):
     LOOKED_AFTER = "looked_after", "Looked after (CLA)"
     CHILD_PROTECTION = "child_protection", "Child protection plan"
     CHILD_IN_NEED = "child_in_need", "Child in need"
+    # Haringey protocol 2.2, 18.6: a care leaver who goes missing is still the council's.
+    CARE_LEAVER = "care_leaver", "Care leaver"
     NONE = "none", "None"
 
 
@@ -182,7 +237,9 @@ class Placement(models.Model):
         Agency, on_delete=models.PROTECT, related_name="placements_hosted"
     )
     name = models.CharField("placement or carer", max_length=200, blank=True)
+    provider = models.CharField("provider", max_length=200, blank=True)
     address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
     carer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -266,6 +323,7 @@ class Allocation(models.Model):
         return f"{self.child} → {self.team}"
 
 
+@pghistory.track()
 class ChildAccessGrant(UserObjectPermissionBase):
     """An ad-hoc grant of one child's record to one named person, until it expires.
 
@@ -282,6 +340,11 @@ class ChildAccessGrant(UserObjectPermissionBase):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     granted_at = models.DateTimeField(auto_now_add=True)
+    # A revoked grant keeps its row (and its history): it expires at the revocation.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [

@@ -13,7 +13,12 @@ from django.db.models import BooleanField, ExpressionWrapper
 
 from agencies.models import Actor, Role
 from children.models import Child
-from children.selectors import access_profile, grant_condition, relationship_condition
+from children.selectors import (
+    access_profile,
+    current_placement_of,
+    grant_condition,
+    relationship_condition,
+)
 from core.actors import is_engine
 from core.errors import NotAllowed
 
@@ -30,6 +35,11 @@ class Action(enum.StrEnum):
     STRATEGY_MEETING = "strategy_meeting"
     PANEL = "panel"
     GRANT_ACCESS = "grant_access"
+    ALLOCATE = "allocate"
+    EDIT_PHILOMENA = "edit_philomena"
+    RECORD_PHOTO = "record_photo"
+    PHOTO_MEDIA_CONSENT = "photo_media_consent"
+    REOPEN_EPISODE = "reopen_episode"
 
 
 ACTION_ROLES: dict[Action, frozenset[str]] = {
@@ -72,6 +82,27 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.GRANT_ACCESS: frozenset(
         {Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
     ),
+    # Allocation is a manager's decision: the team manager, or the Missing Co-ordinator
+    # for the whole authority.
+    Action.ALLOCATE: frozenset({Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}),
+    # Philomena Part 1 is kept by the carer (the placement's staff: `is_current_carer`)
+    # and the social worker.
+    Action.EDIT_PHILOMENA: frozenset(
+        {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
+    ),
+    Action.RECORD_PHOTO: frozenset(
+        {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
+    ),
+    # Haringey protocol 7.4: the local authority consents before police publish a photo
+    # in the media: a manager's decision.
+    Action.PHOTO_MEDIA_CONSENT: frozenset(
+        {Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
+    ),
+    # Clearing a return re-opens every deadline of a missing child: children's social
+    # care staff only, never police (a PATCH by a police key cannot clear a return).
+    Action.REOPEN_EPISODE: frozenset(
+        {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
+    ),
 }
 
 
@@ -106,6 +137,24 @@ def roles_for_child(user, child: Child) -> frozenset[str]:
 
 def may(user, action: Action, child: Child) -> bool:
     return bool(roles_for_child(user, child) & ACTION_ROLES[action])
+
+
+def allowed_actions(user, child: Child) -> frozenset[Action]:
+    """Every action `user` may take on `child`, from one reading of their roles: what a
+    page asks to decide which links to draw."""
+    roles = roles_for_child(user, child)
+    return frozenset(action for action, allowed in ACTION_ROLES.items() if roles & allowed)
+
+
+def is_current_carer(user, child: Child) -> bool:
+    """Whether `user` is the carer named on the child's current placement (its staff)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return current_placement_of(child, carer=user)
+
+
+def may_edit_philomena(user, child: Child) -> bool:
+    return is_current_carer(user, child) or may(user, Action.EDIT_PHILOMENA, child)
 
 
 def require(user: Actor, action: Action, child: Child) -> None:

@@ -5,6 +5,8 @@ A child is visible to:
   colleagues and their team manager);
 - the Missing Co-ordinator and Assistant Director of the responsible local authority, and
   of the authority hosting the child's current placement (out-of-area placements);
+- team managers of the responsible authority while the child is allocated to no team,
+  so that someone who may allocate the child can find them (the unallocated list);
 - MASH triage staff of an authority while a referral for the child is open there;
 - return interview officers of the authority while a return interview is due for the
   child (a return_interview deadline not yet met), and for the interviews they recorded;
@@ -55,6 +57,10 @@ class AccessProfile:
     @property
     def authority_ids(self) -> frozenset[int]:
         return self._agencies(*AUTHORITY_WIDE_ROLES)
+
+    @property
+    def manager_authority_ids(self) -> frozenset[int]:
+        return self._agencies(Role.TEAM_MANAGER)
 
     @property
     def mash_authority_ids(self) -> frozenset[int]:
@@ -149,6 +155,17 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
                     )
                 )
             )
+        )
+    if profile.manager_authority_ids:
+        rules.append(
+            Q(
+                Exists(
+                    Child.objects.filter(
+                        pk=child, responsible_authority_id__in=profile.manager_authority_ids
+                    )
+                )
+            )
+            & ~Q(Exists(Allocation.objects.filter(child_id=child, ended_at__isnull=True)))
         )
     if profile.mash_authority_ids:
         rules.append(
@@ -252,8 +269,36 @@ def current_placement(child: Child, *, on=None) -> Placement | None:
     )
 
 
+def current_placement_of(child: Child, *, carer) -> bool:
+    """Whether `carer` is the carer of the child's placement today."""
+    placement = current_placement(child)
+    return placement is not None and placement.carer_id == carer.pk
+
+
 def current_allocations(child: Child) -> QuerySet[Allocation]:
     return child.allocations.filter(ended_at__isnull=True).select_related("team", "worker")
+
+
+def philomena_child(user, child_id: int) -> Child:
+    """A child whose Philomena profile `user` may read: a child they may see, or the child
+    of the placement they are the carer of (the carer keeps Part 1). Child.DoesNotExist
+    otherwise."""
+    if not _is_signed_in(user):
+        raise Child.DoesNotExist
+    today = timezone.localdate()
+    cared_for = Exists(
+        Placement.objects.filter(child_id=OuterRef("pk"), carer=user, start_date__lte=today).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today)
+        )
+    )
+    return Child.objects.filter(Q(child_visibility(user)) | Q(cared_for)).get(pk=child_id)
+
+
+def unallocated_children(user) -> QuerySet[Child]:
+    """Children `user` may see who are allocated to no team: the list of those to allocate."""
+    return visible_children(user).filter(
+        ~Exists(Allocation.objects.filter(child_id=OuterRef("pk"), ended_at__isnull=True))
+    )
 
 
 def find_children(user, query: str) -> QuerySet[Child]:

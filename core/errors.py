@@ -89,6 +89,11 @@ CONSTRAINT_MESSAGES: dict[str, tuple[type[ServiceError], str, str | None]] = {
         "A child has one placement at a time: the new placement overlaps another.",
         "start_date",
     ),
+    "child_local_id_unique_in_authority": (
+        Conflict,
+        "Another child of this authority has this council child ID.",
+        "local_child_id",
+    ),
     "allocation_one_current_per_team": (
         Conflict,
         "The child is already allocated to this team.",

@@ -106,19 +106,32 @@ class ReportEpisodeForm(LondonTimesForm):
         required=True,
         message="Enter where the child was last seen",
     )
+    # Optional: left empty, it follows the child's placement on the date last seen.
     missing_from = forms.ChoiceField(
         label="Missing from",
         choices=MissingFrom.choices,
         widget=forms.RadioSelect,
-        error_messages={
-            "required": "Say whether the child is missing from home or from a placement"
-        },
+        required=False,
+        help_text="Leave this empty to use the child's placement on the date last seen.",
     )
     circumstances = forms.CharField(
         label="Circumstances",
         required=False,
         help_text="What happened, who they may be with, and any risk you know of.",
         widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # Philomena profile, Part 2 (with the circumstances): what police ask at the first call.
+    clothing_when_last_seen = forms.CharField(
+        label="Clothing when last seen (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    who_with = forms.CharField(
+        label="Who they may be with (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     category = forms.ChoiceField(
         label="Is the child missing or absent?",
@@ -321,4 +334,39 @@ class EnteredInErrorForm(forms.Form):
         help_text="Its deadlines will be cancelled. The episode stays in the record's history.",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say why the episode was entered in error"},
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the return being cleared?",
+        help_text="For a return recorded in error: the child is missing again within this "
+        "episode, and its deadlines open again. The cleared return stays in the history.",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the return is being cleared"},
+    )
+
+
+class PhilomenaPartTwoForm(forms.Form):
+    """Philomena profile, Part 2: what is known at the time of the report."""
+
+    clothing_when_last_seen = forms.CharField(
+        label="Clothing when last seen",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    who_with = forms.CharField(
+        label="Who they may be with",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    circumstances = forms.CharField(
+        label="Circumstances",
+        required=False,
+        max_length=10000,
+        help_text="What happened, and any risk you know of.",
+        widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -71,6 +71,9 @@ class Episode(models.Model):
     last_seen_at = models.DateTimeField()
     last_seen_location = models.CharField(max_length=300, blank=True)
     circumstances = models.TextField(blank=True)
+    # Philomena profile, Part 2: what is known at the time of the report.
+    clothing_when_last_seen = models.TextField(blank=True)
+    who_with = models.TextField("who they may be with", blank=True)
     reported_at = models.DateTimeField()
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes_reported"
@@ -258,3 +261,25 @@ class SafeAndWellCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Safe and well check at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+@pghistory.track()
+class Reopening(models.Model):
+    """A returned episode opened again (the return cleared): who, when, why, and the
+    return that was cleared. An explicit act with a reason, never a side effect."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="reopenings")
+    cleared_returned_at = models.DateTimeField()
+    cleared_return_location = models.CharField(max_length=300, blank=True)
+    cleared_how_found = models.CharField(max_length=30, choices=HowFound.choices, blank=True)
+    reason = models.TextField()
+    reopened_at = models.DateTimeField()
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["episode", "reopened_at"]
+
+    def __str__(self) -> str:
+        return f"Re-opened at {self.reopened_at:%Y-%m-%d %H:%M}"

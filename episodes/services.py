@@ -8,13 +8,21 @@ from typing import Required, TypedDict, Unpack, overload
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Actor, Agency, AgencyKind, acting_person, person_of
+from agencies.models import (
+    Actor,
+    Agency,
+    AgencyKind,
+    User,
+    acting_person,
+    person_of,
+)
 from agencies.selectors import police_force_of
 from children.models import Child, LegalStatusKind
-from children.permissions import Action, require
+from children.permissions import Action, may, require
 from children.selectors import current_legal_status, current_placement
+from core.actors import is_engine
 from core.clock import london_date, require_aware
-from core.errors import Conflict, Refused, translate_integrity_errors
+from core.errors import Conflict, NotAllowed, Refused, translate_integrity_errors
 from core.history import records
 from episodes.models import (
     MINIMUM_AGE_FOR_ABSENT,
@@ -24,10 +32,12 @@ from episodes.models import (
     PoliceRisk,
     PoliceRiskGrading,
     Reclassification,
+    Reopening,
     SafeAndWellCheck,
 )
 from protocol import reconcile
 from protocol.conf import protocol_settings
+from returns.models import ReturnInterview
 
 # Clocks disagree: a report typed a minute after a police system stamped it must not be
 # refused as "in the future". Anything later than this is a mistake.
@@ -278,8 +288,40 @@ EDITABLE_FIELDS = frozenset(
         "return_location",
         "how_found",
         "missing_from",
+        # Philomena profile, Part 2: known at the time of the report.
+        "clothing_when_last_seen",
+        "who_with",
     }
 )
+
+
+def _first_follow_up(episode: Episode) -> dt.datetime | None:
+    """The earliest safe and well check or return interview recorded against the episode's
+    return: the return cannot move after it, nor be cleared while it stands."""
+    times = list(episode.safe_and_well_checks.values_list("checked_at", flat=True))
+    for offered_at, held_at in ReturnInterview.objects.filter(episodes=episode).values_list(
+        "offered_at", "held_at"
+    ):
+        times += [time for time in (offered_at, held_at) if time is not None]
+    return min(times, default=None)
+
+
+def _check_return_correction(episode: Episode, returned_at: dt.datetime | None) -> None:
+    if returned_at is None:
+        if episode.returned_at is not None:
+            raise Conflict(
+                "A return is not cleared by a correction: re-open the episode, with the reason.",
+                field="returned_at",
+                code="reopen_required",
+            )
+        return
+    follow_up = _first_follow_up(episode)
+    if follow_up is not None and returned_at > follow_up:
+        raise Refused(
+            "The return cannot be after the safe and well check or return interview already "
+            f"recorded against it ({timezone.localtime(follow_up):%d %B %Y, %H:%M}).",
+            field="returned_at",
+        )
 
 
 @records("Episode corrected")
@@ -297,6 +339,8 @@ def update_episode(*, acting_user: Actor, episode: Episode, **changes) -> Episod
         raise Refused("Use reclassify to change the category, with the reason.", field="category")
     changes.pop("category", None)
     grading = changes.pop("police_risk", None)
+    if "returned_at" in changes:
+        _check_return_correction(episode, _aware(changes["returned_at"], "returned_at"))
     for field in ("last_seen_at", "reported_at", "returned_at", "reported_to_police_at"):
         if field in changes:
             if changes[field] is None and field in ("last_seen_at", "reported_at"):
@@ -316,6 +360,76 @@ def update_episode(*, acting_user: Actor, episode: Episode, **changes) -> Episod
         episode.save()
     if grading is not None and grading != episode.police_risk:
         record_police_risk(acting_user=acting_user, episode=episode, grading=grading)
+    reconcile(episode.child)
+    return episode
+
+
+PART_TWO_FIELDS = ("clothing_when_last_seen", "who_with", "circumstances")
+
+
+@records("Philomena profile Part 2 recorded")
+@transaction.atomic
+def record_philomena_part_two(
+    *,
+    acting_user: Actor,
+    episode: Episode,
+    clothing_when_last_seen: str,
+    who_with: str,
+    circumstances: str,
+) -> Episode:
+    """Philomena profile, Part 2: what is known at the time of the report (clothing when
+    last seen, who the child may be with, the circumstances). Whoever may report the
+    episode or record its return may describe it; called with the report, or later."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    if not is_engine(acting_user) and not (
+        may(acting_user, Action.REPORT_EPISODE, episode.child)
+        or may(acting_user, Action.RECORD_RETURN, episode.child)
+    ):
+        raise NotAllowed("You may not describe this episode.")
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    episode.clothing_when_last_seen = clothing_when_last_seen.strip()
+    episode.who_with = who_with.strip()
+    episode.circumstances = circumstances.strip()
+    episode.save(update_fields=[*PART_TWO_FIELDS, "updated_at"])
+    return episode
+
+
+@records("Episode re-opened")
+@transaction.atomic
+def reopen_episode(*, acting_user: User, episode: Episode, reason: str) -> Episode:
+    """Clear a recorded return: the child is missing again within the same episode (a
+    return recorded in error). Explicit, with a reason, by children's social care staff;
+    the cleared return is kept in a Reopening row and the deadlines follow."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    require(acting_user, Action.REOPEN_EPISODE, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    if episode.returned_at is None:
+        raise Conflict("This episode is still open: there is no return to clear.", code="open")
+    if not reason.strip():
+        raise Refused("Say why the return is cleared.", field="reason")
+    if _first_follow_up(episode) is not None:
+        raise Conflict(
+            "A safe and well check or return interview is recorded against this return: "
+            "correct the return time instead, or report a new episode.",
+            code="followed_up",
+        )
+    now = timezone.now()
+    Reopening.objects.create(
+        episode=episode,
+        cleared_returned_at=episode.returned_at,
+        cleared_return_location=episode.return_location,
+        cleared_how_found=episode.how_found,
+        reason=reason.strip(),
+        reopened_at=now,
+        reopened_by=acting_user,
+    )
+    episode.returned_at = None
+    episode.return_location = ""
+    episode.how_found = ""
+    with translate_integrity_errors():
+        episode.save(update_fields=["returned_at", "return_location", "how_found", "updated_at"])
     reconcile(episode.child)
     return episode
 

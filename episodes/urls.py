@@ -20,4 +20,7 @@ urlpatterns = [
         name="home_office_notice",
     ),
     path("<int:episode_id>/entered-in-error/", views.entered_in_error, name="entered_in_error"),
+    path("<int:episode_id>/correct-return/", views.correct_return, name="correct_return"),
+    path("<int:episode_id>/reopen/", views.reopen, name="reopen"),
+    path("<int:episode_id>/philomena/", views.philomena_part_two, name="philomena_part_two"),
 ]

@@ -13,11 +13,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from agencies.models import User
 from agencies.views import SignedInRequest
 from casework.deadlines import deadline_rows
 from casework.services import report_episode
@@ -30,7 +32,9 @@ from episodes.forms import (
     SERVICE_FIELDS,
     EnteredInErrorForm,
     HomeOfficeNoticeForm,
+    PhilomenaPartTwoForm,
     ReclassifyForm,
+    ReopenForm,
     ReportEpisodeForm,
     ReturnForm,
     SafeAndWellCheckForm,
@@ -45,6 +49,12 @@ def _visible_episode(user: Any, episode_id: int) -> Episode:
     if episode is None:
         raise Http404("No episode found")
     return episode
+
+
+def _person(request: SignedInRequest) -> User:
+    """The signed-in person (every view here is login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _require(user, action: Action, child: Child) -> None:
@@ -74,19 +84,29 @@ def report(request: SignedInRequest, child_id: int) -> HttpResponse:
         data = form.cleaned_data
         reported_to_police = data["reported_to_police"] == "yes"
         try:
-            episode = report_episode(
-                acting_user=request.user,
-                child=child,
-                category=data["category"],
-                last_seen_at=data["last_seen_at"],
-                missing_from=data["missing_from"],
-                last_seen_location=data["last_seen_location"].strip(),
-                circumstances=data["circumstances"].strip(),
-                reported_to_police_at=timezone.now() if reported_to_police else None,
-                police_force=data["police_force"] if reported_to_police else None,
-                police_reference=data["police_reference"] if reported_to_police else "",
-                police_risk=data["police_risk"],
-            )
+            # The report and its Philomena Part 2 stand or fall together.
+            with transaction.atomic():
+                episode = report_episode(
+                    acting_user=request.user,
+                    child=child,
+                    category=data["category"],
+                    last_seen_at=data["last_seen_at"],
+                    missing_from=data["missing_from"] or None,
+                    last_seen_location=data["last_seen_location"].strip(),
+                    circumstances=data["circumstances"].strip(),
+                    reported_to_police_at=timezone.now() if reported_to_police else None,
+                    police_force=data["police_force"] if reported_to_police else None,
+                    police_reference=data["police_reference"] if reported_to_police else "",
+                    police_risk=data["police_risk"],
+                )
+                if data["clothing_when_last_seen"].strip() or data["who_with"].strip():
+                    services.record_philomena_part_two(
+                        acting_user=_person(request),
+                        episode=episode,
+                        clothing_when_last_seen=data["clothing_when_last_seen"],
+                        who_with=data["who_with"],
+                        circumstances=data["circumstances"],
+                    )
         except ServiceError as error:
             _show_refusal(form, error)
         else:
@@ -135,6 +155,16 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
             and episode.home_office_informed_at is None
             and may(request.user, Action.EDIT_CHILD, child),
             "may_mark_error": live and may(request.user, Action.MARK_ENTERED_IN_ERROR, child),
+            "may_correct_return": live
+            and episode.returned_at is not None
+            and may(request.user, Action.RECORD_RETURN, child),
+            "may_reopen": live
+            and episode.returned_at is not None
+            and may(request.user, Action.REOPEN_EPISODE, child),
+            "may_update_part_two": live and may(request.user, Action.RECORD_RETURN, child),
+            "reopenings": list(
+                episode.reopenings.select_related("reopened_by").order_by("reopened_at")
+            ),
         },
     )
 
@@ -258,4 +288,86 @@ def entered_in_error(request: SignedInRequest, episode_id: int) -> HttpResponse:
             acting_user=request.user, episode=episode, reason=data["reason"]
         ),
         success="Episode marked as entered in error. Its deadlines are cancelled.",
+    )
+
+
+def _return_initial(episode: Episode) -> dict[str, object]:
+    if episode.returned_at is None:
+        return {}
+    local = timezone.localtime(episode.returned_at)
+    return {
+        "returned_day": str(local.day),
+        "returned_month": str(local.month),
+        "returned_year": str(local.year),
+        "returned_time": f"{local:%H:%M}",
+        "return_location": episode.return_location,
+        "how_found": episode.how_found,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct_return(request: SignedInRequest, episode_id: int) -> HttpResponse:
+    """Correct the return time and place, with the API's rules (services.update_episode)."""
+    episode = _visible_episode(request.user, episode_id)
+    if episode.returned_at is None:
+        raise Http404("No return recorded")
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.RECORD_RETURN,
+        form_class=ReturnForm,
+        template="episodes/correct_return.html",
+        perform=lambda episode, data: services.update_episode(
+            acting_user=request.user,
+            episode=episode,
+            returned_at=data["returned_at"],
+            return_location=data["return_location"].strip(),
+            how_found=data["how_found"],
+        ),
+        success="Return corrected. The deadlines follow the corrected time.",
+        form_kwargs=lambda episode: {"initial": _return_initial(episode)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reopen(request: SignedInRequest, episode_id: int) -> HttpResponse:
+    user = _person(request)
+    episode = _visible_episode(user, episode_id)
+    if episode.returned_at is None:
+        raise Http404("No return recorded")
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.REOPEN_EPISODE,
+        form_class=ReopenForm,
+        template="episodes/reopen.html",
+        perform=lambda episode, data: services.reopen_episode(
+            acting_user=user, episode=episode, reason=data["reason"]
+        ),
+        success="Episode re-opened: the child is recorded as missing again.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def philomena_part_two(request: SignedInRequest, episode_id: int) -> HttpResponse:
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.RECORD_RETURN,
+        form_class=PhilomenaPartTwoForm,
+        template="episodes/philomena_part_two.html",
+        perform=lambda episode, data: services.record_philomena_part_two(
+            acting_user=_person(request), episode=episode, **data
+        ),
+        success="Philomena Part 2 saved.",
+        form_kwargs=lambda episode: {
+            "initial": {
+                "clothing_when_last_seen": episode.clothing_when_last_seen,
+                "who_with": episode.who_with,
+                "circumstances": episode.circumstances,
+            }
+        },
     )

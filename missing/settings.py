@@ -252,6 +252,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Missing and absent children: episodes, returns, risk, deadlines.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Fields of the same name with different choices get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "RecordedLegalStatusEnum": "api.serializers.RECORDED_LEGAL_STATUSES",
+        "PlacementKindEnum": "children.models.PlacementKind",
+    },
     # Separate request and response components: read-only fields are not asked for.
     "COMPONENT_SPLIT_REQUEST": True,
     # api.schema adds the problem+json error responses and the idempotency/ETag headers.

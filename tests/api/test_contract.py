@@ -429,7 +429,7 @@ def test_the_admin_lists_keys_by_prefix_and_revokes_them(world, client_for):
     [
         ("put", "/api/v1/episodes/{episode}/"),
         ("delete", "/api/v1/episodes/{episode}/"),
-        ("patch", "/api/v1/children/{child}/"),
+        ("put", "/api/v1/children/{child}/"),
         ("delete", "/api/v1/children/{child}/"),
         ("post", "/api/v1/deadlines/"),
         ("get", "/api/v1/episodes/{episode}/return/"),

@@ -229,6 +229,10 @@ class Command(BaseCommand):
                 description=f"Slim build, about {150 + age * 2} cm, often wears a dark hooded top.",
                 known_associates="Friends from school; an older peer group near the retail park.",
                 places_frequented=", ".join(rng.sample(PLACES, 2)),
+                clothing_style="Tracksuits and trainers; a black puffer jacket.",
+                # The council's own id, as its case management system numbers children.
+                local_child_id=f"{p['council'].code or 'LA'}-{index + 1:05d}",
+                school="Northwick Academy" if age < 16 else "",
             )
             if looked_after:
                 host = p["neighbour"] if index % 5 == 0 else p["council"]
@@ -240,6 +244,7 @@ class Command(BaseCommand):
                     host_authority=host,
                     start_date=today - dt.timedelta(days=200),
                     name=rng.choice(["Oak House", "Willow Lodge", "The Fernleys (foster carers)"]),
+                    provider="Example Care Ltd",
                 )
             return child
 
