@@ -252,7 +252,7 @@ def test_the_placements_carer_and_the_social_worker_keep_part_1(client, world):
 
 
 def test_the_philomena_sheet_is_readable_by_the_force_told_and_logged(client, world):
-    from episodes.services import report_episode
+    from casework.services import report_episode
 
     report_episode(
         acting_user=world.social_worker,

@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 from pghistory.models import Events
 
+from casework.services import report_episode
 from children.models import LegalStatus, Placement
 from children.services import (
     add_legal_status,
@@ -23,7 +24,6 @@ from children.services import (
 )
 from core.clock import LONDON
 from core.errors import Conflict, NotAllowed, Refused
-from episodes.services import report_episode
 from protocol.models import Deadline
 
 # Wednesday 10 June 2026, 13:00 BST.

@@ -11,9 +11,9 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
+from casework.services import report_episode
 from children.models import Child
 from core.clock import LONDON
-from episodes.services import report_episode
 from protocol.models import Deadline
 from tests.factories import ChildFactory
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from api.services import create_api_key
+from casework.services import report_episode
 from core.actors import ENGINE
 from core.clock import LONDON
 from core.errors import Conflict, NotAllowed, Refused
@@ -19,7 +20,6 @@ from episodes.services import (
     record_return,
     record_safe_and_well_check,
     reopen_episode,
-    report_episode,
     update_episode,
 )
 from protocol.models import Deadline
