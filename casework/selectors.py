@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from agencies.models import Membership, Role, User
 from children.models import Child, RecordAccess
+from children.permissions import Action, allows, roles_by_child
 from children.selectors import child_visibility
 from core.clock import add_months, start_of_london_day
 from episodes.models import Episode
@@ -81,14 +83,16 @@ class DeadlineRow:
     action: tuple[str, str] | None = None
 
 
-def action_for(deadline: Deadline) -> tuple[str, str] | None:
-    """The page that meets this deadline, and its link text."""
+def _meeting_page(deadline: Deadline) -> tuple[str, str, Action | None] | None:
+    """The page that meets this deadline, its link text, and the action it takes."""
     if deadline.rule == Rule.RISK_ASSESSMENT:
         suffix = f"?episode={deadline.episode_id}" if deadline.episode_id else ""
-        return reverse("risk:assess", args=[deadline.child_id]) + suffix, "Rate risk"
+        url = reverse("risk:assess", args=[deadline.child_id]) + suffix
+        return url, "Rate risk", Action.ASSESS_RISK
     if deadline.rule == Rule.RETURN_INTERVIEW:
         suffix = f"?episode={deadline.episode_id}" if deadline.episode_id else ""
-        return reverse("returns:record", args=[deadline.child_id]) + suffix, "Record interview"
+        url = reverse("returns:record", args=[deadline.child_id]) + suffix
+        return url, "Record interview", Action.RETURN_INTERVIEW
     if deadline.rule in MEETING_RULES:
         url = (
             reverse("panels:record_meeting", args=[deadline.child_id]) + f"?deadline={deadline.pk}"
@@ -96,27 +100,51 @@ def action_for(deadline: Deadline) -> tuple[str, str] | None:
         label = (
             "Record discussion" if deadline.rule == Rule.STRATEGY_DISCUSSION else "Record meeting"
         )
-        return url, label
+        return url, label, Action.STRATEGY_MEETING
     if deadline.rule == Rule.PANEL_REFERRAL:
-        return reverse("panels:refer", args=[deadline.child_id]), "Refer to panel"
+        url = reverse("panels:refer", args=[deadline.child_id])
+        return url, "Refer to panel", Action.STRATEGY_MEETING
     if deadline.rule == Rule.SAFE_AND_WELL_CHECK and deadline.episode_id:
         url = reverse("episodes:safe_and_well_check", args=[deadline.episode_id])
-        return url, "Record safe and well check"
+        return url, "Record safe and well check", Action.SAFE_AND_WELL_CHECK
     if deadline.rule == Rule.HOME_OFFICE_NOTICE and deadline.episode_id:
         url = reverse("episodes:home_office_notice", args=[deadline.episode_id])
-        return url, "Record Home Office notice"
+        return url, "Record Home Office notice", Action.EDIT_CHILD
     if deadline.rule == Rule.ABSENT_REVIEW and deadline.episode_id:
-        return reverse("episodes:detail", args=[deadline.episode_id]), "Open episode"
+        # Reading the episode needs only sight of the child.
+        return reverse("episodes:detail", args=[deadline.episode_id]), "Open episode", None
     return None
 
 
-def deadline_rows(deadlines, now: dt.datetime) -> list[DeadlineRow]:
+def action_for(deadline: Deadline, roles: frozenset[str]) -> tuple[str, str] | None:
+    """The page that meets this deadline and its link text, for someone reaching the child
+    through `roles` (`children.permissions.roles_by_child`); None when they may not take
+    that action, so no one is shown a link that answers 403 (issue 11)."""
+    page = _meeting_page(deadline)
+    if page is None:
+        return None
+    url, label, action = page
+    if action is not None and not allows(roles, action):
+        return None
+    return url, label
+
+
+LIVE_STATUSES = (Status.SCHEDULED, Status.OPEN, Status.BREACHED)
+
+
+def deadline_rows(user, deadlines: Iterable[Deadline], now: dt.datetime) -> list[DeadlineRow]:
+    """Deadlines as a page lists them, each still to be met with the page that meets it,
+    when `user` may use that page. Two queries for the permissions, whatever the rows."""
+    deadlines = list(deadlines)
+    roles = roles_by_child(
+        user, {deadline.child_id for deadline in deadlines if deadline.status in LIVE_STATUSES}
+    )
     rows = []
     for deadline in deadlines:
         text, css = tag_for(deadline, now)
         action = None
-        if deadline.status in (Status.SCHEDULED, Status.OPEN, Status.BREACHED):
-            action = action_for(deadline)
+        if deadline.status in LIVE_STATUSES:
+            action = action_for(deadline, roles.get(deadline.child_id, frozenset()))
         rows.append(DeadlineRow(deadline, text, css, source_of(deadline.rule), action))
     return rows
 
@@ -247,10 +275,19 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
         .order_by("-last_seen_at")[:RECORD_LIST_LIMIT]
     )
     open_episode = next((e for e in episodes if e.is_open), None)
+    # Soonest first (the most overdue on top), then what is met, breached or cancelled,
+    # the most recent first.
+    child_deadlines = Deadline.objects.filter(child=child).select_related("owner_team", "episode")
     deadlines = deadline_rows(
-        Deadline.objects.filter(child=child)
-        .select_related("owner_team", "episode")
-        .order_by("-due_at")[:RECORD_LIST_LIMIT],
+        user,
+        [
+            *child_deadlines.filter(status__in=[Status.SCHEDULED, Status.OPEN]).order_by(
+                "due_at", "pk"
+            )[:RECORD_LIST_LIMIT],
+            *child_deadlines.exclude(status__in=[Status.SCHEDULED, Status.OPEN]).order_by(
+                "-due_at", "-pk"
+            )[:RECORD_LIST_LIMIT],
+        ],
         now,
     )
 
@@ -374,7 +411,7 @@ class MyDeadlines:
 
 def my_deadlines(user, *, now: dt.datetime | None = None) -> MyDeadlines:
     """The user's deadlines (protocol.selectors.my_deadlines) that are overdue or breached
-    and not yet met (most recently due first), and those due soon (soonest first).
+    and not yet met (the most overdue first), and those due soon (soonest first).
 
     Due soon: within HOME_DUE_SOON, or past the deadline's own due-soon point. The
     manager escalation is left out: it is a notification Homeward sends itself.
@@ -385,12 +422,14 @@ def my_deadlines(user, *, now: dt.datetime | None = None) -> MyDeadlines:
     live = Q(status__in=[Status.OPEN, Status.SCHEDULED])
     mine = all_my_deadlines(user, include_closed=True).exclude(rule=Rule.MANAGER_ESCALATION)
     overdue = deadline_rows(
+        user,
         mine.filter(
             (live & Q(due_at__lte=now)) | Q(status=Status.BREACHED, met_at__isnull=True)
-        ).order_by("-due_at", "pk")[:HOME_LIST_LIMIT],
+        ).order_by("due_at", "pk")[:HOME_LIST_LIMIT],
         now,
     )
     due_soon = deadline_rows(
+        user,
         mine.filter(live, due_at__gt=now)
         .filter(Q(due_at__lte=now + HOME_DUE_SOON) | Q(due_soon_at__lte=now))
         .order_by("due_at", "pk")[:HOME_LIST_LIMIT],
@@ -461,6 +500,7 @@ def escalations(
     rule = rule if rule in Rule.values else ""
     team_id = int(team) if team.isdigit() and int(team) in {t.pk for t in teams} else None
     rows = list(escalation_queue(user, rule=rule or None, team=team_id, now=now)[:QUEUE_LIMIT])
+    roles = roles_by_child(user, {deadline.child_id for deadline in rows})
     for deadline in rows:
-        deadline.action = action_for(deadline)  # type: ignore[attr-defined]
+        deadline.action = action_for(deadline, roles.get(deadline.child_id, frozenset()))  # type: ignore[attr-defined]
     return EscalationQueue(rows, teams, rule, team_id)

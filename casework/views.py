@@ -43,8 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "children": selectors.my_children_rows(user),
             "deadlines": deadlines,
             "deadline_tables": [
-                ("Due soon", deadlines.due_soon, "my-deadlines-due-soon"),
                 ("Overdue", deadlines.overdue, "my-deadlines-overdue"),
+                ("Due soon", deadlines.due_soon, "my-deadlines-due-soon"),
             ],
             "escalations": selectors.escalation_summary(user) if manages else None,
             "triage_count": selectors.triage_queue_count(user)

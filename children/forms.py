@@ -14,6 +14,7 @@ import datetime as dt
 from django import forms
 
 from children.models import LegalStatusKind, Sex
+from core.forms import BoundedForm
 
 
 def _number(label: str, width: int, autocomplete: str = "") -> forms.CharField:
@@ -102,7 +103,7 @@ class DateParts:
             return None
 
 
-class ChildSearchForm(forms.Form):
+class ChildSearchForm(BoundedForm):
     q = forms.CharField(
         label="Search by name, date of birth or police reference",
         required=False,
@@ -120,7 +121,7 @@ LEGAL_STATUS_CHOICES = [
 ]
 
 
-class ChildForm(forms.Form):
+class ChildForm(BoundedForm):
     """A new child. The date of birth is three GOV.UK boxes; duplicates are checked after."""
 
     given_name = forms.CharField(

@@ -183,14 +183,38 @@ def refer(request: HttpRequest, child_id: int) -> HttpResponse:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
+    """Meetings: the exploitation panels of the user's authorities (the next first, then
+    the most recent), and the strategy meetings held for the children they see."""
     authorities = _user_authorities(request.user)
-    meetings = list(
-        PanelMeeting.objects.filter(authority__in=authorities)
-        .select_related("authority")
-        .annotate(case_count=Count("cases"))
-        .order_by("-meets_at")[:50]
+    now = timezone.now()
+    panels = PanelMeeting.objects.filter(authority__in=authorities).select_related("authority")
+    visible_cases = PanelCase.objects.filter(child_visibility(request.user, "child_id"))
+    panels = panels.annotate(case_count=Count("cases", filter=Q(cases__in=visible_cases)))
+    upcoming = list(
+        panels.filter(meets_at__gte=start_of_london_day(timezone.localdate(now))).order_by(
+            "meets_at"
+        )[:50]
     )
-    return render(request, "panels/index.html", {"meetings": meetings})
+    past = list(
+        panels.filter(meets_at__lt=start_of_london_day(timezone.localdate(now))).order_by(
+            "-meets_at"
+        )[:50]
+    )
+    strategy_meetings = list(
+        StrategyMeeting.objects.filter(child_visibility(request.user, "child_id"))
+        .select_related("child")
+        .order_by("-held_at", "-pk")[:50]
+    )
+    return render(
+        request,
+        "panels/index.html",
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "strategy_meetings": strategy_meetings,
+            "may_schedule": authorities.exists(),
+        },
+    )
 
 
 @login_required

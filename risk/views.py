@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from children.models import Child
-from children.permissions import Action, may
+from children.permissions import Action, allows, may, roles_by_child
 from children.selectors import child_visibility, get_visible_child
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
@@ -44,6 +44,9 @@ def triage_queue(user):
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     referrals = list(triage_queue(request.user)[:QUEUE_LIMIT])
+    roles = roles_by_child(request.user, {referral.child_id for referral in referrals})
+    for referral in referrals:
+        referral.may_assess = allows(roles.get(referral.child_id, frozenset()), Action.ASSESS_RISK)  # type: ignore[attr-defined]
     return render(request, "risk/index.html", {"referrals": referrals, "limit": QUEUE_LIMIT})
 
 

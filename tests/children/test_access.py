@@ -13,8 +13,8 @@ from children.selectors import child_visibility, visible_children
 from children.services import grant_child_access
 from episodes.models import Episode
 from episodes.services import record_return, report_episode
-from risk.models import RiskAssessment
-from risk.services import record_risk_assessment
+from risk.models import MashReferral, RiskAssessment
+from risk.services import close_mash_referral, record_risk_assessment
 from tests.factories import ChildFactory, PlacementFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
@@ -51,8 +51,8 @@ SEES_THE_CHILD = {
     "social_worker": True,
     "team_manager": True,
     "other_social_worker": False,
-    # MASH triage saw the child while the referral was open; the assessment closed it.
-    "mash_triage": False,
+    # MASH triage rated the child: it keeps sight until the referral is closed (issue 11).
+    "mash_triage": True,
     "police_liaison": True,
     "other_police_liaison": False,
     "missing_coordinator": True,
@@ -79,7 +79,7 @@ def test_each_persona_sees_the_child_episodes_and_assessments_exactly_as_the_rul
     )
 
 
-def test_mash_triage_sees_a_child_only_while_a_referral_is_open(world):
+def test_mash_triage_sees_a_child_it_rated_until_the_referral_is_closed(world):
     report_episode(
         acting_user=world.social_worker,
         child=world.child,
@@ -95,6 +95,8 @@ def test_mash_triage_sees_a_child_only_while_a_referral_is_open(world):
         threshold_level=1,
         episode=world.child.episodes.get(),
     )
+    assert visible_children(world.mash_triage).filter(pk=world.child.pk).exists()
+    close_mash_referral(acting_user=world.mash_triage, referral=MashReferral.objects.get())
     assert not visible_children(world.mash_triage).filter(pk=world.child.pk).exists()
 
 

@@ -68,7 +68,12 @@ def test_the_exploitation_panel_agenda_and_actions(page, e2e_world, signed_in, a
         world.social_worker, rita, last_seen_at=now - 40 * HOUR, returned=now - 30 * HOUR
     )
     record_risk_assessment(
-        acting_user=world.social_worker, child=rita, rag="red", threshold_level=4, episode=episode
+        acting_user=world.social_worker,
+        child=rita,
+        rag="red",
+        threshold_level=4,
+        episode=episode,
+        rationale="Seen with older men.",
     )
     report_at(
         world.social_worker, world.child, last_seen_at=now - 3 * HOUR, reported_at=now - 2 * HOUR

@@ -134,3 +134,17 @@ def run_sweep_delivering_now(settings):
         return sweep()
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
+
+
+def gov_date(name: str, value: str) -> dict[str, str]:
+    """The GOV.UK date input's boxes for `name`, from "2026-06-10T11:00" (date and time:
+    day, month, year, hour, minute) or "2026-06-10" (day, month, year); "" leaves them empty."""
+    if not value:
+        return {f"{name}_{part}": "" for part in ("day", "month", "year", "hour", "minute")}
+    day_text, _, time_text = value.partition("T")
+    year, month, day = day_text.split("-")
+    boxes = {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
+    if time_text:
+        hour, minute = time_text.split(":")[:2]
+        boxes |= {f"{name}_hour": hour, f"{name}_minute": minute}
+    return boxes

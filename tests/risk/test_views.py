@@ -120,7 +120,9 @@ def test_a_referral_already_triaged_is_refused_with_a_message(client, world):
     referral = report(world).mash_referrals.get()
     client = signed_in(client, world.social_worker)
     client.post(assess_url(referral), {"rag": "green", "threshold_level": "1"})
-    response = client.post(assess_url(referral), {"rag": "red", "threshold_level": "4"})
+    response = client.post(
+        assess_url(referral), {"rag": "red", "threshold_level": "4", "rationale": "New concerns."}
+    )
     assert response.status_code == 200
     assert "already been triaged" in response.content.decode()
     assert RiskAssessment.objects.count() == 1
