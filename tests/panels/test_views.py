@@ -15,11 +15,11 @@ from protocol.models import Deadline
 from risk.services import record_risk_assessment
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.risk.support import (
-    gov_date,
     NOW,
     allocated_child,
     assert_redirects_to_sign_in,
     constant_queries,
+    gov_date,
     hours_ago,
     report,
     returned_episode,

@@ -10,11 +10,11 @@ from protocol.models import Deadline
 from returns.models import ReturnInterview
 from returns.services import record_return_interview
 from tests.risk.support import (
-    gov_date,
     NOW,
     allocated_child,
     assert_redirects_to_sign_in,
     constant_queries,
+    gov_date,
     hours_ago,
     returned_episode,
     signed_in,
