@@ -32,7 +32,7 @@ class GovukDateInput(forms.MultiWidget):
     )
 
     def __init__(self, attrs: dict | None = None) -> None:
-        widgets = {
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
             name: forms.TextInput(attrs={"inputmode": "numeric"}) for name, _label, _w in self.parts
         }
         super().__init__(widgets, attrs)

@@ -57,7 +57,7 @@ class RiskAssessmentForm(BoundedForm):
         return "confirm_green" in self.errors
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("rag") == Rag.RED and not (data.get("rationale") or "").strip():
             self.add_error("rationale", "Say why the child is rated Red")
         # Green sets the longest clock. At threshold level 4, or with exploitation

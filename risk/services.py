@@ -146,9 +146,7 @@ def amend_risk_assessment(
     """Amend a rating its assessor made, while its MASH referral is not closed (issue 11:
     MASH keeps sight of a child it rated until the referral is closed). The first version
     stays in the history (pghistory); the time it was made, which met the deadline, stays."""
-    assessment = (
-        RiskAssessment.objects.select_for_update().select_related("referral").get(pk=assessment.pk)
-    )
+    assessment = RiskAssessment.objects.select_for_update().get(pk=assessment.pk)
     child = assessment.child
     require(acting_user, Action.ASSESS_RISK, child)
     if is_engine(acting_user) or assessment.assessed_by_id != acting_user.pk:
