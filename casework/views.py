@@ -97,3 +97,13 @@ def escalations(request: HttpRequest) -> HttpResponse:
             "manages_teams": bool(queue.teams),
         },
     )
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (public: a person may need it before they can sign in)."""
+    return render(request, "casework/accessibility.html")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (public, as the accessibility statement)."""
+    return render(request, "casework/privacy.html")
