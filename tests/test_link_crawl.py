@@ -112,6 +112,10 @@ def crawl(client: Client, start: str = "/", limit: int = PAGE_LIMIT) -> Crawl:
         if "text/html" not in response.get("Content-Type", ""):
             continue
         for link in links_on(path_for_links, response.content.decode()):
+            if link.startswith("/admin/") and "?" in link:
+                # Django's admin draws a sorting and filtering link per column and value:
+                # one of each page is enough to show the admin's pages work.
+                link = link.split("?", 1)[0]
             if link not in visited:
                 queue.append((link, path))
     return Crawl(visited=visited, dead_ends=dead_ends)
@@ -207,29 +211,39 @@ def seeded(world):
     return world
 
 
-PERSONAS = [
-    "social_worker",
-    "team_manager",
-    "other_social_worker",
-    "mash_triage",
-    "police_liaison",
-    "other_police_liaison",
-    "missing_coordinator",
-    "senior_manager",
-    "return_officer",
-    "panel_member",
-    "outsider",
-]
+# Each persona's crawl must reach the pages their day is made of (a crawl that found no
+# dead end because it found nothing would prove nothing).
+REACHES = {
+    "social_worker": [
+        "/children/", "/episodes/", "/return-interviews/interviews/", "/meetings/strategy/",
+        "/meetings/panels/", "/notifications/", "/protocol/",
+    ],
+    "team_manager": ["/escalations/", "/meetings/children/", "/episodes/", "/meetings/panels/"],
+    "other_social_worker": ["/children/", "/episodes/"],
+    "mash_triage": ["/mash/children/", "/children/"],
+    "police_liaison": ["/episodes/", "/children/"],
+    "other_police_liaison": ["/children/"],
+    "missing_coordinator": ["/mash/children/", "/escalations/", "/meetings/panels/", "/episodes/"],
+    "senior_manager": ["/escalations/", "/meetings/panels/", "/meetings/strategy/"],
+    "return_officer": ["/return-interviews/interviews/", "/return-interviews/"],
+    "panel_member": ["/meetings/panels/", "/children/"],
+    "outsider": ["/children/", "/protocol/"],
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", REACHES)
 def test_every_link_a_persona_is_shown_works_for_them(client, seeded, persona):
     client.force_login(getattr(seeded, persona))
     with time_machine.travel(NOW, tick=False):
         result = crawl(client)
     assert result.dead_ends == [], f"{persona} met dead ends:\n" + "\n".join(result.dead_ends)
     assert len(result.visited) < PAGE_LIMIT, "the crawl was cut short: raise the limit"
-    assert "/" in result.visited
+    unreached = [
+        prefix
+        for prefix in REACHES[persona]
+        if not any(p.startswith(prefix) for p in result.visited)
+    ]
+    assert unreached == [], f"{persona} never reached {unreached}"
 
 
 def test_every_link_the_administrator_is_shown_works(client, seeded):
@@ -238,29 +252,6 @@ def test_every_link_the_administrator_is_shown_works(client, seeded):
     with time_machine.travel(NOW, tick=False):
         result = crawl(client)
     assert result.dead_ends == [], "admin met dead ends:\n" + "\n".join(result.dead_ends)
-
-
-def test_the_crawl_reaches_every_kind_of_page_for_the_people_who_use_it(client, seeded):
-    """The crawl proves something only if it reaches the pages: each kind, by someone."""
-    reached: set[str] = set()
-    for persona in PERSONAS:
-        client.force_login(getattr(seeded, persona))
-        with time_machine.travel(NOW, tick=False):
-            reached |= set(crawl(client).visited)
-        client.logout()
-    prefixes = [
-        "/children/",
-        "/episodes/",
-        "/mash/",
-        "/return-interviews/interviews/",
-        "/meetings/strategy/",
-        "/meetings/panels/",
-        "/escalations/",
-        "/notifications/",
-        "/protocol/",
-    ]
-    missing = [prefix for prefix in prefixes if not any(p.startswith(prefix) for p in reached)]
-    assert missing == []
 
 
 def test_the_crawler_reports_a_link_that_answers_404(client, seeded):

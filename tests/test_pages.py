@@ -47,7 +47,7 @@ def test_a_page_that_does_not_exist_is_the_services_404(client, world):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     html = response.content.decode()
-    assert "<h1 class=\"govuk-heading-l\">Page not found</h1>" in html
+    assert '<h1 class="govuk-heading-l">Page not found</h1>' in html
     assert 'class="govuk-service-navigation' in html
     assert not any(marker in html for marker in DEBUG_MARKERS)
 
@@ -96,9 +96,7 @@ def test_the_brand_is_the_councils_arial_and_no_crown(client):
 
 
 @pytest.mark.parametrize("name", ["accessibility", "privacy"])
-def test_the_accessibility_statement_and_privacy_notice_are_public_and_in_the_footer(
-    client, name
-):
+def test_the_accessibility_statement_and_privacy_notice_are_public_and_in_the_footer(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 200
     assert f'class="govuk-footer__link" href="{reverse(name)}"' in response.content.decode()
