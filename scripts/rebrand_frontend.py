@@ -19,7 +19,9 @@ from pathlib import Path
 FONT_FACE = re.compile(r"@font-face\{font-family:GDS Transport;[^}]*\}")
 # The Crown copyright crest of the GOV.UK footer (and its @supports twin): the rules
 # that draw it go with the image, so no stylesheet points at a file that is not there.
-CREST_RULE = re.compile(r"@supports \(\(-webkit-mask-position:initial\)[^{]*\{[^{}]*crest[^}]*\}\}|[^{}]*\{[^{}]*govuk-crest\.svg[^}]*\}")
+CREST_RULE = re.compile(
+    r"@supports \(\(-webkit-mask-position:initial\)[^{]*\{[^{}]*crest[^}]*\}\}|[^{}]*\{[^{}]*govuk-crest\.svg[^}]*\}"
+)
 BRAND_FILES = (
     "assets/fonts",
     "assets/images",
