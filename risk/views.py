@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from agencies.models import User
 from children.models import Child
 from children.permissions import Action, allows, may, roles_by_child
 from children.selectors import child_visibility, get_visible_child
@@ -146,7 +149,8 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     if referral is None:
         raise Http404("No such referral")
     try:
-        close_mash_referral(acting_user=request.user, referral=referral)
+        # Signed in (login_required): a person, never the anonymous user.
+        close_mash_referral(acting_user=cast(User, request.user), referral=referral)
     except NotAllowed as error:
         raise PermissionDenied(error.message) from error
     except ServiceError as error:
