@@ -25,11 +25,11 @@ from returns.models import Outcome, PullFactor, PushFactor, ReturnInterview
 from risk.models import Indicator, Rag, RiskAssessment
 
 
+# A body naming a field the endpoint does not have is refused (400), not silently ignored
+# (issue 11): a misspelt `returned_at` must not look like a success. A known read-only
+# field (`id`, `updated_at`) sent back as it was read is ignored, as DRF does. (Comments,
+# not docstrings: drf-spectacular would print a docstring on every schema.)
 class RefusesUnknownFields:
-    """A body naming a field the endpoint does not have is refused (400), not silently
-    ignored (issue 11): a misspelt `returned_at` must not look like a success. A known
-    read-only field (`id`, `updated_at`) sent back as it was read is ignored, as DRF does."""
-
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             known = set(self.fields)  # type: ignore[attr-defined]
