@@ -33,12 +33,27 @@ class RefusesUnknownFields:
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             known = set(self.fields)  # type: ignore[attr-defined]
-            unknown = sorted(str(key) for key in data if key not in known)
+            unknown = [str(key) for key in data if key not in known]
             if unknown:
                 raise serializers.ValidationError(
-                    {key: ["Unknown field: this endpoint does not take it."] for key in unknown}
+                    {
+                        _printable(key): ["Unknown field: this endpoint does not take it."]
+                        for key in sorted(unknown)[:UNKNOWN_FIELDS_NAMED]
+                    }
                 )
         return super().to_internal_value(data)  # type: ignore[misc]
+
+
+# The refusal names the fields as sent, but only as much of them as a person can read
+# (no control characters: PostgreSQL's JSON cannot store NUL, and the response is kept
+# for Idempotency-Key replays), and only so many of them.
+UNKNOWN_FIELDS_NAMED = 20
+FIELD_NAME_SHOWN = 100
+
+
+def _printable(name: str) -> str:
+    shown = "".join(c for c in name if c.isprintable())[:FIELD_NAME_SHOWN]
+    return shown or "(a field with no printable name)"
 
 
 class StrictSerializer(RefusesUnknownFields, serializers.Serializer):

@@ -79,3 +79,15 @@ def test_every_writable_text_field_of_the_api_has_a_limit():
     unlimited = [name for name, field in _writable_text_fields() if field.max_length is None]
     assert list(_writable_text_fields()), "the walk found no text fields"
     assert unlimited == []
+
+
+def test_unknown_field_names_are_echoed_printable_so_a_replay_can_store_them(world, client_for):
+    """A NUL in a field's name must not turn the 400 into a 500 when the answer is kept
+    for Idempotency-Key replays (PostgreSQL's JSON cannot hold NUL)."""
+    client = client_for(world.social_worker)
+    body = {**REPORT, "child": world.child.pk, "bad\u0000name": 1, "x" * 300: 2}
+    response = client.post("/api/v1/episodes/", body, format="json", HTTP_IDEMPOTENCY_KEY="nul")
+    errors = _problem(response, 400)["errors"]
+    assert set(errors) == {"badname", "x" * 100}
+    again = client.post("/api/v1/episodes/", body, format="json", HTTP_IDEMPOTENCY_KEY="nul")
+    assert again.json() == response.json()
