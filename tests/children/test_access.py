@@ -209,3 +209,64 @@ def test_a_named_grant_lets_the_person_act_in_every_role_they_hold(world, case):
     )
     assert roles_for_child(world.other_social_worker, world.child) == {"social_worker"}
     assert may(world.other_social_worker, Action.REPORT_EPISODE, world.child)
+
+
+def test_a_panel_member_sees_the_children_on_their_authoritys_panel_agenda_around_the_meeting(
+    world,
+):
+    from panels.services import add_panel_case, schedule_panel_meeting
+
+    def sees() -> bool:
+        return visible_children(world.panel_member).filter(pk=world.child.pk).exists()
+
+    assert not sees()
+    panel = schedule_panel_meeting(
+        acting_user=world.missing_coordinator,
+        authority=world.council,
+        meets_at=NOW + dt.timedelta(days=90),
+    )
+    add_panel_case(
+        acting_user=world.missing_coordinator, meeting=panel, child=world.child, reason="Red"
+    )
+    assert sees()  # 90 days before the meeting: preparing for it
+    assert may(world.panel_member, Action.PANEL, world.child)
+    assert not may(world.panel_member, Action.ASSESS_RISK, world.child)
+    with time_machine.travel(NOW - dt.timedelta(seconds=1), tick=False):
+        assert not sees()
+    with time_machine.travel(NOW + dt.timedelta(days=180), tick=False):
+        assert sees()  # 90 days after it: following up its actions
+    with time_machine.travel(NOW + dt.timedelta(days=180, seconds=1), tick=False):
+        assert not sees()
+
+
+def test_a_panel_member_of_another_authority_does_not_see_the_agenda_children(world):
+    from panels.services import add_panel_case, schedule_panel_meeting
+    from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+    panel = schedule_panel_meeting(
+        acting_user=world.missing_coordinator, authority=world.council, meets_at=NOW
+    )
+    add_panel_case(
+        acting_user=world.missing_coordinator, meeting=panel, child=world.child, reason="Red"
+    )
+    stranger = UserFactory(username="southern_panel")
+    MembershipFactory(
+        user=stranger, team=TeamFactory(agency=world.other_council), role="panel_member"
+    )
+    assert visible_children(world.panel_member).filter(pk=world.child.pk).exists()
+    assert not visible_children(stranger).filter(pk=world.child.pk).exists()
+
+
+def test_roles_for_many_children_are_asked_in_two_queries_and_match_one_by_one(
+    world, django_assert_num_queries
+):
+    from children.permissions import roles_by_child
+
+    others = [ChildFactory(responsible_authority=world.council) for _ in range(5)]
+    ids = [world.child.pk, *(child.pk for child in others)]
+    with django_assert_num_queries(2):
+        batched = roles_by_child(world.missing_coordinator, ids)
+    for child in [world.child, *others]:
+        assert batched[child.pk] == roles_for_child(world.missing_coordinator, child)
+    assert batched[world.child.pk] == {"missing_coordinator"}
+    assert roles_by_child(world.social_worker, ids).get(others[0].pk, frozenset()) == frozenset()

@@ -69,6 +69,16 @@ def test_the_social_workers_day(page, e2e_world, signed_in, axe_check):
     page.get_by_label("Returned of their own accord").check()
     page.get_by_role("button", name="Record return").click()
     success(page, "Return recorded")
+    # Printed for the file: no navigation or buttons, the marking on the page.
+    button = page.get_by_role("link", name="Reclassify")
+    expect(button).to_be_visible()
+    expect(page.locator(".hw-print-marking")).to_be_hidden()
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Menu")).to_be_hidden()
+    expect(button).to_be_hidden()
+    expect(page.locator(".hw-print-marking")).to_contain_text("OFFICIAL-SENSITIVE")
+    expect(page.locator(".hw-print-marking")).to_contain_text("Printed by Alice Tester")
+    page.emulate_media(media="screen")
     # The day ends at home: the return interview is now among her deadlines' pages.
     nav(page, "Home")
     expect(page.get_by_role("heading", name="Your deadlines")).to_be_visible()
