@@ -1,3 +1,4 @@
+import pghistory.admin
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
@@ -29,3 +30,10 @@ class TeamAdmin(admin.ModelAdmin):
     list_filter = ["agency"]
     search_fields = ["name", "agency__name"]
     inlines = [MembershipInline]
+
+
+class HistoryEventsAdmin(pghistory.admin.EventsAdmin):
+    """django-pghistory's events admin without facet counts: its change list predates
+    Django 5's facets and fails on "Show counts" (a 500 the link crawl found)."""
+
+    show_facets = admin.ShowFacets.NEVER

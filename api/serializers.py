@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Mapping
 from functools import cached_property
 
 from django.utils import timezone
@@ -39,6 +40,45 @@ from returns.models import Outcome, PullFactor, PushFactor, ReturnInterview
 from risk.models import Indicator, Rag, RiskAssessment
 
 
+# A body naming a field the endpoint does not have is refused (400), not silently ignored
+# (issue 11): a misspelt `returned_at` must not look like a success. A known read-only
+# field (`id`, `updated_at`) sent back as it was read is ignored, as DRF does. (Comments,
+# not docstrings: drf-spectacular would print a docstring on every schema.)
+class RefusesUnknownFields:
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            known = set(self.fields)  # type: ignore[attr-defined]
+            unknown = [str(key) for key in data if key not in known]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        _printable(key): ["Unknown field: this endpoint does not take it."]
+                        for key in sorted(unknown)[:UNKNOWN_FIELDS_NAMED]
+                    }
+                )
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+# The refusal names the fields as sent, but only as much of them as a person can read
+# (no control characters: PostgreSQL's JSON cannot store NUL, and the response is kept
+# for Idempotency-Key replays), and only so many of them.
+UNKNOWN_FIELDS_NAMED = 20
+FIELD_NAME_SHOWN = 100
+
+
+def _printable(name: str) -> str:
+    shown = "".join(c for c in name if c.isprintable())[:FIELD_NAME_SHOWN]
+    return shown or "(a field with no printable name)"
+
+
+class StrictSerializer(RefusesUnknownFields, serializers.Serializer):
+    pass
+
+
+class StrictModelSerializer(RefusesUnknownFields, serializers.ModelSerializer):
+    pass
+
+
 def _user(serializer: serializers.Field):
     request = serializer.context.get("request")
     return getattr(request, "user", None)
@@ -66,7 +106,7 @@ class VisibleEpisodeField(serializers.PrimaryKeyRelatedField):
         )
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(StrictModelSerializer):
     sex = serializers.ChoiceField(choices=Sex.choices, default=Sex.NOT_KNOWN)
     legal_status = serializers.ChoiceField(
         source="current_legal_status",
@@ -119,7 +159,7 @@ class ChildSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class EpisodeSerializer(serializers.ModelSerializer):
+class EpisodeSerializer(StrictModelSerializer):
     child = VisibleChildField()
     category = serializers.ChoiceField(choices=Category.choices)
     missing_from = serializers.ChoiceField(
@@ -262,7 +302,7 @@ def _iso(value: dt.datetime | None, zone) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class ChildDetailsSerializer(serializers.Serializer):
+class ChildDetailsSerializer(StrictSerializer):
     """Who the child is, for a police report of a child the force has no record of."""
 
     given_name = serializers.CharField(max_length=100)
@@ -304,7 +344,7 @@ class EpisodeCreateSerializer(EpisodeSerializer):
         return attrs
 
 
-class EpisodeUpdateSerializer(serializers.Serializer):
+class EpisodeUpdateSerializer(StrictSerializer):
     """A correction to an episode's facts (PATCH). The category changes through reclassify."""
 
     last_seen_at = AwareDateTimeField(required=False)
@@ -327,7 +367,7 @@ class ReopenSerializer(serializers.Serializer):
     )
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(StrictSerializer):
     returned_at = AwareDateTimeField()
     return_location = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
@@ -337,12 +377,12 @@ class ReturnSerializer(serializers.Serializer):
     )
 
 
-class ReclassifySerializer(serializers.Serializer):
+class ReclassifySerializer(StrictSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     reason = serializers.CharField(max_length=5000)
 
 
-class SafeAndWellCheckSerializer(serializers.ModelSerializer):
+class SafeAndWellCheckSerializer(StrictModelSerializer):
     checked_at = AwareDateTimeField()
     officer_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
@@ -355,7 +395,7 @@ class SafeAndWellCheckSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "episode"]
 
 
-class RiskAssessmentSerializer(serializers.ModelSerializer):
+class RiskAssessmentSerializer(StrictModelSerializer):
     child = VisibleChildField()
     episode = VisibleEpisodeField(required=False, allow_null=True)
     rag = serializers.ChoiceField(choices=Rag.choices)
@@ -386,13 +426,13 @@ class RiskAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "assessed_at"]
 
 
-class InterviewAttemptSerializer(serializers.Serializer):
+class InterviewAttemptSerializer(StrictSerializer):
     attempted_at = AwareDateTimeField()
     method = serializers.ChoiceField(choices=["visit", "phone", "message", "letter"])
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class ReturnInterviewSerializer(serializers.ModelSerializer):
+class ReturnInterviewSerializer(StrictModelSerializer):
     child = VisibleChildField()
     episodes = VisibleEpisodeField(
         many=True, help_text="The episodes the interview covers (one or more)."
@@ -452,7 +492,7 @@ class ReturnInterviewSerializer(serializers.ModelSerializer):
         return episodes
 
 
-class AttendeeSerializer(serializers.Serializer):
+class AttendeeSerializer(StrictSerializer):
     agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(),
         error_messages={"does_not_exist": "No agency with id {pk_value}."},
@@ -461,7 +501,7 @@ class AttendeeSerializer(serializers.Serializer):
     role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class StrategyMeetingSerializer(serializers.ModelSerializer):
+class StrategyMeetingSerializer(StrictModelSerializer):
     child = VisibleChildField()
     episode = VisibleEpisodeField(required=False, allow_null=True, default=None)
     kind = serializers.ChoiceField(
@@ -497,7 +537,7 @@ class StrategyMeetingSerializer(serializers.ModelSerializer):
         return attendees
 
 
-class DeadlineSerializer(serializers.ModelSerializer):
+class DeadlineSerializer(StrictModelSerializer):
     class Meta:
         model = Deadline
         fields = [

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 
 from django.urls import reverse
 from django.utils import timezone
 
+from children.permissions import Action, allows, roles_by_child
 from protocol.catalogue import source_of
 from protocol.models import MEETING_RULES, Deadline, Rule, Status
 from protocol.selectors import escalation_queue, managed_teams
@@ -66,14 +68,16 @@ class DeadlineRow:
     action: tuple[str, str] | None = None
 
 
-def action_for(deadline: Deadline) -> tuple[str, str] | None:
-    """The page that meets this deadline, and its link text."""
+def _meeting_page(deadline: Deadline) -> tuple[str, str, Action | None] | None:
+    """The page that meets this deadline, its link text, and the action it takes."""
     if deadline.rule == Rule.RISK_ASSESSMENT:
         suffix = f"?episode={deadline.episode_id}" if deadline.episode_id else ""
-        return reverse("risk:assess", args=[deadline.child_id]) + suffix, "Rate risk"
+        url = reverse("risk:assess", args=[deadline.child_id]) + suffix
+        return url, "Rate risk", Action.ASSESS_RISK
     if deadline.rule == Rule.RETURN_INTERVIEW:
         suffix = f"?episode={deadline.episode_id}" if deadline.episode_id else ""
-        return reverse("returns:record", args=[deadline.child_id]) + suffix, "Record interview"
+        url = reverse("returns:record", args=[deadline.child_id]) + suffix
+        return url, "Record interview", Action.RETURN_INTERVIEW
     if deadline.rule in MEETING_RULES:
         url = (
             reverse("panels:record_meeting", args=[deadline.child_id]) + f"?deadline={deadline.pk}"
@@ -81,27 +85,51 @@ def action_for(deadline: Deadline) -> tuple[str, str] | None:
         label = (
             "Record discussion" if deadline.rule == Rule.STRATEGY_DISCUSSION else "Record meeting"
         )
-        return url, label
+        return url, label, Action.STRATEGY_MEETING
     if deadline.rule == Rule.PANEL_REFERRAL:
-        return reverse("panels:refer", args=[deadline.child_id]), "Refer to panel"
+        url = reverse("panels:refer", args=[deadline.child_id])
+        return url, "Refer to panel", Action.STRATEGY_MEETING
     if deadline.rule == Rule.SAFE_AND_WELL_CHECK and deadline.episode_id:
         url = reverse("episodes:safe_and_well_check", args=[deadline.episode_id])
-        return url, "Record safe and well check"
+        return url, "Record safe and well check", Action.SAFE_AND_WELL_CHECK
     if deadline.rule == Rule.HOME_OFFICE_NOTICE and deadline.episode_id:
         url = reverse("episodes:home_office_notice", args=[deadline.episode_id])
-        return url, "Record Home Office notice"
+        return url, "Record Home Office notice", Action.EDIT_CHILD
     if deadline.rule == Rule.ABSENT_REVIEW and deadline.episode_id:
-        return reverse("episodes:detail", args=[deadline.episode_id]), "Open episode"
+        # Reading the episode needs only sight of the child.
+        return reverse("episodes:detail", args=[deadline.episode_id]), "Open episode", None
     return None
 
 
-def deadline_rows(deadlines, now: dt.datetime) -> list[DeadlineRow]:
+def action_for(deadline: Deadline, roles: frozenset[str]) -> tuple[str, str] | None:
+    """The page that meets this deadline and its link text, for someone reaching the child
+    through `roles` (`children.permissions.roles_by_child`); None when they may not take
+    that action, so no one is shown a link that answers 403 (issue 11)."""
+    page = _meeting_page(deadline)
+    if page is None:
+        return None
+    url, label, action = page
+    if action is not None and not allows(roles, action):
+        return None
+    return url, label
+
+
+LIVE_STATUSES = (Status.SCHEDULED, Status.OPEN, Status.BREACHED)
+
+
+def deadline_rows(user, deadlines: Iterable[Deadline], now: dt.datetime) -> list[DeadlineRow]:
+    """Deadlines as a page lists them, each still to be met with the page that meets it,
+    when `user` may use that page. Two queries for the permissions, whatever the rows."""
+    deadlines = list(deadlines)
+    roles = roles_by_child(
+        user, {deadline.child_id for deadline in deadlines if deadline.status in LIVE_STATUSES}
+    )
     rows = []
     for deadline in deadlines:
         text, css = tag_for(deadline, now)
         action = None
-        if deadline.status in (Status.SCHEDULED, Status.OPEN, Status.BREACHED):
-            action = action_for(deadline)
+        if deadline.status in LIVE_STATUSES:
+            action = action_for(deadline, roles.get(deadline.child_id, frozenset()))
         rows.append(DeadlineRow(deadline, text, css, source_of(deadline.rule), action))
     return rows
 
@@ -135,6 +163,7 @@ def escalations(
     rule = rule if rule in Rule.values else ""
     team_id = int(team) if team.isdigit() and int(team) in {t.pk for t in teams} else None
     rows = list(escalation_queue(user, rule=rule or None, team=team_id, now=now)[:QUEUE_LIMIT])
+    roles = roles_by_child(user, {deadline.child_id for deadline in rows})
     for deadline in rows:
-        deadline.action = action_for(deadline)  # type: ignore[attr-defined]
+        deadline.action = action_for(deadline, roles.get(deadline.child_id, frozenset()))  # type: ignore[attr-defined]
     return EscalationQueue(rows, teams, rule, team_id)

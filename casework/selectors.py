@@ -178,10 +178,19 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
         .order_by("-last_seen_at")[:RECORD_LIST_LIMIT]
     )
     open_episode = next((e for e in episodes if e.is_open), None)
+    # Soonest first (the most overdue on top), then what is met, breached or cancelled,
+    # the most recent first.
+    child_deadlines = Deadline.objects.filter(child=child).select_related("owner_team", "episode")
     deadlines = deadline_rows(
-        Deadline.objects.filter(child=child)
-        .select_related("owner_team", "episode")
-        .order_by("-due_at")[:RECORD_LIST_LIMIT],
+        user,
+        [
+            *child_deadlines.filter(status__in=[Status.SCHEDULED, Status.OPEN]).order_by(
+                "due_at", "pk"
+            )[:RECORD_LIST_LIMIT],
+            *child_deadlines.exclude(status__in=[Status.SCHEDULED, Status.OPEN]).order_by(
+                "-due_at", "-pk"
+            )[:RECORD_LIST_LIMIT],
+        ],
         now,
     )
 
@@ -332,7 +341,7 @@ class MyDeadlines:
 
 def my_deadlines(user, *, now: dt.datetime | None = None) -> MyDeadlines:
     """The user's deadlines (protocol.selectors.my_deadlines) that are overdue or breached
-    and not yet met (most recently due first), and those due soon (soonest first).
+    and not yet met (the most overdue first), and those due soon (soonest first).
 
     Due soon: within HOME_DUE_SOON, or past the deadline's own due-soon point. The
     manager escalation is left out: it is a notification Homeward sends itself.
@@ -343,12 +352,14 @@ def my_deadlines(user, *, now: dt.datetime | None = None) -> MyDeadlines:
     live = Q(status__in=[Status.OPEN, Status.SCHEDULED])
     mine = all_my_deadlines(user, include_closed=True).exclude(rule=Rule.MANAGER_ESCALATION)
     overdue = deadline_rows(
+        user,
         mine.filter(
             (live & Q(due_at__lte=now)) | Q(status=Status.BREACHED, met_at__isnull=True)
-        ).order_by("-due_at", "pk")[:HOME_LIST_LIMIT],
+        ).order_by("due_at", "pk")[:HOME_LIST_LIMIT],
         now,
     )
     due_soon = deadline_rows(
+        user,
         mine.filter(live, due_at__gt=now)
         .filter(Q(due_at__lte=now + HOME_DUE_SOON) | Q(due_soon_at__lte=now))
         .order_by("due_at", "pk")[:HOME_LIST_LIMIT],

@@ -7,7 +7,7 @@ A child the user may not see is a 404, never a 403: it does not exist for them.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -43,8 +43,8 @@ def home(request: SignedInRequest) -> HttpResponse:
             "children": selectors.my_children_rows(user),
             "deadlines": deadlines,
             "deadline_tables": [
-                ("Due soon", deadlines.due_soon, "my-deadlines-due-soon"),
                 ("Overdue", deadlines.overdue, "my-deadlines-overdue"),
+                ("Due soon", deadlines.due_soon, "my-deadlines-due-soon"),
             ],
             "escalations": selectors.escalation_summary(user) if manages else None,
             "triage_count": selectors.triage_queue_count(user)
@@ -105,3 +105,13 @@ def escalations(request: SignedInRequest) -> HttpResponse:
             "manages_teams": bool(queue.teams),
         },
     )
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (public: a person may need it before they can sign in)."""
+    return render(request, "casework/accessibility.html")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (public, as the accessibility statement)."""
+    return render(request, "casework/privacy.html")

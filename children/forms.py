@@ -24,6 +24,7 @@ from children.models import (
     PlacementKind,
     Sex,
 )
+from core.forms import BoundedForm
 
 
 def _number(label: str, width: int, autocomplete: str = "") -> forms.CharField:
@@ -112,7 +113,7 @@ class DateParts:
             return None
 
 
-class ChildSearchForm(forms.Form):
+class ChildSearchForm(BoundedForm):
     q = forms.CharField(
         label="Search by name, date of birth or police reference",
         required=False,
@@ -130,7 +131,7 @@ LEGAL_STATUS_CHOICES = [
 ]
 
 
-class ChildForm(forms.Form):
+class ChildForm(BoundedForm):
     """A new child. The date of birth is three GOV.UK boxes; duplicates are checked after."""
 
     given_name = forms.CharField(

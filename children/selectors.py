@@ -7,11 +7,15 @@ A child is visible to:
   of the authority hosting the child's current placement (out-of-area placements);
 - team managers of the responsible authority while the child is allocated to no team,
   so that someone who may allocate the child can find them (the unallocated list);
-- MASH triage staff of an authority while a referral for the child is open there;
+- MASH triage staff of an authority while a referral for the child is open there, and
+  after they rate it until the referral is closed (they amend their own rating);
 - return interview officers of the authority while a return interview is due for the
   child (a return_interview deadline not yet met), and for the interviews they recorded;
 - police liaison officers of a force that reported, or was told of, one of the child's
   episodes;
+- panel members of an authority for the children on the agenda of its exploitation
+  panel meetings (the panels they sit on), from PANEL_SIGHT_DAYS before the meeting
+  until PANEL_SIGHT_DAYS after it;
 - a named person holding an unexpired ad-hoc grant (django-guardian, direct FK table).
 
 Every rule is an `Exists()` over indexed columns, so one query (after a small read of
@@ -22,6 +26,7 @@ permission rows per user per child.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -32,6 +37,9 @@ from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role
 from children.models import Allocation, Child, ChildAccessGrant, LegalStatus, Placement
 
 GRANT_PERMISSION = "view_child_record"
+# A panel member prepares for a meeting and follows up its actions: they see the children
+# on its agenda this long either side of it (a reading of issue 11; the protocol is silent).
+PANEL_SIGHT_DAYS = 90
 
 
 MembershipRow = tuple[str, int, int]  # (role, team id, agency id)
@@ -73,6 +81,10 @@ class AccessProfile:
     @property
     def interview_authority_ids(self) -> frozenset[int]:
         return self._agencies(Role.RETURN_INTERVIEW_OFFICER)
+
+    @property
+    def panel_authority_ids(self) -> frozenset[int]:
+        return self._agencies(Role.PANEL_MEMBER)
 
     def only(self, role: str) -> AccessProfile:
         """The same person as if they held `role` alone: which children does it reach?"""
@@ -121,6 +133,7 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
     """
     # Imported here: episodes and risk sit above children in the model layering.
     from episodes.models import Episode
+    from panels.models import PanelCase
     from protocol.models import Deadline
     from returns.models import ReturnInterview
     from risk.models import MashReferral, ReferralStatus
@@ -173,7 +186,7 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
                 Exists(
                     MashReferral.objects.filter(
                         child_id=child,
-                        status=ReferralStatus.OPEN,
+                        status__in=[ReferralStatus.OPEN, ReferralStatus.TRIAGED],
                         mash_authority_id__in=profile.mash_authority_ids,
                     )
                 )
@@ -204,6 +217,21 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
                 )
             )
             | Q(Exists(ReturnInterview.objects.filter(child_id=child, interviewer=user)))
+        )
+    if profile.panel_authority_ids:
+        sight = dt.timedelta(days=PANEL_SIGHT_DAYS)
+        now = timezone.now()
+        rules.append(
+            Q(
+                Exists(
+                    PanelCase.objects.filter(
+                        child_id=child,
+                        meeting__authority_id__in=profile.panel_authority_ids,
+                        meeting__meets_at__gte=now - sight,
+                        meeting__meets_at__lte=now + sight,
+                    )
+                )
+            )
         )
     if not rules:
         return None

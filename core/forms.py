@@ -12,31 +12,135 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core import validators
 
 from core.clock import LONDON, AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
 from core.errors import ServiceError
 
 
-class LondonDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
+class GovukDateInput(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes (`<name>_day`, `_month`, `_year`)
+    in one fieldset, rather than a browser date picker (issue 11). Typed, not picked: it
+    is quicker, works with any keyboard and screen reader, and shows no mm/dd/yyyy."""
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+    template_name = "includes/widgets/govuk_date_input.html"
+    use_fieldset = True
+    parts: tuple[tuple[str, str, int], ...] = (
+        ("day", "Day", 2),
+        ("month", "Month", 2),
+        ("year", "Year", 4),
+    )
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            name: forms.TextInput(attrs={"inputmode": "numeric"}) for name, _label, _w in self.parts
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: object) -> list[str]:
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(LONDON)
+            return [
+                str(value.day),
+                str(value.month),
+                str(value.year),
+                f"{value.hour:02d}",
+                f"{value.minute:02d}",
+            ][: len(self.parts)]
+        if isinstance(value, dt.date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return [""] * len(self.parts)
+
+    def use_required_attribute(self, initial: object) -> bool:
+        return False  # GOV.UK forms validate on the server (novalidate)
+
+    def id_for_label(self, id_: str) -> str:
+        return f"{id_}_day" if id_ else ""
+
+    def get_context(self, name: str, value: object, attrs: dict | None) -> dict:
+        context = super().get_context(name, value, attrs)
+        has_error = bool((attrs or {}).get("aria-invalid"))
+        for (_part, label, width), subwidget in zip(
+            self.parts, context["widget"]["subwidgets"], strict=True
+        ):
+            subwidget["label"] = label
+            subwidget["width"] = width
+            subwidget["attrs"].pop("aria-invalid", None)
+        context["widget"]["has_error"] = has_error
+        return context
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class GovukDateTimeInput(GovukDateInput):
+    """The GOV.UK date input with the time as two more boxes, hour and minute (24-hour)."""
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+    parts = (*GovukDateInput.parts, ("hour", "Hour", 2), ("minute", "Minute", 2))
+
+
+# Kept for the forms that name it: a date is asked as the GOV.UK date input.
+DateInput = GovukDateInput
+
+
+def _parts(value: object, names: tuple[str, ...]) -> dict[str, str] | None:
+    """The boxes as text, or None when every one is empty."""
+    if isinstance(value, (list, tuple)):
+        texts = {name: str(part or "").strip() for name, part in zip(names, value, strict=False)}
+    else:
+        return None
+    return texts if any(texts.values()) else None
+
+
+def _check_parts(texts: dict[str, str], label: str) -> None:
+    missing = [name for name, text in texts.items() if not text]
+    if missing:
+        raise forms.ValidationError(
+            f"{label} must include a {' and a '.join(missing)}", code="incomplete"
+        )
+    if not all(text.isdigit() for text in texts.values()) or len(texts["year"]) != 4:
+        raise forms.ValidationError(f"{label} must be a real date", code="invalid")
+
+
+class GovukDateField(forms.Field):
+    """A calendar date from the GOV.UK date input, with the Design System's messages."""
+
+    widget = GovukDateInput
+    default_error_messages = {"required": "Enter the date"}
+
+    def _label(self) -> str:
+        text = str(self.label or "The date")
+        return text[0].upper() + text[1:]
+
+    def to_python(self, value: object) -> dt.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError as error:
+                raise forms.ValidationError(f"{self._label()} must be a real date") from error
+        texts = _parts(value, ("day", "month", "year"))
+        if texts is None:
+            return None
+        _check_parts(texts, self._label())
+        try:
+            return dt.date(int(texts["year"]), int(texts["month"]), int(texts["day"]))
+        except ValueError as error:
+            raise forms.ValidationError(f"{self._label()} must be a real date") from error
 
 
 class LondonDateTimeField(forms.Field):
-    """A date and time as the person reads their clock in the UK; cleaned to an aware instant."""
+    """A date and time as the person reads their clock in the UK; cleaned to an aware instant.
 
-    widget = LondonDateTimeInput
+    Asked as the GOV.UK date input plus hour and minute boxes (`<name>_day`, `_month`,
+    `_year`, `_hour`, `_minute`). A time the spring clock change skipped, or one the
+    autumn change repeated, is refused with a way forward rather than guessed.
+    """
+
+    widget = GovukDateTimeInput
     default_error_messages = {
-        "invalid": "Enter a real date and time, for example 10/06/2026 14:30",
+        "invalid": "Enter a real date and time, for example 10 6 2026 and 14 30",
     }
 
     def prepare_value(self, value):
@@ -44,21 +148,42 @@ class LondonDateTimeField(forms.Field):
             return value.astimezone(LONDON).replace(tzinfo=None)
         return value
 
+    def _naive(self, value: object) -> dt.datetime | None:
+        if isinstance(value, str):
+            text = value.strip()
+            for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"):
+                try:
+                    return dt.datetime.strptime(text, fmt)  # noqa: DTZ007 (made aware below)
+                except ValueError:
+                    continue
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        texts = _parts(value, ("day", "month", "year", "hour", "minute"))
+        if texts is None:
+            return None
+        label = str(self.label or "The date and time")
+        label = label[0].upper() + label[1:]
+        _check_parts(texts, label)
+        hour, minute = int(texts["hour"]), int(texts["minute"])
+        if hour > 23 or minute > 59:
+            raise forms.ValidationError(
+                "Enter the time in 24-hour hours and minutes, for example 14 and 30",
+                code="invalid",
+            )
+        try:
+            return dt.datetime(  # noqa: DTZ001 (London wall time, made aware below)
+                int(texts["year"]), int(texts["month"]), int(texts["day"]), hour, minute
+            )
+        except ValueError as error:
+            raise forms.ValidationError(f"{label} must be a real date", code="invalid") from error
+
     def to_python(self, value):
         if value in self.empty_values:
             return None
         if isinstance(value, dt.datetime):
             return value
-        text = str(value).strip()
-        naive = None
-        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"):
-            try:
-                naive = dt.datetime.strptime(text, fmt)  # noqa: DTZ007 (made aware below)
-                break
-            except ValueError:
-                continue
+        naive = self._naive(value)
         if naive is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            return None
         try:
             return london_wall_time(naive)
         except NonExistentLocalTime as error:
@@ -69,6 +194,56 @@ class LondonDateTimeField(forms.Field):
             raise forms.ValidationError(
                 f"{error}. Record it a minute either side of the hour, or say which in the notes."
             ) from error
+
+
+# --- Limits on free text ------------------------------------------------------------
+# Every free-text box has a server-side limit (issue 11): a pasted 200,000-character
+# "circumstances" is refused with a message, never stored or left to fail. A line of
+# text (a name, a place) and a box of notes have different limits.
+LINE_LIMIT = 500
+TEXT_LIMIT = 10_000
+
+
+class TextLimitValidator:
+    def __init__(self, limit: int, label: str) -> None:
+        self.limit = limit
+        self.label = label
+
+    def __call__(self, value: object) -> None:
+        if isinstance(value, str) and len(value) > self.limit:
+            raise forms.ValidationError(
+                f"{self.label} must be {self.limit:,} characters or fewer "
+                f"(you entered {len(value):,})",
+                code="max_length",
+            )
+
+
+def limit_free_text(form_fields: dict[str, forms.Field]) -> None:
+    """Give every text field without a limit of its own the service's limit: a box of
+    notes TEXT_LIMIT characters, a line LINE_LIMIT; and make every limit's message say
+    what to do. No `maxlength` attribute is added: a browser would cut a paste silently."""
+    for field in form_fields.values():
+        if not isinstance(field, forms.CharField):
+            continue
+        limit = field.max_length
+        if limit is None:
+            limit = TEXT_LIMIT if isinstance(field.widget, forms.Textarea) else LINE_LIMIT
+            field.max_length = limit
+        field.validators = [
+            v
+            for v in field.validators
+            if not isinstance(v, validators.MaxLengthValidator | TextLimitValidator)
+        ]
+        field.validators.append(TextLimitValidator(limit, str(field.label or "The text")))
+
+
+class BoundedForm(forms.Form):
+    """A form whose free text is limited on the server (see limit_free_text), fields added
+    in a subclass's __init__ included: the limits are applied as the form is cleaned."""
+
+    def full_clean(self) -> None:
+        limit_free_text(self.fields)
+        super().full_clean()
 
 
 def add_service_error(

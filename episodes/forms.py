@@ -16,6 +16,7 @@ from django import forms
 from agencies.models import Agency, AgencyKind
 from children.forms import DateGroup, DateParts
 from core.clock import AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
+from core.forms import BoundedForm
 from episodes.models import Category, HowFound, MissingFrom, PoliceRisk
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.]?(\d{2})\s*$")
@@ -25,7 +26,7 @@ CLOCK_CHOICES = [
 ]
 
 
-class LondonTimesForm(forms.Form):
+class LondonTimesForm(BoundedForm):
     """A form with DateTimeParts: remembers which times must say BST or GMT."""
 
     def __init__(self, *args, **kwargs):
@@ -308,7 +309,7 @@ class HomeOfficeNoticeForm(LondonTimesForm):
         return cleaned
 
 
-class ReclassifyForm(forms.Form):
+class ReclassifyForm(BoundedForm):
     category = forms.ChoiceField(
         label="Reclassify the episode as",
         choices=Category.choices,
@@ -328,7 +329,7 @@ class ReclassifyForm(forms.Form):
         ]
 
 
-class EnteredInErrorForm(forms.Form):
+class EnteredInErrorForm(BoundedForm):
     reason = forms.CharField(
         label="Why was this episode entered in error?",
         help_text="Its deadlines will be cancelled. The episode stays in the record's history.",

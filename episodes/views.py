@@ -24,7 +24,7 @@ from agencies.views import SignedInRequest
 from casework.deadlines import deadline_rows
 from casework.services import report_episode
 from children.models import Child, LegalStatusKind
-from children.permissions import Action, may
+from children.permissions import Action, allows, may, roles_for_child
 from children.selectors import current_legal_status, visible_child_or_404
 from core.errors import ServiceError
 from episodes import services
@@ -125,11 +125,13 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
     episode = _visible_episode(request.user, episode_id)
     now = timezone.now()
     deadlines = deadline_rows(
+        request.user,
         episode_deadlines(episode),
         now,
     )
     child = episode.child
     live = not episode.entered_in_error
+    roles = roles_for_child(request.user, child)
     return render(
         request,
         "episodes/detail.html",
@@ -145,23 +147,23 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
             "checks": list(episode.safe_and_well_checks.order_by("checked_at")),
             "may_return": live
             and episode.returned_at is None
-            and may(request.user, Action.RECORD_RETURN, child),
+            and allows(roles, Action.RECORD_RETURN),
             "may_check": live
             and episode.returned_at is not None
-            and may(request.user, Action.SAFE_AND_WELL_CHECK, child),
-            "may_reclassify": live and may(request.user, Action.RECLASSIFY, child),
+            and allows(roles, Action.SAFE_AND_WELL_CHECK),
+            "may_reclassify": live and allows(roles, Action.RECLASSIFY),
             "may_notify_home_office": live
             and child.is_uasc
             and episode.home_office_informed_at is None
-            and may(request.user, Action.EDIT_CHILD, child),
-            "may_mark_error": live and may(request.user, Action.MARK_ENTERED_IN_ERROR, child),
+            and allows(roles, Action.EDIT_CHILD),
+            "may_mark_error": live and allows(roles, Action.MARK_ENTERED_IN_ERROR),
             "may_correct_return": live
             and episode.returned_at is not None
-            and may(request.user, Action.RECORD_RETURN, child),
+            and allows(roles, Action.RECORD_RETURN),
             "may_reopen": live
             and episode.returned_at is not None
-            and may(request.user, Action.REOPEN_EPISODE, child),
-            "may_update_part_two": live and may(request.user, Action.RECORD_RETURN, child),
+            and allows(roles, Action.REOPEN_EPISODE),
+            "may_update_part_two": live and allows(roles, Action.RECORD_RETURN),
             "reopenings": list(
                 episode.reopenings.select_related("reopened_by").order_by("reopened_at")
             ),

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # Django's own widget templates, for the form renderer below.
+    "django.forms",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -89,6 +91,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "missing.urls"
+# Widgets render through the project's templates too (core.forms' GOV.UK date input).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "missing.wsgi.application"
 
 TEMPLATES = [
@@ -104,7 +108,11 @@ TEMPLATES = [
                 # The header's unread notification count and the session timeout warning.
                 "notifications.context_processors.notifications",
                 "reports.context_processors.reports",
+                # The service navigation, by role.
+                "casework.context_processors.navigation",
             ],
+            # One date format everywhere: {{ value|when }} and {{ value|day }}.
+            "builtins": ["casework.templatetags.dates"],
         },
     },
 ]
@@ -287,3 +295,4 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
 )
+PGHISTORY_ADMIN_CLASS = "agencies.admin.HistoryEventsAdmin"

@@ -1,12 +1,18 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from casework import views as casework_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("agencies.urls")),
     path("", casework_views.home, name="home"),
+    path("accessibility/", casework_views.accessibility, name="accessibility"),
+    path("privacy/", casework_views.privacy, name="privacy"),
     path("", include("casework.urls")),
     path("children/", include("children.urls")),
     path("episodes/", include("episodes.urls")),

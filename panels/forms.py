@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency
-from core.forms import DateInput, LondonDateTimeField
+from core.forms import BoundedForm, GovukDateField, LondonDateTimeField
 from episodes.models import Episode
 from panels.models import MeetingKind, MeetingTrigger, PanelKind
 
@@ -37,7 +37,7 @@ def _episode_label(episode: Episode) -> str:
     return f"{episode.get_category_display()}, last seen {last_seen:%d %B %Y}"
 
 
-class StrategyMeetingForm(forms.Form):
+class StrategyMeetingForm(BoundedForm):
     kind = forms.ChoiceField(
         label="Kind of meeting", choices=MeetingKind.choices, widget=forms.RadioSelect
     )
@@ -59,9 +59,8 @@ class StrategyMeetingForm(forms.Form):
     decisions = forms.CharField(
         label="Decisions", widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
-    next_review_on = forms.DateField(
+    next_review_on = GovukDateField(
         label="Next review date",
-        widget=DateInput,
         required=False,
         help_text="While the child is still missing: within 42 days.",
     )
@@ -119,7 +118,7 @@ class StrategyMeetingForm(forms.Form):
         ]
 
 
-class PanelReferralForm(forms.Form):
+class PanelReferralForm(BoundedForm):
     reason = forms.CharField(
         label="Why refer to the exploitation panel",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -127,7 +126,7 @@ class PanelReferralForm(forms.Form):
     )
 
 
-class PanelMeetingForm(forms.Form):
+class PanelMeetingForm(BoundedForm):
     authority = AgencyChoiceField(
         label="Local authority", queryset=Agency.objects.none(), empty_label=None
     )
@@ -144,20 +143,18 @@ class PanelMeetingForm(forms.Form):
         authority_field.queryset = authorities
 
 
-class PanelCaseForm(forms.Form):
+class PanelCaseForm(BoundedForm):
     child = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(widget=forms.HiddenInput, max_length=300)
 
 
-class PanelActionForm(forms.Form):
+class PanelActionForm(BoundedForm):
     description = forms.CharField(
         label="Action",
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Describe the action"},
     )
-    due_on = forms.DateField(
-        label="Due date", widget=DateInput, error_messages={"required": "Enter the due date"}
-    )
+    due_on = GovukDateField(label="Due date", error_messages={"required": "Enter the due date"})
 
     def __init__(self, *args, agencies: dict[int, Agency], **kwargs):
         super().__init__(*args, **kwargs)

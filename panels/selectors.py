@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -164,3 +165,35 @@ def candidate_reason(child: Any) -> str:
     if child.missing_now:
         reasons.append("Missing now")
     return "; ".join(reasons)
+
+
+@dataclasses.dataclass
+class MeetingsOverview:
+    upcoming: list[PanelMeeting]
+    past: list[PanelMeeting]
+    strategy_meetings: list[StrategyMeeting]
+    may_schedule: bool
+
+
+def meetings_overview(user: User, *, now: dt.datetime, limit: int = 50) -> MeetingsOverview:
+    """The Meetings page: the exploitation panels of the user's authorities (the next
+    first, then the most recent), each with the number of its children the user may see,
+    and the strategy meetings held for the children they see."""
+    authorities = user_authorities(user)
+    today = start_of_london_day(timezone.localdate(now))
+    visible_cases = PanelCase.objects.filter(child_visibility(user, "child_id"))
+    panels = (
+        PanelMeeting.objects.filter(authority__in=authorities)
+        .select_related("authority")
+        .annotate(case_count=Count("cases", filter=Q(cases__in=visible_cases)))
+    )
+    return MeetingsOverview(
+        upcoming=list(panels.filter(meets_at__gte=today).order_by("meets_at")[:limit]),
+        past=list(panels.filter(meets_at__lt=today).order_by("-meets_at")[:limit]),
+        strategy_meetings=list(
+            StrategyMeeting.objects.filter(child_visibility(user, "child_id"))
+            .select_related("child")
+            .order_by("-held_at", "-pk")[:limit]
+        ),
+        may_schedule=authorities.exists(),
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -34,8 +36,8 @@ from panels.selectors import (
     all_agencies,
     candidate_reason,
     meeting_deadline,
+    meetings_overview,
     panel_cases,
-    panel_meetings,
     user_authorities,
     visible_action,
     visible_case,
@@ -156,9 +158,10 @@ def refer(request: SignedInRequest, child_id: int) -> HttpResponse:
 
 @login_required
 def index(request: SignedInRequest) -> HttpResponse:
-    authorities = user_authorities(request.user)
-    meetings = list(panel_meetings(authorities)[:50])
-    return render(request, "panels/index.html", {"meetings": meetings})
+    """Meetings: the exploitation panels of the user's authorities (the next first, then
+    the most recent), and the strategy meetings held for the children they see."""
+    overview = meetings_overview(request.user, now=timezone.now())
+    return render(request, "panels/index.html", dataclasses.asdict(overview))
 
 
 @login_required

@@ -318,8 +318,13 @@ def risk_assessment(state: ChildState, settings: ProtocolSettings) -> list[Oblig
                 due_at=episode.reported_at + window,
                 met_at=met_at,
                 owner_role=MASH_TRIAGE,
-                reason=f"Episode reported; rated {rating.capitalize() if rating else 'unrated'}, so the "
-                f"risk assessment is due within {window.total_seconds() / 3600:g} hours of the report.",
+                reason=(
+                    f"Episode reported and rated {rating.capitalize()}"
+                    if rating
+                    else "Episode reported and not yet RAG rated"
+                )
+                + f", so the risk assessment is due within {window.total_seconds() / 3600:g} "
+                "hours of the report.",
             )
         )
     return obligations

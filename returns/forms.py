@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from core.forms import LondonDateTimeField
+from core.forms import BoundedForm, LondonDateTimeField
 from returns.models import Outcome, PullFactor, PushFactor, ReturnInterviewAttempt
 
 ATTEMPT_ROWS = 3
@@ -26,7 +26,7 @@ class EpisodeChoiceField(forms.ModelMultipleChoiceField):
         )
 
 
-class OutcomeFields(forms.Form):
+class OutcomeFields(BoundedForm):
     outcome = forms.ChoiceField(
         label="Outcome",
         choices=Outcome.choices,
@@ -146,7 +146,7 @@ class ReturnInterviewForm(OutcomeFields):
         ]
 
 
-class AttemptForm(forms.Form):
+class AttemptForm(BoundedForm):
     attempted_at = LondonDateTimeField(
         label="When", error_messages={"required": "Enter when the attempt was made"}
     )

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies.views import SignedInRequest
-from children.permissions import Action, may
+from children.permissions import Action, allows, may, roles_by_child
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
@@ -43,6 +43,11 @@ def _interview_or_404(user: Any, pk: int) -> ReturnInterview:
 @login_required
 def index(request: SignedInRequest) -> HttpResponse:
     deadlines = list(awaiting_interview(request.user)[:LIST_LIMIT])
+    roles = roles_by_child(request.user, {deadline.child_id for deadline in deadlines})
+    for deadline in deadlines:
+        deadline.may_record = allows(  # type: ignore[attr-defined]
+            roles.get(deadline.child_id, frozenset()), Action.RETURN_INTERVIEW
+        )
     return render(request, "returns/index.html", {"deadlines": deadlines, "limit": LIST_LIMIT})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from core.forms import BoundedForm
 from risk.models import Indicator, Rag
 
 THRESHOLD_LEVELS = [
@@ -14,7 +15,7 @@ THRESHOLD_LEVELS = [
 ]
 
 
-class RiskAssessmentForm(forms.Form):
+class RiskAssessmentForm(BoundedForm):
     rag = forms.ChoiceField(
         label="RAG rating",
         choices=Rag.choices,
@@ -37,10 +38,43 @@ class RiskAssessmentForm(forms.Form):
         help_text="Select all that apply.",
     )
     rationale = forms.CharField(
-        label="Why this rating", widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label="Why this rating",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Required for a Red rating.",
+    )
+    confirm_green = forms.BooleanField(
+        label="I have checked: Green is right for this child", required=False
     )
 
     def __init__(self, *args, threshold_hint: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if threshold_hint:
             self.fields["threshold_level"].help_text = threshold_hint
+
+    @property
+    def asks_to_confirm_green(self) -> bool:
+        return "confirm_green" in self.errors
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("rag") == Rag.RED and not (data.get("rationale") or "").strip():
+            self.add_error("rationale", "Say why the child is rated Red")
+        # Green sets the longest clock. At threshold level 4, or with exploitation
+        # indicators, it is more likely a slip than a judgement: ask once (issue 11).
+        if (
+            data.get("rag") == Rag.GREEN
+            and (data.get("threshold_level") == 4 or data.get("indicators"))
+            and not data.get("confirm_green")
+        ):
+            reasons = []
+            if data.get("threshold_level") == 4:
+                reasons.append("threshold level 4")
+            if data.get("indicators"):
+                reasons.append("exploitation indicators")
+            self.add_error(
+                "confirm_green",
+                f"You rated Green with {' and '.join(reasons)}. Check the rating, or confirm "
+                "that Green is right",
+            )
+        return data

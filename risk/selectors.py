@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db.models import F, OuterRef, Subquery
 
+from agencies.models import User
 from children.models import Child
 from children.selectors import child_visibility
 from protocol.models import Deadline, Rule, Status
-from risk.models import MashReferral, ReferralStatus
+from risk.models import MashReferral, ReferralStatus, RiskAssessment
 
 
 def triage_queue(user):
@@ -30,4 +31,41 @@ def child_referral(child: Child, referral_id: int) -> MashReferral | None:
     """One of the child's referrals (the child is one the user may see), with its episode."""
     return (
         MashReferral.objects.filter(pk=referral_id, child=child).select_related("episode").first()
+    )
+
+
+def rated_referrals(user):
+    """Referrals rated but not yet closed, for children the user may see, with the latest
+    rating of each: MASH keeps sight of them, amends its own rating, and closes them."""
+    latest = RiskAssessment.objects.filter(referral_id=OuterRef("pk")).order_by(
+        "-assessed_at", "-pk"
+    )
+    return (
+        MashReferral.objects.filter(status=ReferralStatus.TRIAGED)
+        .filter(child_visibility(user, "child_id"))
+        .select_related("child", "episode")
+        .annotate(
+            assessment_id=Subquery(latest.values("pk")[:1]),
+            rag=Subquery(latest.values("rag")[:1]),
+            assessed_at=Subquery(latest.values("assessed_at")[:1]),
+            assessed_by_id=Subquery(latest.values("assessed_by_id")[:1]),
+        )
+        .order_by("-assessed_at", "-pk")
+    )
+
+
+def visible_assessment(user: User, pk: int) -> RiskAssessment | None:
+    """A rating of a child the user may see, with its child, referral and episode."""
+    return (
+        RiskAssessment.objects.filter(child_visibility(user, "child_id"), pk=pk)
+        .select_related("child", "referral", "episode")
+        .first()
+    )
+
+
+def visible_referral(user: User, pk: int) -> MashReferral | None:
+    return (
+        MashReferral.objects.filter(child_visibility(user, "child_id"), pk=pk)
+        .select_related("child")
+        .first()
     )

@@ -8,17 +8,29 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from agencies.views import SignedInRequest
-from children.permissions import Action, may
+from children.permissions import Action, allows, may, roles_by_child
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
 from episodes.selectors import child_episodes
 from protocol.conf import protocol_settings
 from risk.forms import RiskAssessmentForm
-from risk.selectors import child_referral, triage_queue
-from risk.services import minimum_threshold_level, record_risk_assessment
+from risk.selectors import (
+    child_referral,
+    rated_referrals,
+    triage_queue,
+    visible_assessment,
+    visible_referral,
+)
+from risk.services import (
+    amend_risk_assessment,
+    close_mash_referral,
+    minimum_threshold_level,
+    record_risk_assessment,
+)
 
 QUEUE_LIMIT = 200
 
@@ -26,7 +38,83 @@ QUEUE_LIMIT = 200
 @login_required
 def index(request: SignedInRequest) -> HttpResponse:
     referrals = list(triage_queue(request.user)[:QUEUE_LIMIT])
-    return render(request, "risk/index.html", {"referrals": referrals, "limit": QUEUE_LIMIT})
+    rated = list(rated_referrals(request.user)[:QUEUE_LIMIT])
+    roles = roles_by_child(request.user, {r.child_id for r in [*referrals, *rated]})
+    for referral in [*referrals, *rated]:
+        referral.may_assess = allows(  # type: ignore[attr-defined]
+            roles.get(referral.child_id, frozenset()), Action.ASSESS_RISK
+        )
+    return render(
+        request,
+        "risk/index.html",
+        {"referrals": referrals, "rated": rated, "limit": QUEUE_LIMIT},
+    )
+
+
+@login_required
+def amend(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Amend a rating its assessor made, while its referral is not closed."""
+    assessment = visible_assessment(request.user, pk)
+    if assessment is None:
+        raise Http404("No such rating")
+    if assessment.assessed_by_id != request.user.pk or not may(
+        request.user, Action.ASSESS_RISK, assessment.child
+    ):
+        raise PermissionDenied("Only the person who made a rating may amend it.")
+    initial = {
+        "rag": assessment.rag,
+        "threshold_level": assessment.threshold_level,
+        "indicators": assessment.indicators,
+        "rationale": assessment.rationale,
+    }
+    form = RiskAssessmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            amend_risk_assessment(
+                acting_user=request.user,
+                assessment=assessment,
+                rag=form.cleaned_data["rag"],
+                threshold_level=form.cleaned_data["threshold_level"],
+                indicators=form.cleaned_data["indicators"],
+                rationale=form.cleaned_data["rationale"],
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Risk rating amended for {assessment.child.full_name}.")
+            return redirect("risk:index")
+    return render(
+        request,
+        "risk/assess.html",
+        {
+            "child": assessment.child,
+            "referral": assessment.referral,
+            "episode": assessment.episode,
+            "form": form,
+            "amending": assessment,
+        },
+    )
+
+
+@login_required
+@require_POST
+def close(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Close a rated referral: MASH has done its part."""
+    referral = visible_referral(request.user, pk)
+    if referral is None:
+        raise Http404("No such referral")
+    try:
+        # Signed in (login_required): a person, never the anonymous user.
+        close_mash_referral(acting_user=request.user, referral=referral)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Referral for {referral.child.full_name} closed.")
+    return redirect("risk:index")
 
 
 def _number(value: str | None) -> int | None:

@@ -27,6 +27,8 @@ if grep -q 'url(/assets/' "$govuk_out/govuk-frontend.min.css"; then
 fi
 cp "$govuk_dist/govuk-frontend.min.js" "$govuk_out/"
 cp -R "$govuk_dist/assets" "$govuk_out/assets"
+# A council service, not GOV.UK: Arial, and no GOV.UK typeface, crown or icons.
+python3 "$root/scripts/rebrand_frontend.py" "$govuk_out"
 # Keep the version (and, where the package ships one, the licence) with the files.
 node -p "require('$work/node_modules/govuk-frontend/package.json').version" >"$govuk_out/VERSION"
 

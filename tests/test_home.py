@@ -123,6 +123,25 @@ def test_my_deadlines_show_due_soon_and_overdue_in_words_and_leave_out_later_one
     assert "overdue by 2 hours" in html and "due in 5 hours" in html
 
 
+def test_deadlines_read_overdue_first_the_most_overdue_on_top_then_due_soon(client, world):
+    a_little_late = my_child(world, "Little")
+    very_late = my_child(world, "Very")
+    soon = my_child(world, "Soon")
+    reported(world, a_little_late, hours_ago=73)  # overdue by 1 hour
+    reported(world, very_late, hours_ago=80)  # overdue by 8 hours
+    reported(world, soon, hours_ago=67)  # due in 5 hours
+    response = home(client, world.social_worker)
+    deadlines = response.context["deadlines"]
+    assessments = [
+        row.deadline.child.given_name
+        for row in deadlines.overdue
+        if row.deadline.rule == "risk_assessment"
+    ]
+    assert assessments == ["Very", "Little"]
+    html = response.content.decode()
+    assert html.index('id="my-deadlines-overdue"') < html.index('id="my-deadlines-due-soon"')
+
+
 def test_a_team_manager_sees_the_escalation_summary_with_a_link_to_the_queue(client, world):
     reported(world, world.child, hours_ago=74)  # breach-worthy, open past its due-soon point
     html = home(client, world.team_manager).content.decode()

@@ -14,8 +14,8 @@ from children.selectors import child_visibility, visible_children
 from children.services import grant_child_access
 from episodes.models import Episode
 from episodes.services import record_return
-from risk.models import RiskAssessment
-from risk.services import record_risk_assessment
+from risk.models import MashReferral, RiskAssessment
+from risk.services import close_mash_referral, record_risk_assessment
 from tests.factories import ChildFactory, PlacementFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
@@ -52,8 +52,8 @@ SEES_THE_CHILD = {
     "social_worker": True,
     "team_manager": True,
     "other_social_worker": False,
-    # MASH triage saw the child while the referral was open; the assessment closed it.
-    "mash_triage": False,
+    # MASH triage rated the child: it keeps sight until the referral is closed (issue 11).
+    "mash_triage": True,
     "police_liaison": True,
     "other_police_liaison": False,
     "missing_coordinator": True,
@@ -80,7 +80,7 @@ def test_each_persona_sees_the_child_episodes_and_assessments_exactly_as_the_rul
     )
 
 
-def test_mash_triage_sees_a_child_only_while_a_referral_is_open(world):
+def test_mash_triage_sees_a_child_it_rated_until_the_referral_is_closed(world):
     report_episode(
         acting_user=world.social_worker,
         child=world.child,
@@ -96,6 +96,8 @@ def test_mash_triage_sees_a_child_only_while_a_referral_is_open(world):
         threshold_level=1,
         episode=world.child.episodes.get(),
     )
+    assert visible_children(world.mash_triage).filter(pk=world.child.pk).exists()
+    close_mash_referral(acting_user=world.mash_triage, referral=MashReferral.objects.get())
     assert not visible_children(world.mash_triage).filter(pk=world.child.pk).exists()
 
 
@@ -240,3 +242,64 @@ def test_a_named_grant_lets_the_person_act_in_every_role_they_hold(world, case):
     )
     assert roles_for_child(world.other_social_worker, world.child) == {"social_worker"}
     assert may(world.other_social_worker, Action.REPORT_EPISODE, world.child)
+
+
+def test_a_panel_member_sees_the_children_on_their_authoritys_panel_agenda_around_the_meeting(
+    world,
+):
+    from panels.services import add_panel_case, schedule_panel_meeting
+
+    def sees() -> bool:
+        return visible_children(world.panel_member).filter(pk=world.child.pk).exists()
+
+    assert not sees()
+    panel = schedule_panel_meeting(
+        acting_user=world.missing_coordinator,
+        authority=world.council,
+        meets_at=NOW + dt.timedelta(days=90),
+    )
+    add_panel_case(
+        acting_user=world.missing_coordinator, meeting=panel, child=world.child, reason="Red"
+    )
+    assert sees()  # 90 days before the meeting: preparing for it
+    assert may(world.panel_member, Action.PANEL, world.child)
+    assert not may(world.panel_member, Action.ASSESS_RISK, world.child)
+    with time_machine.travel(NOW - dt.timedelta(seconds=1), tick=False):
+        assert not sees()
+    with time_machine.travel(NOW + dt.timedelta(days=180), tick=False):
+        assert sees()  # 90 days after it: following up its actions
+    with time_machine.travel(NOW + dt.timedelta(days=180, seconds=1), tick=False):
+        assert not sees()
+
+
+def test_a_panel_member_of_another_authority_does_not_see_the_agenda_children(world):
+    from panels.services import add_panel_case, schedule_panel_meeting
+    from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+    panel = schedule_panel_meeting(
+        acting_user=world.missing_coordinator, authority=world.council, meets_at=NOW
+    )
+    add_panel_case(
+        acting_user=world.missing_coordinator, meeting=panel, child=world.child, reason="Red"
+    )
+    stranger = UserFactory(username="southern_panel")
+    MembershipFactory(
+        user=stranger, team=TeamFactory(agency=world.other_council), role="panel_member"
+    )
+    assert visible_children(world.panel_member).filter(pk=world.child.pk).exists()
+    assert not visible_children(stranger).filter(pk=world.child.pk).exists()
+
+
+def test_roles_for_many_children_are_asked_in_two_queries_and_match_one_by_one(
+    world, django_assert_num_queries
+):
+    from children.permissions import roles_by_child
+
+    others = [ChildFactory(responsible_authority=world.council) for _ in range(5)]
+    ids = [world.child.pk, *(child.pk for child in others)]
+    with django_assert_num_queries(2):
+        batched = roles_by_child(world.missing_coordinator, ids)
+    for child in [world.child, *others]:
+        assert batched[child.pk] == roles_for_child(world.missing_coordinator, child)
+    assert batched[world.child.pk] == {"missing_coordinator"}
+    assert roles_by_child(world.social_worker, ids).get(others[0].pk, frozenset()) == frozenset()

@@ -11,7 +11,7 @@ from panels.models import PanelAction, StrategyMeeting
 from protocol.models import Deadline
 from risk.services import record_risk_assessment
 from tests.factories import AllocationFactory, ChildFactory
-from tests.risk.support import local_input, report_at, returned_at
+from tests.risk.support import fill_date, report_at, returned_at
 
 HOUR = dt.timedelta(hours=1)
 
@@ -31,7 +31,7 @@ def test_a_strategy_meeting_recorded_from_its_deadline(page, e2e_world, signed_i
     expect(page.get_by_label("Why the meeting was held")).to_have_value("missing_over_24_hours")
     expect(page.get_by_label("Episode")).to_have_value(str(episode.pk))
     axe_check(page)
-    page.get_by_label("When the meeting was held").fill(local_input(now - HOUR))
+    fill_date(page, "When the meeting was held", now - HOUR)
     page.get_by_label("Attendee 1: name").fill("Bob Tester")
     page.get_by_label("Attendee 1: agency").select_option(label="Borough of Northwick")
     page.get_by_label("Attendee 1: role").fill("Team manager")
@@ -41,9 +41,7 @@ def test_a_strategy_meeting_recorded_from_its_deadline(page, e2e_world, signed_i
     page.get_by_label("Decisions").fill(
         "Police to visit known addresses; school to share attendance."
     )
-    page.get_by_label("Next review date").fill(
-        (timezone.localdate(now) + dt.timedelta(days=14)).isoformat()
-    )
+    fill_date(page, "Next review date", timezone.localdate(now) + dt.timedelta(days=14))
     page.get_by_role("button", name="Save meeting").click()
 
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
@@ -68,7 +66,12 @@ def test_the_exploitation_panel_agenda_and_actions(page, e2e_world, signed_in, a
         world.social_worker, rita, last_seen_at=now - 40 * HOUR, returned=now - 30 * HOUR
     )
     record_risk_assessment(
-        acting_user=world.social_worker, child=rita, rag="red", threshold_level=4, episode=episode
+        acting_user=world.social_worker,
+        child=rita,
+        rag="red",
+        threshold_level=4,
+        episode=episode,
+        rationale="Seen with older men.",
     )
     report_at(
         world.social_worker, world.child, last_seen_at=now - 3 * HOUR, reported_at=now - 2 * HOUR
@@ -79,7 +82,7 @@ def test_the_exploitation_panel_agenda_and_actions(page, e2e_world, signed_in, a
     axe_check(page)
     page.get_by_role("link", name="Schedule a panel meeting").click()
     page.get_by_label("Multi-Agency Child Exploitation panel (MACE)").check()
-    page.get_by_label("When the panel meets").fill(local_input(now + 48 * HOUR))
+    fill_date(page, "When the panel meets", now + 48 * HOUR)
     page.get_by_role("button", name="Schedule meeting").click()
 
     candidates = page.get_by_test_id("agenda-candidates").locator("tbody tr")
@@ -95,7 +98,7 @@ def test_the_exploitation_panel_agenda_and_actions(page, e2e_world, signed_in, a
     case.get_by_text("Add an action for Rita Red").click()
     case.get_by_label("Action").fill("Disruption notice to the address in Northwick")
     case.get_by_label("Owner").select_option(label="Northwick Police")
-    case.get_by_label("Due date").fill((timezone.localdate(now) + dt.timedelta(days=7)).isoformat())
+    fill_date(case, "Due date", timezone.localdate(now) + dt.timedelta(days=7))
     case.get_by_role("button", name="Add action").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         "Action added for Rita Red"

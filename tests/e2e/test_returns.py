@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from protocol.models import Deadline
 from returns.models import ReturnInterview
-from tests.risk.support import local_input, returned_at
+from tests.risk.support import fill_date, returned_at
 
 HOUR = dt.timedelta(hours=1)
 
@@ -41,11 +41,11 @@ def test_the_officer_records_one_interview_covering_two_returns(
     expect(episodes.get_by_role("checkbox")).to_have_count(2)
     expect(episodes.get_by_role("checkbox").nth(0)).to_be_checked()  # the later one, from the link
     episodes.get_by_role("checkbox").nth(1).check()
-    page.get_by_label("When the interview was offered").fill(local_input(now - 2 * HOUR))
-    page.get_by_label("Attempt 1: when").fill(local_input(now - 3 * HOUR))
+    fill_date(page, "When the interview was offered", now - 2 * HOUR)
+    fill_date(page, "Attempt 1: when", now - 3 * HOUR)
     page.get_by_label("Attempt 1: how").select_option("phone")
     page.get_by_role("group", name="Outcome").get_by_label("Held").check()
-    page.get_by_label("When the interview was held").fill(local_input(now - HOUR))
+    fill_date(page, "When the interview was held", now - HOUR)
     page.get_by_role("group", name="Was the child seen alone?").get_by_label("Yes").check()
     page.get_by_label("Conflict at home or placement").check()
     page.get_by_label("Exploitation or grooming").check()

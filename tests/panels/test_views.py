@@ -19,6 +19,7 @@ from tests.risk.support import (
     allocated_child,
     assert_redirects_to_sign_in,
     constant_queries,
+    gov_date,
     hours_ago,
     report,
     returned_episode,
@@ -43,14 +44,17 @@ def meeting_post(**overrides) -> dict:
         "kind": "strategy_meeting",
         "trigger": "missing_over_24_hours",
         "episode": "",
-        "held_at": "2026-06-10T11:00",
+        **gov_date("held_at", "2026-06-10T11:00"),
         "attendee_1_name": "Bob Tester",
         "attendee_1_role": "Team manager",
         "attendee_2_name": "PC Evan Tester",
         "attendee_2_role": "Missing persons",
         "decisions": "Police to search known addresses.",
-        "next_review_on": "2026-07-01",
+        **gov_date("next_review_on", "2026-07-01"),
     }
+    for name in ("held_at", "next_review_on"):
+        if name in overrides:
+            data |= gov_date(name, overrides.pop(name))
     data.update(overrides)
     return data
 
@@ -149,6 +153,7 @@ def test_referring_to_the_panel_meets_the_panel_referral_deadline(client, world)
         acting_user=world.social_worker,
         child=world.child,
         rag="red",
+        rationale="Seen with older men.",
         threshold_level=4,
         episode=episode,
     )
@@ -204,7 +209,12 @@ def panel_world(world):
     red = allocated_child(world, given_name="Rita", family_name="Red")
     episode = returned_episode(world, red)
     record_risk_assessment(
-        acting_user=world.social_worker, child=red, rag="red", threshold_level=4, episode=episode
+        acting_user=world.social_worker,
+        child=red,
+        rag="red",
+        threshold_level=4,
+        episode=episode,
+        rationale="Seen with older men.",
     )
     repeat = allocated_child(world, given_name="Remy", family_name="Repeat")
     for start in (24 * 80, 24 * 50, 24 * 20):
@@ -224,7 +234,7 @@ def test_scheduling_a_panel_and_its_agenda_from_the_criteria(client, world):
         {
             "authority": world.council.pk,
             "kind": "mace",
-            "meets_at": "2026-06-17T10:00",
+            **gov_date("meets_at", "2026-06-17T10:00"),
             "notes": "",
         },
     )
@@ -256,7 +266,10 @@ def test_actions_have_an_owner_and_due_date_are_done_and_open_ones_carry_to_the_
     prefix = f"case-{case.pk}"
     refused = client.post(
         reverse("panels:add_action", args=[case.pk]),
-        {f"{prefix}-description": "Disruption notice", f"{prefix}-due_on": "2026-06-20"},
+        {
+            f"{prefix}-description": "Disruption notice",
+            **gov_date(f"{prefix}-due_on", "2026-06-20"),
+        },
     )
     assert refused.status_code == 400
     assert "Choose who owns the action" in refused.content.decode()
@@ -266,7 +279,7 @@ def test_actions_have_an_owner_and_due_date_are_done_and_open_ones_carry_to_the_
             {
                 f"{prefix}-description": description,
                 f"{prefix}-owner_agency": world.force.pk,
-                f"{prefix}-due_on": "2026-06-20",
+                **gov_date(f"{prefix}-due_on", "2026-06-20"),
             },
         )
         assert response.status_code == 302
@@ -317,7 +330,8 @@ def test_a_panel_of_another_authority_is_404(client, world):
     assert (
         signed_in(client, stranger).get(reverse("panels:panel", args=[panel.pk])).status_code == 404
     )
-    assert client.get(reverse("panels:index")).context["meetings"] == []
+    index = client.get(reverse("panels:index")).context
+    assert index["upcoming"] == [] and index["past"] == []
 
 
 def test_the_panel_page_runs_a_constant_number_of_queries(client, world):

@@ -428,6 +428,7 @@ def test_a_red_rating_opens_a_panel_referral_due_7_days_later_met_by_referring(w
         acting_user=world.mash_triage,
         child=world.child,
         rag="red",
+        rationale="Seen with older men.",
         threshold_level=3,
         episode=episode,
     )

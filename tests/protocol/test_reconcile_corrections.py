@@ -247,6 +247,7 @@ def test_reconcile_twice_changes_nothing_the_second_time(world, clock):
         acting_user=world.mash_triage,
         child=world.child,
         rag="red",
+        rationale="Seen with older men.",
         threshold_level=3,
         episode=first,
     )

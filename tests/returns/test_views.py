@@ -14,6 +14,7 @@ from tests.risk.support import (
     allocated_child,
     assert_redirects_to_sign_in,
     constant_queries,
+    gov_date,
     hours_ago,
     returned_episode,
     signed_in,
@@ -62,9 +63,9 @@ def test_one_interview_covers_several_episodes_and_records_what_was_said(client,
         record_url(world.child, later),
         {
             "episodes": [earlier.pk, later.pk],
-            "offered_at": OFFERED,
+            **gov_date("offered_at", OFFERED),
             "outcome": "held",
-            "held_at": HELD,
+            **gov_date("held_at", HELD),
             "seen_alone": "yes",
             "push_factors": ["conflict_at_home", "boundaries"],
             "pull_factors": ["friends"],
@@ -100,7 +101,10 @@ def test_the_allocated_worker_is_warned_that_they_are_not_independent(client, wo
     page = client.get(record_url(world.child, episode)).content.decode()
     assert 'data-testid="independence-warning"' in page
     assert "allocated social worker" in page
-    client.post(record_url(world.child, episode), {"episodes": [episode.pk], "offered_at": OFFERED})
+    client.post(
+        record_url(world.child, episode),
+        {"episodes": [episode.pk], **gov_date("offered_at", OFFERED)},
+    )
     interview = ReturnInterview.objects.get()
     assert interview.is_independent is False
     detail = client.get(reverse("returns:interview", args=[interview.pk])).content.decode()
@@ -112,7 +116,7 @@ def test_no_engagement_needs_recorded_attempts(client, world):
     client = signed_in(client, world.return_officer)
     refused = client.post(
         record_url(world.child, episode),
-        {"episodes": [episode.pk], "offered_at": OFFERED, "outcome": "no_engagement"},
+        {"episodes": [episode.pk], **gov_date("offered_at", OFFERED), "outcome": "no_engagement"},
     )
     assert refused.status_code == 200
     assert "Record the attempts" in refused.context["form"].errors["outcome"][0]
@@ -121,11 +125,11 @@ def test_no_engagement_needs_recorded_attempts(client, world):
         record_url(world.child, episode),
         {
             "episodes": [episode.pk],
-            "offered_at": OFFERED,
+            **gov_date("offered_at", OFFERED),
             "outcome": "no_engagement",
-            "attempt_1_at": "2026-06-10T12:10",
+            **gov_date("attempt_1_at", "2026-06-10T12:10"),
             "attempt_1_method": "phone",
-            "attempt_2_at": "2026-06-10T12:40",
+            **gov_date("attempt_2_at", "2026-06-10T12:40"),
             "attempt_2_method": "visit",
             "attempt_2_notes": "No answer at the door.",
         },
@@ -140,7 +144,11 @@ def test_an_attempt_row_needs_both_time_and_method(client, world):
     episode = returned_episode(world)
     response = signed_in(client, world.return_officer).post(
         record_url(world.child, episode),
-        {"episodes": [episode.pk], "offered_at": OFFERED, "attempt_1_at": "2026-06-10T12:10"},
+        {
+            "episodes": [episode.pk],
+            **gov_date("offered_at", OFFERED),
+            **gov_date("attempt_1_at", "2026-06-10T12:10"),
+        },
     )
     assert response.context["form"].errors["attempt_1_method"] == ["Choose how attempt 1 was made"]
     assert not ReturnInterview.objects.exists()
@@ -151,14 +159,14 @@ def test_an_offer_in_the_future_or_at_a_time_that_does_not_exist_is_refused(clie
     client = signed_in(client, world.return_officer)
     future = client.post(
         record_url(world.child, episode),
-        {"episodes": [episode.pk], "offered_at": "2026-06-10T13:01"},
+        {"episodes": [episode.pk], **gov_date("offered_at", "2026-06-10T13:01")},
     )
     assert future.context["form"].errors["offered_at"] == [
         "The interview cannot be offered in the future."
     ]
     gap = client.post(
         record_url(world.child, episode),
-        {"episodes": [episode.pk], "offered_at": "2026-03-29T01:30"},
+        {"episodes": [episode.pk], **gov_date("offered_at", "2026-03-29T01:30")},
     )
     assert "does not exist in the UK" in gap.context["form"].errors["offered_at"][0]
     assert not ReturnInterview.objects.exists()
@@ -167,14 +175,17 @@ def test_an_offer_in_the_future_or_at_a_time_that_does_not_exist_is_refused(clie
 def test_an_offered_interview_gets_its_attempts_and_outcome_later(client, world):
     episode = returned_episode(world)
     client = signed_in(client, world.return_officer)
-    client.post(record_url(world.child, episode), {"episodes": [episode.pk], "offered_at": OFFERED})
+    client.post(
+        record_url(world.child, episode),
+        {"episodes": [episode.pk], **gov_date("offered_at", OFFERED)},
+    )
     interview = ReturnInterview.objects.get()
     assert interview.outcome == ""
     listed = client.get(reverse("returns:index"))
     assert reverse("returns:interview", args=[interview.pk]) in listed.content.decode()
     attempt = client.post(
         reverse("returns:add_attempt", args=[interview.pk]),
-        {"attempted_at": "2026-06-10T12:20", "method": "message"},
+        {**gov_date("attempted_at", "2026-06-10T12:20"), "method": "message"},
     )
     assert attempt.status_code == 302
     outcome = client.post(
@@ -185,7 +196,8 @@ def test_an_offered_interview_gets_its_attempts_and_outcome_later(client, world)
     interview.refresh_from_db()
     assert interview.outcome == "declined" and interview.attempts.count() == 1
     again = client.post(
-        reverse("returns:record_outcome", args=[interview.pk]), {"outcome": "held", "held_at": HELD}
+        reverse("returns:record_outcome", args=[interview.pk]),
+        {"outcome": "held", **gov_date("held_at", HELD)},
     )
     assert again.status_code == 400 and "already recorded" in again.content.decode()
 
@@ -193,7 +205,10 @@ def test_an_offered_interview_gets_its_attempts_and_outcome_later(client, world)
 def test_a_held_outcome_without_its_time_is_a_field_error(client, world):
     episode = returned_episode(world)
     client = signed_in(client, world.return_officer)
-    client.post(record_url(world.child, episode), {"episodes": [episode.pk], "offered_at": OFFERED})
+    client.post(
+        record_url(world.child, episode),
+        {"episodes": [episode.pk], **gov_date("offered_at", OFFERED)},
+    )
     interview = ReturnInterview.objects.get()
     response = client.post(
         reverse("returns:record_outcome", args=[interview.pk]), {"outcome": "held"}

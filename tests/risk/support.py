@@ -83,13 +83,6 @@ def constant_queries(client, url: str, grow: Callable[[], None]) -> tuple[int, i
 # Browser tests: the live server runs in another thread, so they use the real clock.
 
 
-def local_input(instant: dt.datetime) -> str:
-    """An aware instant as a datetime-local input's value, in London wall-clock time."""
-    from django.utils import timezone
-
-    return timezone.localtime(instant).strftime("%Y-%m-%dT%H:%M")
-
-
 def report_at(user, child, *, last_seen_at: dt.datetime, reported_at: dt.datetime, **fields):
     return report_episode(
         acting_user=user,
@@ -127,3 +120,32 @@ def run_sweep_delivering_now(settings):
         return sweep_and_notify()
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
+
+
+def gov_date(name: str, value: str) -> dict[str, str]:
+    """The GOV.UK date input's boxes for `name`, from "2026-06-10T11:00" (date and time:
+    day, month, year, hour, minute) or "2026-06-10" (day, month, year); "" leaves them empty."""
+    if not value:
+        return {f"{name}_{part}": "" for part in ("day", "month", "year", "hour", "minute")}
+    day_text, _, time_text = value.partition("T")
+    year, month, day = day_text.split("-")
+    boxes = {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
+    if time_text:
+        hour, minute = time_text.split(":")[:2]
+        boxes |= {f"{name}_hour": hour, f"{name}_minute": minute}
+    return boxes
+
+
+def fill_date(scope, legend: str, value: dt.date) -> None:
+    """Type a date (or an aware date and time, in London wall-clock time) into the GOV.UK
+    date input whose fieldset's legend is `legend`, box by box, as a person would."""
+    from django.utils import timezone
+
+    group = scope.get_by_role("group", name=legend, exact=True)
+    boxes = {}
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value)
+        boxes = {"Hour": f"{value.hour:02d}", "Minute": f"{value.minute:02d}"}
+    boxes = {"Day": str(value.day), "Month": str(value.month), "Year": str(value.year), **boxes}
+    for label, text in boxes.items():
+        group.get_by_label(label, exact=True).fill(text)

@@ -6,8 +6,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from agencies.models import Role
+from core.errors import Conflict, NotAllowed
 from protocol.models import Deadline
 from risk.models import MashReferral, RiskAssessment
+from risk.services import amend_risk_assessment, close_mash_referral, record_risk_assessment
+from tests.factories import MembershipFactory, UserFactory
 from tests.risk.support import (
     NOW,
     allocated_child,
@@ -120,7 +124,9 @@ def test_a_referral_already_triaged_is_refused_with_a_message(client, world):
     referral = report(world).mash_referrals.get()
     client = signed_in(client, world.social_worker)
     client.post(assess_url(referral), {"rag": "green", "threshold_level": "1"})
-    response = client.post(assess_url(referral), {"rag": "red", "threshold_level": "4"})
+    response = client.post(
+        assess_url(referral), {"rag": "red", "threshold_level": "4", "rationale": "New concerns."}
+    )
     assert response.status_code == 200
     assert "already been triaged" in response.content.decode()
     assert RiskAssessment.objects.count() == 1
@@ -208,3 +214,113 @@ def test_the_rating_page_runs_a_constant_number_of_queries(client, world):
         returned_episode(world, allocated_child(world))
 
     constant_queries(client, assess_url(referral), more)
+
+
+# Issue 11: MASH keeps sight of what it rated, a Red rating says why, Green is checked.
+
+
+def test_a_red_rating_without_a_reason_is_a_field_error_and_nothing_is_recorded(client, world):
+    referral = report(world).mash_referrals.get()
+    response = signed_in(client, world.mash_triage).post(
+        assess_url(referral), {"rag": "red", "threshold_level": "4"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["rationale"] == ["Say why the child is rated Red"]
+    assert not RiskAssessment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("level", "indicators", "asks"),
+    [("4", [], True), ("2", ["cse"], True), ("3", [], False)],
+)
+def test_green_at_level_4_or_with_indicators_asks_for_confirmation(
+    client, world, level, indicators, asks
+):
+    referral = report(world).mash_referrals.get()
+    client = signed_in(client, world.mash_triage)
+    data = {"rag": "green", "threshold_level": level, "indicators": indicators}
+    response = client.post(assess_url(referral), data)
+    if asks:
+        assert response.status_code == 200
+        assert "confirm_green" in response.context["form"].errors
+        assert 'name="confirm_green"' in response.content.decode()
+        assert not RiskAssessment.objects.exists()
+        response = client.post(assess_url(referral), {**data, "confirm_green": "on"})
+    assert response.status_code == 302
+    assert RiskAssessment.objects.get().rag == "green"
+
+
+def test_mash_keeps_sight_of_a_rated_child_amends_its_rating_and_closes_the_referral(client, world):
+    referral = report(world).mash_referrals.get()
+    client = signed_in(client, world.mash_triage)
+    client.post(assess_url(referral), {"rag": "amber", "threshold_level": "2"})
+    record = reverse("casework:child_record", args=[world.child.pk])
+    assert client.get(record).status_code == 200
+    index = client.get(reverse("risk:index"))
+    assert [r.pk for r in index.context["rated"]] == [referral.pk]
+    assessment = RiskAssessment.objects.get()
+    amend_url = reverse("risk:amend", args=[assessment.pk])
+    assert amend_url in index.content.decode()
+    assert client.get(amend_url).context["form"]["rag"].value() == "amber"
+    response = client.post(
+        amend_url, {"rag": "red", "threshold_level": "3", "rationale": "Found with older men."}
+    )
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.rag, assessment.threshold_level) == ("red", 3)
+    assert RiskAssessment.objects.count() == 1
+    response = client.post(reverse("risk:close", args=[referral.pk]))
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "closed" and referral.closed_at is not None
+    assert client.get(record).status_code == 404
+    assert client.get(amend_url).status_code == 404
+
+
+def test_only_the_assessor_may_amend_a_rating_and_others_are_not_shown_the_link(client, world):
+    referral = report(world).mash_referrals.get()
+    signed_in(client, world.mash_triage).post(
+        assess_url(referral), {"rag": "amber", "threshold_level": "2"}
+    )
+    assessment = RiskAssessment.objects.get()
+    client.logout()
+    colleague = UserFactory(username="mash_two")
+    MembershipFactory(user=colleague, team=world.mash_team, role=Role.MASH_TRIAGE)
+    client = signed_in(client, colleague)
+    index = client.get(reverse("risk:index"))
+    assert [r.pk for r in index.context["rated"]] == [referral.pk]
+    assert reverse("risk:amend", args=[assessment.pk]) not in index.content.decode()
+    assert client.get(reverse("risk:amend", args=[assessment.pk])).status_code == 403
+
+
+def test_a_referral_awaiting_triage_cannot_be_closed(client, world):
+    referral = report(world).mash_referrals.get()
+    response = signed_in(client, world.mash_triage).post(
+        reverse("risk:close", args=[referral.pk]), follow=True
+    )
+    assert "Rate the risk before closing the referral." in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == "open"
+
+
+def test_a_rating_cannot_be_amended_once_its_referral_is_closed(world):
+    referral = report(world).mash_referrals.get()
+    assessment = record_risk_assessment(
+        acting_user=world.social_worker,
+        child=world.child,
+        rag="amber",
+        threshold_level=2,
+        referral=referral,
+    )
+    close_mash_referral(acting_user=world.mash_triage, referral=referral)
+    with pytest.raises(Conflict, match="closed"):
+        amend_risk_assessment(
+            acting_user=world.social_worker, assessment=assessment, rag="green", threshold_level=1
+        )
+    # MASH, whose sight of the child ended with the referral, may not act on it at all.
+    with pytest.raises(NotAllowed):
+        amend_risk_assessment(
+            acting_user=world.mash_triage, assessment=assessment, rag="green", threshold_level=1
+        )
+    assessment.refresh_from_db()
+    assert assessment.rag == "amber"

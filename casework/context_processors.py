@@ -1,0 +1,106 @@
+"""The service navigation, by role: each person is shown what their role uses, and only
+links they may follow (issue 11: no "Rate risk" for someone who then meets a 403)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from agencies.models import Membership, Role
+
+MANAGERS = {Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
+
+
+@dataclasses.dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    # The item is current on any page of these URL namespaces, or on these view names.
+    namespaces: tuple[str, ...] = ()
+    view_names: tuple[str, ...] = ()
+    # Who is shown it: None for everyone signed in.
+    roles: frozenset[str] | None = None
+    staff_only: bool = False
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("Home", "home", view_names=("home",)),
+    NavItem("Children", "children:index", namespaces=("children",)),
+    NavItem(
+        "MASH triage",
+        "risk:index",
+        namespaces=("risk",),
+        roles=frozenset({Role.MASH_TRIAGE, Role.MISSING_COORDINATOR}),
+    ),
+    NavItem(
+        "Return interviews",
+        "returns:index",
+        namespaces=("returns",),
+        roles=frozenset(
+            {
+                Role.RETURN_INTERVIEW_OFFICER,
+                Role.SOCIAL_WORKER,
+                Role.TEAM_MANAGER,
+                Role.MISSING_COORDINATOR,
+            }
+        ),
+    ),
+    NavItem(
+        "Meetings",
+        "panels:index",
+        namespaces=("panels",),
+        roles=frozenset(
+            {
+                Role.SOCIAL_WORKER,
+                Role.TEAM_MANAGER,
+                Role.MISSING_COORDINATOR,
+                Role.SENIOR_MANAGER,
+                Role.PANEL_MEMBER,
+            }
+        ),
+    ),
+    NavItem(
+        "Escalations",
+        "casework:escalations",
+        view_names=("casework:escalations",),
+        roles=frozenset(MANAGERS),
+    ),
+    NavItem("Notifications", "notifications:index", namespaces=("notifications",)),
+    NavItem("Protocol", "protocol:index", view_names=("protocol:index",)),
+    NavItem("Administration", "admin:index", namespaces=("admin",), staff_only=True),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool
+    # The current page itself (aria-current="page"), or a page within the section ("true").
+    exact: bool
+
+
+def navigation_for(user, view_name: str, namespace: str) -> list[NavLink]:
+    roles = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
+    links = []
+    for item in NAVIGATION:
+        if item.staff_only and not user.is_staff:
+            continue
+        if item.roles is not None and not (roles & item.roles) and not user.is_superuser:
+            continue
+        exact = view_name in item.view_names or view_name == item.url_name
+        current = exact or (bool(namespace) and namespace in item.namespaces)
+        links.append(NavLink(item.label, reverse(item.url_name), current, exact))
+    return links
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    match = request.resolver_match
+    view_name = match.view_name if match else ""
+    namespace = match.namespace if match else ""
+    return {"navigation": navigation_for(user, view_name, namespace)}
