@@ -786,6 +786,8 @@ class Base64ImageField(serializers.CharField):
 class PhotoUploadSerializer(serializers.Serializer):
     image = Base64ImageField(
         trim_whitespace=False,
+        # 10 MB of image is 13.4 million characters of base64.
+        max_length=14_000_000,
         help_text="The photo, base64: a JPEG or PNG, judged by its content, up to 10 MB. It is "
         "re-encoded as a JPEG with no metadata.",
     )

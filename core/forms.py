@@ -10,6 +10,7 @@ error message, rather than letting zoneinfo silently pick an instant.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.core import validators
@@ -54,6 +55,13 @@ class GovukDateInput(forms.MultiWidget):
 
     def use_required_attribute(self, initial: object) -> bool:
         return False  # GOV.UK forms validate on the server (novalidate)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        # One ISO value under the field's own name (a bookmarked report URL, a link
+        # another page builds: ?from_date=2026-04-01) is read as well as the boxes.
+        if name in data and not any(f"{name}_{part}" in data for part, _l, _w in self.parts):
+            return data.get(name)
+        return super().value_from_datadict(data, files, name)
 
     def id_for_label(self, id_: str) -> str:
         return f"{id_}_day" if id_ else ""

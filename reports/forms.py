@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from children.models import LegalStatusKind
-from core.forms import DateInput
+from core.forms import GovukDateField
 from reports.counting import Filters, Period, default_period
 from reports.definitions import AGE_BANDS, CATEGORY_COLUMNS, parse_age_bands
 from reports.sections import SECTION_TITLES
@@ -20,8 +20,8 @@ LONGEST_PERIOD = dt.timedelta(days=6 * 366)
 
 
 class ReportFilterForm(forms.Form):
-    from_date = forms.DateField(label="From", widget=DateInput, required=False)
-    to_date = forms.DateField(label="To", widget=DateInput, required=False)
+    from_date = GovukDateField(label="From", required=False)
+    to_date = GovukDateField(label="To", required=False)
     authority = forms.TypedChoiceField(label="Authority", coerce=int, required=False)
     team = forms.TypedChoiceField(label="Team", coerce=int, required=False, empty_value=None)
     legal_status = forms.ChoiceField(label="Legal status at last seen", required=False)

@@ -198,7 +198,7 @@ def test_reports_read_from_a_streaming_replica_with_data_as_at_from_its_replay(
             assert total[5] == "1", "the replica's one episode, not the primary's two"
             assert page.context["data_as_at"] == replayed
             assert (
-                timezone.localtime(replayed, LONDON).strftime("%-d %B %Y %H:%M")
+                timezone.localtime(replayed, LONDON).strftime("%-d %B %Y, %H:%M")
                 in page.content.decode()
             )
             # Case work reads the primary whatever the reporting alias is.

@@ -97,7 +97,7 @@ def test_the_reports_link_is_shown_only_to_readers(client, world):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"from_date": "2026-13-01"}, "Enter a valid date"),
+        ({"from_date": "2026-13-01"}, "From must be a real date"),
         ({"from_date": "2026-05-01", "to_date": "2026-04-01"}, "same as or after its start"),
         ({"from_date": "2010-01-01", "to_date": "2026-04-01"}, "at most six years"),
         ({"age_bands": "0-9, 5-12"}, "must not overlap"),
