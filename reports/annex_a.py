@@ -36,11 +36,13 @@ PLACEMENT_TYPE = {
     PlacementKind.SEMI_INDEPENDENT: "Semi-independent living accommodation",
     PlacementKind.OTHER: "Other placement",
 }
-MISSING_COLUMN = "Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months"
-ABSENT_COLUMN = "Number of Episodes the Child has been 'Absent' from their Placement in the last 12 months"
-OFFERED_COLUMN = (
-    "Was the child offered a Return Interview after their last missing episode (Y/N)?"
+MISSING_COLUMN = (
+    "Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months"
 )
+ABSENT_COLUMN = (
+    "Number of Episodes the Child has been 'Absent' from their Placement in the last 12 months"
+)
+OFFERED_COLUMN = "Was the child offered a Return Interview after their last missing episode (Y/N)?"
 ACCEPTED_COLUMN = "Did the child accept a Return Interview after their last missing episode (Y/N)?"
 COLUMNS = [
     "Child Unique ID",
@@ -153,14 +155,16 @@ def annex_a_list_8(*, acting_user: Actor, authority: Agency, on: dt.date) -> lis
             None,
         )
         recent = [
-            e
-            for e in child.episodes.all()
-            if year_before < london_date(e.last_seen_at) <= on
+            e for e in child.episodes.all() if year_before < london_date(e.last_seen_at) <= on
         ]
         missing = [e for e in recent if e.category == Category.MISSING]
         absent = [e for e in recent if e.category == Category.ABSENT]
         last_missing = max(
-            (e for e in child.episodes.all() if e.category == Category.MISSING and london_date(e.last_seen_at) <= on),
+            (
+                e
+                for e in child.episodes.all()
+                if e.category == Category.MISSING and london_date(e.last_seen_at) <= on
+            ),
             key=lambda e: e.last_seen_at,
             default=None,
         )

@@ -36,8 +36,19 @@ from episodes.models import Category, Episode
 HEADERS = {
     "header.csv": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
     "episodes.csv": [
-        "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-        "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN",
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
     ],  # fmt: skip
     "missing.csv": ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"],
     "uasc.csv": ["CHILD", "SEX", "DOB", "DUC"],
@@ -269,7 +280,13 @@ def ssda903_tables(
             if not any(p.covers(start) for p in periods):
                 continue
             rows["missing.csv"].append(
-                [ident, dob, code, ddmmyyyy(start), "" if end is None or end > last else ddmmyyyy(end)]
+                [
+                    ident,
+                    dob,
+                    code,
+                    ddmmyyyy(start),
+                    "" if end is None or end > last else ddmmyyyy(end),
+                ]
             )
         if child.is_uasc:
             rows["uasc.csv"].append(
