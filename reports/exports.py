@@ -39,7 +39,10 @@ from reports.tables import Table, exported
 EXPORT_LIFETIME = dt.timedelta(hours=24)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The statutory returns: the SSDA903 files zipped together, Annex A as Ofsted's XLSX.
-STATUTORY_FORMATS = {ExportKind.SSDA903: ExportFormat.ZIP, ExportKind.ANNEX_A: ExportFormat.XLSX}
+STATUTORY_FORMATS: dict[str, str] = {
+    ExportKind.SSDA903: ExportFormat.ZIP,
+    ExportKind.ANNEX_A: ExportFormat.XLSX,
+}
 
 
 def request_export(

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Prefetch
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Actor, Agency, User
@@ -76,7 +77,13 @@ DEFAULT_CODES: dict[str, object] = {
 
 def codes() -> dict[str, object]:
     """The default codes, with the deployment's `settings.SSDA903` over them."""
-    return DEFAULT_CODES | dict(getattr(settings, "SSDA903", {}))
+    chosen = dict(getattr(settings, "SSDA903", {}))
+    unknown = set(chosen) - set(DEFAULT_CODES)
+    if unknown:
+        raise ImproperlyConfigured(f"SSDA903_JSON: unknown keys {sorted(unknown)}")
+    if chosen.get("absent_as", "M") not in ("M", ""):
+        raise ImproperlyConfigured('SSDA903_JSON: "absent_as" is "M" or "" (left out)')
+    return DEFAULT_CODES | chosen
 
 
 def collection_period(year: int) -> tuple[dt.date, dt.date]:

@@ -271,7 +271,7 @@ def statutory_return_create(request: HttpRequest, kind: str) -> HttpResponse:
         export = exports.request_export(
             acting_user=request.user,  # type: ignore[arg-type]
             kind=kind,
-            format=exports.STATUTORY_FORMATS[kind],  # type: ignore[index]
+            format=exports.STATUTORY_FORMATS[kind],
             parameters=form.parameters(),
             for_publication=False,
         )

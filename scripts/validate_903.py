@@ -13,6 +13,7 @@ Each DIR holds the CSV files of one year (header.csv, episodes.csv, missing.csv,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -52,12 +53,14 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(json.dumps({"error": f"not in the {args.year} rule set: {unknown}"}))
         return 2
-    validator = LacValidator(
-        metadata={"collectionYear": args.year, "localAuthority": args.la},
-        files=files,
-        registry=registry,
-        selected_rules=selected,
-    )
+    # Some rules print as they run: keep stdout for the JSON alone.
+    with contextlib.redirect_stdout(sys.stderr):
+        validator = LacValidator(
+            metadata={"collectionYear": args.year, "localAuthority": args.la},
+            files=files,
+            registry=registry,
+            selected_rules=selected,
+        )
     issues = []
     for table, frame in validator.ds_results.items():
         if table == "metadata" or not hasattr(frame, "columns"):

@@ -31,7 +31,9 @@ def ensure_validator() -> Path:
     return VALIDATOR_PYTHON
 
 
-def validate(this: Path, *, prev: Path | None = None, la: str = "E09000014") -> dict[str, Any]:
+def validate(
+    this: Path, *, prev: Path | None = None, la: str = "E09000014", rules: str | None = None
+) -> dict[str, Any]:
     command = [
         str(ensure_validator()),
         str(ROOT / "scripts" / "validate_903.py"),
@@ -44,6 +46,8 @@ def validate(this: Path, *, prev: Path | None = None, la: str = "E09000014") -> 
     ]
     if prev is not None:
         command += ["--prev", str(prev)]
+    if rules is not None:
+        command += ["--rules", rules]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -35,7 +35,9 @@ def authority(world):
     # Before the collection year: not in the file.
     episode(world, a, "missing", london(2024, 3, 30, 20, 0), london(2024, 3, 31, 8, 0))
     episode(world, a, "missing", london(2024, 5, 3, 22, 0), london(2024, 5, 4, 9, 0))
-    episode(world, a, "away_without_authorisation", london(2024, 7, 10, 19), london(2024, 7, 10, 23))
+    episode(
+        world, a, "away_without_authorisation", london(2024, 7, 10, 19), london(2024, 7, 10, 23)
+    )
     episode(world, a, "absent", london(2024, 9, 1, 20, 0), london(2024, 9, 2, 2, 0))
 
     b = looked_after_child(
@@ -316,3 +318,11 @@ def test_the_page_starts_the_job(world, client, settings):
     assert (export.kind, export.format, export.parameters) == (
         "ssda903", "zip", {"authority": world.council.pk, "year": 2025},
     )  # fmt: skip
+
+
+def test_rule_365_is_why_the_full_set_is_not_run(tmp_path):
+    """A clean episode open on 31 March: 575/577 appear only when rule 365 runs first."""
+    this = broken(tmp_path / "this", "B1,01/01/2010,M,30/03/2025,\n")
+    with_365 = validate(this, rules="365,575,577")
+    assert {i["code"] for i in with_365["issues"] if i["table"] == "Missing"} == {"575", "577"}
+    assert validate(this, rules="575,577")["issues"] == []
