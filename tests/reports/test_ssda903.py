@@ -138,6 +138,7 @@ def test_next_year_repeats_the_open_episodes_start_and_passes_576(authority, tmp
     this_year = ssda903_files(acting_user=ENGINE, authority=authority.council, year=2025)
     next_year = ssda903_files(acting_user=ENGINE, authority=authority.council, year=2026)
     assert ["C002", "02/02/2010", "M", "30/03/2025", ""] in read(next_year, "missing.csv")
+    print("rows:", {name: len(read(this_year, name)) - 1 for name in HEADERS})
     # The previous year's file is what the validator compares the start with (rule 576).
     import json
     import subprocess
@@ -151,6 +152,7 @@ def test_next_year_repeats_the_open_episodes_start_and_passes_576(authority, tmp
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    print("validator 2026 with 2025 as last year:", result)
     assert "576" in result["done"]
     assert result["issues"] == []
 
