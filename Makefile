@@ -3,7 +3,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 
-.PHONY: venv run test lint typecheck check lock vendor
+.PHONY: venv venv-903 run test lint typecheck check lock vendor
 
 # Reinstalled whenever requirements/lock.txt changes (the stamp is older than the lock).
 venv: $(VENV)/.installed
@@ -15,12 +15,24 @@ $(VENV)/.installed: requirements/lock.txt
 	$(VENV)/bin/uv pip install --python $(PYTHON) -r requirements/lock.txt
 	touch $@
 
+# DfE's SSDA903 validator (csc-validator-be-903) in its own Python 3.11 environment: it
+# pins pandas < 2 and numpy < 1.25. scripts/validate_903.py runs it; the tests need it.
+VENV_903 := .venv-903
+PYTHON_311 ?= $(shell command -v python3.11 || command -v python3)
+venv-903: $(VENV_903)/.installed
+
+$(VENV_903)/.installed: requirements/validator-903.txt
+	test -x $(VENV_903)/bin/python || $(PYTHON_311) -m venv $(VENV_903)
+	$(VENV_903)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 11), "the SSDA903 validator needs Python 3.11"'
+	$(VENV_903)/bin/pip install --quiet -r requirements/validator-903.txt
+	touch $@
+
 run: venv
 	$(PYTHON) scripts/run.py
 
 # pytest exits 5 when it collected no tests; that is a failure too, and says so.
 # PYTEST_STATUS_FILE, if set, receives pytest's exit code (make itself reports only 2).
-test: venv
+test: venv venv-903
 	@$(VENV)/bin/pytest -q; status=$$?; \
 	if [ -n "$$PYTEST_STATUS_FILE" ]; then echo $$status > "$$PYTEST_STATUS_FILE"; fi; \
 	if [ $$status -eq 5 ]; then \

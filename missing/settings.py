@@ -231,6 +231,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # NOTIFICATION_RETRY_BASE_SECONDS, doubling each time, and given up (status failed)
 # after NOTIFICATION_MAX_ATTEMPTS attempts.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+
+# The SSDA903 return's codes Homeward does not hold, over reports.ssda903.DEFAULT_CODES,
+# e.g. {"absent_as": ""} to leave absent episodes out (docs/statutory-returns.md).
+SSDA903 = env.json("SSDA903_JSON", default={})
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

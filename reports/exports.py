@@ -15,25 +15,34 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable
 
 import xlsxwriter
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import User
+from agencies.models import Agency, User
 from core.errors import NotAllowed, Refused
+from reports.annex_a import COLUMNS as ANNEX_A_COLUMNS
+from reports.annex_a import annex_a_list_8
 from reports.counting import committee_report, filters_from
 from reports.models import ExportFormat, ExportKind, ExportStatus, ReportExport
 from reports.oversight import LISTS, OversightList
 from reports.pdf import committee_pack
 from reports.sections import sections
 from reports.selectors import report_children, report_scope
+from reports.ssda903 import require_returns, ssda903_files
 from reports.tables import Table, exported
 
 # A download link works for a day: long enough to fetch, short enough not to linger.
 EXPORT_LIFETIME = dt.timedelta(hours=24)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The statutory returns: the SSDA903 files zipped together, Annex A as Ofsted's XLSX.
+STATUTORY_FORMATS: dict[str, str] = {
+    ExportKind.SSDA903: ExportFormat.ZIP,
+    ExportKind.ANNEX_A: ExportFormat.XLSX,
+}
 
 
 def request_export(
@@ -48,6 +57,15 @@ def request_export(
     """Record an export request; the caller enqueues `reports.tasks.build_export`."""
     report_scope(acting_user)  # NotAllowed for anyone who may not read reports
     if kind not in ExportKind.values or format not in ExportFormat.values:
+        raise Refused("Choose a report and a format to export.")
+    if kind in STATUTORY_FORMATS:
+        authority = Agency.objects.filter(pk=parameters.get("authority") or 0).first()
+        if authority is None:
+            raise Refused("Choose the local authority.", field="authority")
+        require_returns(acting_user, authority)
+        if format != STATUTORY_FORMATS[kind]:
+            raise Refused("This return has one format.")
+    elif format == ExportFormat.ZIP:
         raise Refused("Choose a report and a format to export.")
     if kind == ExportKind.OVERSIGHT and format == ExportFormat.PDF:
         raise Refused("Oversight lists export as CSV or XLSX; print the page for paper.")
@@ -162,6 +180,17 @@ def build_export(export_id: int, *, now: dt.datetime | None = None) -> ReportExp
         return None
     user, parameters = export.requested_by, export.parameters
     try:
+        if export.kind in STATUTORY_FORMATS:
+            content, rows, filename = statutory_return(user, export.kind, parameters, now)
+            ReportExport.objects.filter(pk=export.pk).update(
+                status=ExportStatus.READY,
+                progress=100,
+                content=content,
+                rows=rows,
+                filename=filename,
+                finished_at=timezone.now(),
+            )
+            return ReportExport.objects.get(pk=export.pk)
         tables = (
             committee_tables(user, parameters)
             if export.kind == ExportKind.COMMITTEE
@@ -185,6 +214,52 @@ def build_export(export_id: int, *, now: dt.datetime | None = None) -> ReportExp
         finished_at=timezone.now(),
     )
     return ReportExport.objects.get(pk=export.pk)
+
+
+def ssda903_zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def write_annex_a(rows: list[list[object]]) -> bytes:
+    """List 8 as Ofsted's sheet: the column names on the first row, one child a row."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    workbook.set_properties({"title": "Annex A list 8", "comments": "OFFICIAL-SENSITIVE"})
+    sheet = workbook.add_worksheet("List 8")
+    bold = workbook.add_format({"bold": True, "text_wrap": True})
+    for col, header in enumerate(ANNEX_A_COLUMNS):
+        sheet.write_string(0, col, header, bold)
+    for r, row in enumerate(rows, start=1):
+        for col, cell in enumerate(row):
+            if isinstance(cell, int):
+                sheet.write_number(r, col, cell)
+            else:
+                sheet.write_string(r, col, str(cell))
+    sheet.set_column(0, len(ANNEX_A_COLUMNS) - 1, 18)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def statutory_return(
+    user: User, kind: str, parameters: dict, now: dt.datetime
+) -> tuple[bytes, int, str]:
+    """The SSDA903 files (zipped) or Annex A list 8, for the authority in `parameters`."""
+    authority = Agency.objects.get(pk=parameters["authority"])
+    code = authority.code or f"la{authority.pk}"
+    if kind == ExportKind.SSDA903:
+        year = int(parameters["year"])
+        files = ssda903_files(acting_user=user, authority=authority, year=year)
+        rows = sum(content.count(b"\n") - 1 for content in files.values())
+        return ssda903_zip(files), rows, f"ssda903-{code}-{year}-{now:%Y%m%d-%H%M}.zip"
+    on = dt.date.fromisoformat(parameters["on"])
+    list_8 = annex_a_list_8(acting_user=user, authority=authority, on=on)
+    return write_annex_a(list_8), len(list_8), f"annex-a-list-8-{code}-{on:%Y%m%d}.xlsx"
 
 
 def _write(

@@ -131,3 +131,59 @@ class ExportForm(forms.Form):
     for_publication = forms.BooleanField(
         label="For publication: hide counts from 1 to 5", required=False
     )
+
+
+class StatutoryReturnForm(forms.Form):
+    """The authority and the year (SSDA903) or the date (Annex A) of a statutory return."""
+
+    authority = forms.TypedChoiceField(
+        label="Local authority",
+        coerce=int,
+        error_messages={"required": "Choose the local authority."},
+    )
+    year = forms.IntegerField(
+        label="Collection year",
+        help_text="The year the collection ends: 2025 is 1 April 2024 to 31 March 2025.",
+        required=False,
+        min_value=2020,
+        error_messages={
+            "min_value": "Enter a collection year from 2020.",
+            "invalid": "Enter the collection year as a number, for example 2025.",
+        },
+    )
+    on = forms.DateField(
+        label="Children in care on",
+        widget=DateInput,
+        required=False,
+        error_messages={"invalid": "Enter the date as a real date."},
+    )
+
+    def __init__(
+        self, *args: Any, authorities: list, kind: str, today: dt.date, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.today = today
+        self.fields["authority"].choices = [(a.pk, a.name) for a in authorities]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.kind == "ssda903":
+            year = data.get("year")
+            if year is None and "year" not in self.errors:
+                self.add_error("year", "Enter the collection year, for example 2025.")
+            elif year is not None and dt.date(year - 1, 4, 1) > self.today:
+                self.add_error("year", "The collection year has not started yet.")
+        else:
+            on = data.get("on")
+            if on is None and "on" not in self.errors:
+                self.add_error("on", "Enter the date the list is for.")
+            elif on is not None and on > self.today:
+                self.add_error("on", "The date cannot be in the future.")
+        return data
+
+    def parameters(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        if self.kind == "ssda903":
+            return {"authority": data["authority"], "year": data["year"]}
+        return {"authority": data["authority"], "on": data["on"].isoformat()}

@@ -12,11 +12,14 @@ class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "XLSX"
     PDF = "pdf", "PDF"
+    ZIP = "zip", "ZIP of CSV files"
 
 
 class ExportKind(models.TextChoices):
     COMMITTEE = "committee", "Committee report"
     OVERSIGHT = "oversight", "Oversight lists"
+    SSDA903 = "ssda903", "SSDA903 return (Missing)"
+    ANNEX_A = "annex_a", "Ofsted Annex A, list 8"
 
 
 class ExportStatus(models.TextChoices):

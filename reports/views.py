@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +20,12 @@ from core.errors import NotAllowed, Refused
 from reports import exports
 from reports.charts import bar_chart
 from reports.counting import committee_report
-from reports.forms import ExportForm, ReportFilterForm
+from reports.forms import ExportForm, ReportFilterForm, StatutoryReturnForm
 from reports.models import ExportKind, ReportExport
 from reports.oversight import LISTS, oversight_lists
 from reports.sections import sections
 from reports.selectors import ReportScope, data_as_at, report_children, report_scope
+from reports.ssda903 import returns_authorities
 from reports.tables import shown
 from reports.tasks import build_export
 
@@ -199,8 +200,85 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
         "csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf",
+        "zip": "application/zip",
     }
     response = HttpResponse(bytes(export.content or b""), content_type=types[export.format])
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _returns_page(request: HttpRequest, forms: dict, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "reports/returns.html",
+        {
+            **forms,
+            "exports": ReportExport.objects.filter(
+                requested_by_id=request.user.pk,
+                kind__in=[ExportKind.SSDA903, ExportKind.ANNEX_A],
+            ).order_by("-requested_at")[:5],
+        },
+        status=status,
+    )
+
+
+def _return_forms(request: HttpRequest, data: dict | None = None, kind: str = "") -> dict:
+    authorities = returns_authorities(request.user)  # type: ignore[arg-type]
+    if not authorities:
+        raise PermissionDenied(
+            "Statutory returns are for the authority's Missing Co-ordinator and Assistant Director."
+        )
+    today = london_date(timezone.now())
+    first = authorities[0].pk
+    year = today.year + 1 if today.month >= 4 else today.year
+    return {
+        "ssda903_form": StatutoryReturnForm(
+            data if kind == ExportKind.SSDA903 else None,
+            authorities=authorities,
+            kind=ExportKind.SSDA903,
+            today=today,
+            initial={"authority": first, "year": year - 1},
+            prefix="ssda903",
+        ),
+        "annex_a_form": StatutoryReturnForm(
+            data if kind == ExportKind.ANNEX_A else None,
+            authorities=authorities,
+            kind=ExportKind.ANNEX_A,
+            today=today,
+            initial={"authority": first, "on": today},
+            prefix="annex_a",
+        ),
+    }
+
+
+@login_required
+@require_GET
+def statutory_returns(request: HttpRequest) -> HttpResponse:
+    return _returns_page(request, _return_forms(request))
+
+
+@login_required
+@require_POST
+def statutory_return_create(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in (ExportKind.SSDA903, ExportKind.ANNEX_A):
+        raise Http404
+    forms = _return_forms(request, request.POST, kind)
+    form = forms[f"{kind}_form"]
+    if not form.is_valid():
+        return _returns_page(request, forms, status=400)
+    try:
+        export = exports.request_export(
+            acting_user=request.user,  # type: ignore[arg-type]
+            kind=kind,
+            format=exports.STATUTORY_FORMATS[kind],
+            parameters=form.parameters(),
+            for_publication=False,
+        )
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except Refused as error:
+        form.add_error(None, str(error))
+        return _returns_page(request, forms, status=400)
+    build_export.delay(export.pk)
+    return HttpResponseRedirect(reverse("reports:export", args=[export.pk]))

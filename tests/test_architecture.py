@@ -75,6 +75,9 @@ KIND_BY_MODULE = {
     "reports.oversight": SELECTORS,
     "reports.exports": SERVICES,
     "reports.pdf": SERVICES,
+    # The statutory returns (SSDA903, Annex A list 8): read models over the record.
+    "reports.ssda903": SELECTORS,
+    "reports.annex_a": SELECTORS,
 }
 KIND_BY_NAME = {
     "models": MODELS,
