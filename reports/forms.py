@@ -151,12 +151,7 @@ class StatutoryReturnForm(forms.Form):
             "invalid": "Enter the collection year as a number, for example 2025.",
         },
     )
-    on = forms.DateField(
-        label="Children in care on",
-        widget=DateInput,
-        required=False,
-        error_messages={"invalid": "Enter the date as a real date."},
-    )
+    on = GovukDateField(label="Children in care on", required=False)
 
     def __init__(
         self, *args: Any, authorities: list, kind: str, today: dt.date, **kwargs: Any
