@@ -170,7 +170,8 @@ REACHES_AS = {
     "social_worker": {"social_worker"},
     "team_manager": {"team_manager"},
     "other_social_worker": set(),
-    "mash_triage": set(),  # the referral was closed by the assessment
+    # MASH rated the referral and keeps sight of the child until it closes the referral.
+    "mash_triage": {"mash_triage"},
     "police_liaison": {"police_liaison"},
     "other_police_liaison": set(),
     "missing_coordinator": {"missing_coordinator"},
