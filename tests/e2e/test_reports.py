@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.factories import LegalStatusFactory
 from tests.reports.support import add_episode
+from tests.risk.support import fill_date
 
 HOUR = dt.timedelta(hours=1)
 
@@ -32,8 +33,8 @@ def test_the_missing_coordinator_reads_the_reports(page, e2e_world, signed_in, a
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(url("reports:index") + "?" + page.url.split("?", 1)[1])
     assert "category=absent" in page.url
-    page.get_by_label("From", exact=True).fill("2030-01-01")
-    page.get_by_label("To", exact=True).fill("2029-01-01")
+    fill_date(page, "From", dt.date(2030, 1, 1))
+    fill_date(page, "To", dt.date(2029, 1, 1))
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "must be the same as or after its start"
