@@ -72,7 +72,7 @@ from api.serializers import (
     StrategyMeetingSerializer,
 )
 from api.throttling import ApiKeyRateThrottle
-from casework.services import confirm_police_match, report_episode, report_missing_child
+from casework.services import report_episode, report_missing_child
 from children.models import (
     Allocation,
     Child,
@@ -413,13 +413,6 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         episode = reopen_episode(
             acting_user=request.user, episode=episode, reason=serializer.validated_data["reason"]
         )
-        return self._render(episode)
-
-    @action(detail=True, methods=["post"], url_path="confirm-match", serializer_class=None)
-    def confirm_match(self, request, pk=None):
-        """The council confirms the child a force reported by name and date of birth."""
-        episode = self.get_object()
-        episode = confirm_police_match(acting_user=request.user, episode=episode)
         return self._render(episode)
 
     @action(detail=True, methods=["post"], serializer_class=ReclassifySerializer)

@@ -42,8 +42,14 @@ def counts() -> tuple[int, int, int]:
     return Child.objects.count(), Episode.objects.count(), MashReferral.objects.count()
 
 
-def confirm(world, client_for, episode_id: int):
-    return client_for(world.mash_triage).post(f"{EPISODES}{episode_id}/confirm-match/")
+def confirm(world, client_for, episode_id: int) -> int:
+    """The MASH confirms the match on the episode's page."""
+    from django.test import Client
+    from django.urls import reverse
+
+    mash = Client()
+    mash.force_login(world.mash_triage)
+    return mash.post(reverse("casework:confirm_match", args=[episode_id])).status_code
 
 
 def test_a_child_new_to_the_council_is_created_and_seen_by_its_force_once_mash_confirms(
@@ -73,7 +79,7 @@ def test_a_child_new_to_the_council_is_created_and_seen_by_its_force_once_mash_c
     assert frost.get(f"/api/v1/children/{child.pk}/").status_code == 404
     assert frost.get(f"{EPISODES}{episode['id']}/").status_code == 404
 
-    assert confirm(world, client_for, episode["id"]).status_code == 200
+    assert confirm(world, client_for, episode["id"]) == 302
 
     assert evans.get(f"/api/v1/children/{child.pk}/").status_code == 200
     assert evans.get(f"{EPISODES}{episode['id']}/").json()["child"] == child.pk
@@ -104,7 +110,7 @@ def test_a_child_on_record_is_matched_despite_case_and_accents_but_not_opened(wo
     assert evans.get(f"/api/v1/children/{zoe.pk}/").status_code == 404
     assert evans.get(f"{EPISODES}?child={zoe.pk}").json()["results"] == [], "no id oracle"
 
-    assert confirm(world, client_for, response.json()["id"]).status_code == 200
+    assert confirm(world, client_for, response.json()["id"]) == 302
     assert evans.get(f"/api/v1/children/{zoe.pk}/").status_code == 200
 
 
