@@ -65,7 +65,7 @@ class ChildFilter(django_filters.FilterSet):
 
 
 class EpisodeFilter(django_filters.FilterSet):
-    child = IdFilter(field_name="child_id")
+    child = IdFilter(field_name="child_id", method="filter_child")
     status = django_filters.ChoiceFilter(
         choices=[("open", "Open"), ("closed", "Closed")], method="filter_status"
     )
@@ -76,6 +76,15 @@ class EpisodeFilter(django_filters.FilterSet):
     updated_since = UpdatedSinceFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after"
     )
+
+    def filter_child(self, queryset, name, value):
+        # Only a child the user sees: an episode awaiting the council's confirmation of the
+        # child does not tell its force which record it sits on (decision 0002).
+        from children.selectors import visible_children
+
+        return queryset.filter(
+            child_id=value, child_id__in=visible_children(self.request.user).values("pk")
+        )
 
     def filter_status(self, queryset, name, value):
         if value == "open":

@@ -248,6 +248,15 @@ class EpisodeSerializer(StrictModelSerializer):
         same, value for value (tests/api/test_episode_representation.py compares both
         paths): times in the current time zone (Europe/London), ISO 8601, "Z" for +00:00.
         """
+        data = self._represent(episode)
+        if episode.child_id in self.context.get("hidden_children", ()):
+            # An episode awaiting the council's confirmation of the child, to the force that
+            # sent it: what it sent, not which record it sits on or what that record holds.
+            data["child"] = None
+            data["missing_from"] = None
+        return data
+
+    def _represent(self, episode: Episode) -> dict:
         if not self._fast_path_applies:
             return super().to_representation(episode)
         zone = timezone.get_current_timezone()
@@ -530,6 +539,14 @@ class StrategyMeetingSerializer(StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]
+
+    def to_representation(self, meeting: StrategyMeeting) -> dict:
+        data = super().to_representation(meeting)
+        sees = self.context.get("meeting_content_children")
+        if sees is not None and meeting.child_id not in sees:
+            # Strategy meeting content is social care's (children.permissions.Sight).
+            data["decisions"] = None
+        return data
 
     def validate_attendees(self, attendees):
         if len(attendees) > 100:

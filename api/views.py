@@ -81,6 +81,7 @@ from children.models import (
     LegalStatusKind,
     Placement,
 )
+from children.permissions import Sight, sights_by_child
 from children.selectors import visible_children
 from children.services import (
     add_legal_status,
@@ -102,6 +103,7 @@ from children.services import (
 )
 from core.errors import Refused
 from episodes.models import Episode
+from episodes.selectors import hidden_children_of_awaiting_episodes, visible_episodes
 from episodes.services import (
     reclassify_episode,
     record_philomena_part_two,
@@ -296,11 +298,21 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
     ordering_fields = ["id", "updated_at", "last_seen_at"]
 
     def get_queryset(self):
-        return Episode.objects.filter(of_visible_children(self.request.user))
+        return visible_episodes(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "hidden_children": self._hidden_children}
+
+    @property
+    def _hidden_children(self) -> frozenset[int]:
+        # Read when serialising (not cached: a report made by this request adds one).
+        return hidden_children_of_awaiting_episodes(self.request.user)
 
     def _render(self, episode: Episode, status_code: int = status.HTTP_200_OK) -> Response:
         # Read back: some services write through update(), past the instance they return.
-        data = EpisodeSerializer(Episode.objects.get(pk=episode.pk)).data
+        data = EpisodeSerializer(
+            Episode.objects.get(pk=episode.pk), context=self.get_serializer_context()
+        ).data
         return Response(data, status=status_code, headers={"ETag": etag_for(data)})
 
     def retrieve(self, request, pk=None):
@@ -481,6 +493,19 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
             of_visible_children(self.request.user)
         ).prefetch_related("attendees")
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # always paginated
+        serializer = self.get_serializer(
+            page, many=True, context=self._sight_context({m.child_id for m in page})
+        )
+        return self.get_paginated_response(serializer.data)
+
+    def _sight_context(self, child_ids: set[int]) -> dict:
+        sights = sights_by_child(self.request.user, child_ids)
+        seen = {pk for pk, of in sights.items() if Sight.MEETING_CONTENT in of}
+        return {**self.get_serializer_context(), "meeting_content_children": seen}
+
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -497,7 +522,8 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
             next_review_on=data["next_review_on"],
         )
         meeting = StrategyMeeting.objects.prefetch_related("attendees").get(pk=meeting.pk)
-        return self.created(self.get_serializer(meeting).data)
+        serializer = self.get_serializer(meeting, context=self._sight_context({meeting.child_id}))
+        return self.created(serializer.data)
 
 
 @schema.deadlines

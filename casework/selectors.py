@@ -70,6 +70,9 @@ class ChildRecord:
     access_grants: list
     episodes_last_90_days: int
     episodes_last_6_months: int
+    # The restricted parts this user sees (children.permissions.SIGHT_ROLES): the history
+    # and access log above are empty without their sight, not merely hidden by the page.
+    sights: frozenset = frozenset()
 
 
 def episode_counts(child: Child, today: dt.date) -> tuple[int, int]:
@@ -151,7 +154,11 @@ def _history(child: Child) -> list[Change]:
 
 
 def child_record(user, child: Child, *, now: dt.datetime | None = None) -> ChildRecord:
-    """Everything the child's record page shows, for a child `user` may see."""
+    """Everything the child's record page shows, for a child `user` may see: its
+    social-care-only parts only to those who see them (children.permissions.Sight), and
+    to police the episodes of their force (episodes.selectors.visible_episodes)."""
+    from children.permissions import Sight, sights_for
+    from episodes.selectors import visible_episodes
     from panels.models import StrategyMeeting
     from returns.models import ReturnInterview
     from risk.models import RiskAssessment
@@ -172,15 +179,21 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
     allocations = list(
         child.allocations.filter(ended_at__isnull=True).select_related("team__agency", "worker")
     )
+    sights = sights_for(user, child)
     episodes = list(
-        Episode.objects.filter(child=child)
+        visible_episodes(user)
+        .filter(child=child)
         .select_related("police_force", "reported_by")
         .order_by("-last_seen_at")[:RECORD_LIST_LIMIT]
     )
     open_episode = next((e for e in episodes if e.is_open), None)
     # Soonest first (the most overdue on top), then what is met, breached or cancelled,
     # the most recent first.
-    child_deadlines = Deadline.objects.filter(child=child).select_related("owner_team", "episode")
+    child_deadlines = (
+        Deadline.objects.filter(child=child)
+        .filter(Q(episode__isnull=True) | Q(episode__in=visible_episodes(user)))
+        .select_related("owner_team", "episode")
+    )
     deadlines = deadline_rows(
         user,
         [
@@ -250,16 +263,25 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
                 at=meeting.held_at,
                 kind="meeting",
                 title=f"{meeting.get_kind_display()}: {meeting.get_trigger_display()}",
-                detail=meeting.decisions,
+                detail=meeting.decisions if Sight.MEETING_CONTENT in sights else "",
                 episode_id=meeting.episode_id,
             )
         )
+    # A link only to an episode this user may open (police: their force's).
+    linked = set(visible_episodes(user).filter(child=child).values_list("pk", flat=True))
+    for entry in timeline:
+        if entry.episode_id not in linked:
+            entry.episode_id = None
     timeline.sort(key=lambda entry: entry.at, reverse=True)
 
-    accesses = list(
-        RecordAccess.objects.filter(child=child)
-        .select_related("user")
-        .order_by("-accessed_at")[:RECORD_LIST_LIMIT]
+    accesses = (
+        list(
+            RecordAccess.objects.filter(child=child)
+            .select_related("user")
+            .order_by("-accessed_at")[:RECORD_LIST_LIMIT]
+        )
+        if Sight.ACCESS_LOG in sights
+        else []
     )
     days_90, months_6 = episode_counts(child, today)
     # Who holds an ad-hoc grant to this record now (ARCHITECTURE.md "Access").
@@ -277,11 +299,12 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
         open_episode=open_episode,
         deadlines=deadlines,
         timeline=timeline[:RECORD_LIST_LIMIT],
-        history=_history(child),
+        history=_history(child) if Sight.HISTORY in sights else [],
         accesses=accesses,
         access_grants=access_grants,
         episodes_last_90_days=days_90,
         episodes_last_6_months=months_6,
+        sights=sights,
     )
 
 

@@ -19,11 +19,11 @@ from agencies.models import Actor, Agency, AgencyKind
 from agencies.selectors import police_force_of
 from children.models import Child, Sex
 from children.permissions import Action, require
-from children.selectors import possible_duplicates
+from children.selectors import visible_children
 from children.services import _create_child_record
-from core.errors import Conflict, NotAllowed, Refused
+from core.errors import Conflict, NotAllowed, Refused, ServiceError
 from core.history import records
-from episodes.models import Episode
+from episodes.models import Category, Episode
 from episodes.services import EpisodeReport, record_episode
 from protocol import reconcile
 from risk.services import open_mash_referral
@@ -79,27 +79,27 @@ def report_missing_child(
     """A police liaison officer reports a child by who they are, not by a record id.
 
     Why: an officer sees a child only through an episode their force reported, so the
-    first report of a child to a force could not be made by id at all, and the most common
-    police journey went back to the phone. Here the officer names the child and the
-    responsible local authority, and the child is found among ALL that authority's
-    children (not only those the officer sees, or a second record would split the child's
-    history):
+    first report of a child to a force could not be made by id at all. The officer names
+    the child and the responsible local authority; every report writes a new episode
+    naming the force and opens a MASH referral. The child is looked for among ALL that
+    authority's children (a second record would split the child's history), but a match
+    on a name and a date of birth does not by itself open the council's record to the
+    force (issue 14, decision 0002):
 
-    - exactly one record with the same date of birth and the same given and family names,
-      ignoring case and accents ("zoë smith" is "Zoe Smith"): the episode is reported on it.
-      A twin or sibling with a similar name and the same birthday does not stand in the
-      way: an identical name is the confident match;
-    - no record with that date of birth and a similar name (children.selectors.
-      possible_duplicates): the child is created, unallocated, and the episode reported;
-      the MASH referral that every report opens puts the child before the authority's MASH,
-      who allocate;
-    - otherwise (similar but not identical names, or two identical records) the officer
-      cannot tell which child it is, and neither can we: Conflict, nothing is written,
-      and nothing about the other children is said. The council confirms which child.
+    - the force already sees the child (an earlier confirmed episode of its own, a grant):
+      the episode is reported on the child, as `report_episode` would; if its own earlier
+      report on the child still awaits the match, the new one joins it, awaiting too;
+    - otherwise the episode is recorded awaiting the council's confirmation
+      (`Episode.awaiting_match`): on the one record with the same date of birth and the
+      same given and family names, ignoring case and accents, when that record can take
+      it; else (no such record, two of them, a similar name, or a record that cannot take
+      the episode, e.g. one already missing) on a new record of the authority. The force
+      sees the episode it sent and nothing of the child's record until the MASH confirms
+      the match (`confirm_police_match`).
 
-    The episode names the officer's force, so from then on the force sees the child by
-    the ordinary access rule. Every refusal of report_episode (absent under 13, overlap,
-    times in the future) applies; a refusal rolls back the new child with the episode.
+    The reply is the same whichever happened: no refusal or field tells a force whether
+    the council knows the child, or whether the child is missing. Refusals that depend on
+    what the officer sent alone (absent under 13, times in the future) still apply.
     """
     force = police_force_of(acting_user)
     if force is None:
@@ -134,28 +134,62 @@ def report_missing_child(
         )
         .values_list("pk", flat=True)[:2]
     )
+    report["police_force"] = force
     if len(identical) == 1:
         child = Child.objects.get(pk=identical[0])
-    elif identical or (
-        possible_duplicates(
-            given_name=given_name, family_name=family_name, date_of_birth=date_of_birth
-        )
-        .filter(responsible_authority=responsible_authority)
-        .exists()
-    ):
-        raise Conflict(
-            "The council may already hold a record for this child, but cannot be matched to "
-            "it with confidence. The council must confirm which child this is: ask their MASH "
-            "to report the episode naming your force, after which you see the child here.",
-            code="child_match_unconfirmed",
-        )
-    else:
-        child = _create_child_record(
-            given_name=given_name,
-            family_name=family_name,
-            date_of_birth=date_of_birth,
-            responsible_authority=responsible_authority,
-            sex=sex,
-        )
-    report["police_force"] = force
-    return _report(acting_user=acting_user, child=child, report=report)
+        if visible_children(acting_user).filter(pk=child.pk).exists():
+            # The force already holds a relationship with the child: nothing new is shown.
+            return _report(acting_user=acting_user, child=child, report=report)
+        if report.get("category") == Category.AWAY_WITHOUT_AUTHORISATION:
+            raise _away_refused()
+        if Episode.objects.filter(child=child, police_force=force, entered_in_error=False).exists():
+            # The force's own earlier report awaits the match: the same child again, whose
+            # refusals (an open episode) speak of what the force itself sent.
+            return _awaiting(_report(acting_user=acting_user, child=child, report=report))
+        try:
+            with transaction.atomic():  # a savepoint: the child's state must not show
+                episode = _report(acting_user=acting_user, child=child, report=report)
+        except ServiceError:
+            pass
+        else:
+            return _awaiting(episode)
+    elif report.get("category") == Category.AWAY_WITHOUT_AUTHORISATION:
+        raise _away_refused()
+    child = _create_child_record(
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        responsible_authority=responsible_authority,
+        sex=sex,
+    )
+    return _awaiting(_report(acting_user=acting_user, child=child, report=report))
+
+
+# Away without authorisation depends on the child's legal status, which a force that does
+# not see the child cannot know and must not learn from a refusal.
+def _away_refused() -> Refused:
+    return Refused(
+        "Report the child as missing or absent: whether a child is away from a placement "
+        "without authorisation is the council's to record.",
+        field="category",
+    )
+
+
+def _awaiting(episode: Episode) -> Episode:
+    Episode.objects.filter(pk=episode.pk).update(awaiting_match=True)
+    episode.awaiting_match = True
+    return episode
+
+
+@records("Police report matched to the child")
+@transaction.atomic
+def confirm_police_match(*, acting_user: Actor, episode: Episode) -> Episode:
+    """The council confirms that the child a force reported by name and date of birth is
+    this child: from now on the force sees the child as for any episode it reported."""
+    episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
+    require(acting_user, Action.CONFIRM_MATCH, episode.child)
+    if not episode.awaiting_match:
+        raise Conflict("This episode is not awaiting a match.", code="not_awaiting_match")
+    episode.awaiting_match = False
+    episode.save(update_fields=["awaiting_match", "updated_at"])
+    return episode

@@ -6,17 +6,23 @@ A child the user may not see is a 404, never a 403: it does not exist for them.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Role
 from agencies.views import SignedInRequest
 from casework import deadlines, selectors
+from casework.services import confirm_police_match
 from children import services as children_services
 from children.permissions import Action, allowed_actions, is_current_carer
 from children.selectors import visible_child_or_404
+from core.errors import NotAllowed, ServiceError
+from episodes.selectors import visible_episode
 from protocol.models import Rule
 
 # Who sees the escalation queue: team managers, and authority-wide the Missing
@@ -115,3 +121,21 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def privacy(request: HttpRequest) -> HttpResponse:
     """The privacy notice (public, as the accessibility statement)."""
     return render(request, "casework/privacy.html")
+
+
+@login_required
+@require_POST
+def confirm_match(request: SignedInRequest, episode_id: int) -> HttpResponse:
+    """The council confirms the child a force reported by name and date of birth."""
+    episode = visible_episode(request.user, episode_id)
+    if episode is None:
+        raise Http404("No episode found")
+    try:
+        confirm_police_match(acting_user=request.user, episode=episode)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Confirmed: {episode.police_force} now sees this child.")
+    return redirect("episodes:detail", episode.pk)

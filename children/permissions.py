@@ -41,6 +41,7 @@ class Action(enum.StrEnum):
     RECORD_PHOTO = "record_photo"
     PHOTO_MEDIA_CONSENT = "photo_media_consent"
     REOPEN_EPISODE = "reopen_episode"
+    CONFIRM_MATCH = "confirm_match"
 
 
 ACTION_ROLES: dict[Action, frozenset[str]] = {
@@ -103,6 +104,11 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     # care staff only, never police (a PATCH by a police key cannot clear a return).
     Action.REOPEN_EPISODE: frozenset(
         {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
+    ),
+    # A police report by name and date of birth is confirmed as this child by the council
+    # (the MASH that triages the referral it opened, or the child's social care).
+    Action.CONFIRM_MATCH: frozenset(
+        {Role.MASH_TRIAGE, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
     ),
 }
 
@@ -180,3 +186,75 @@ def require(user: Actor, action: Action, child: Child) -> None:
         return
     if not may(user, action, child):
         raise NotAllowed(f"You may not {action.value.replace('_', ' ')} for this child.")
+
+
+def require_on_episode(
+    user: Actor, action: Action, child: Child, police_force_id: int | None
+) -> None:
+    """`require`, for a write to one episode: police write only to their own force's.
+
+    A police liaison officer may take a police action on an episode their force reported
+    or was told of (also one awaiting the council's confirmation of the child, whose
+    record they do not see), and never, as police, on one another force or the council
+    reported (issue 14). Other roles are as `require`."""
+    if is_engine(user):
+        return
+    if (
+        Role.POLICE_LIAISON in ACTION_ROLES[action]
+        and police_force_id is not None
+        and police_force_id in access_profile(user).force_ids
+    ):
+        return
+    through = roles_for_child(user, child) & ACTION_ROLES[action]
+    if through == {Role.POLICE_LIAISON}:
+        raise NotAllowed("A police force changes only the episodes it reported or was told of.")
+    if not through:
+        raise NotAllowed(f"You may not {action.value.replace('_', ' ')} for this child.")
+
+
+def may_on_episode(user: Actor, action: Action, child: Child, police_force_id: int | None) -> bool:
+    try:
+        require_on_episode(user, action, child, police_force_id)
+    except NotAllowed:
+        return False
+    return True
+
+
+class Sight(enum.StrEnum):
+    """The social-care-only parts of a child's record (issue 14, decision 0002)."""
+
+    DISCLOSURES = "disclosures"  # a return interview's disclosures and follow-up actions
+    MEETING_CONTENT = "meeting_content"  # a strategy meeting's decisions
+    PANELS = "panels"  # the exploitation panel's discussion and actions
+    ACCESS_LOG = "access_log"  # who opened the record
+    HISTORY = "history"  # the change history
+
+
+_SOCIAL_CARE = frozenset(
+    {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
+)
+
+# The one definition of who sees which restricted part, for pages and API alike. Police
+# liaison, MASH triage and return interview officers see none of them: police see the
+# child's identity, Philomena profile and photo, and their force's episodes with returns
+# and safe and well checks (episodes.selectors.visible_episodes).
+SIGHT_ROLES: dict[Sight, frozenset[str]] = {
+    Sight.DISCLOSURES: _SOCIAL_CARE,
+    Sight.MEETING_CONTENT: _SOCIAL_CARE,
+    Sight.PANELS: _SOCIAL_CARE | {Role.PANEL_MEMBER},
+    Sight.ACCESS_LOG: _SOCIAL_CARE,
+    Sight.HISTORY: _SOCIAL_CARE,
+}
+
+
+def sights_of(roles: frozenset[str]) -> frozenset[Sight]:
+    return frozenset(sight for sight, allowed in SIGHT_ROLES.items() if roles & allowed)
+
+
+def sights_by_child(user, child_ids: Iterable[int]) -> dict[int, frozenset[Sight]]:
+    """The restricted parts `user` sees of each child's record (absent: none)."""
+    return {pk: sights_of(roles) for pk, roles in roles_by_child(user, child_ids).items()}
+
+
+def sights_for(user, child: Child) -> frozenset[Sight]:
+    return sights_by_child(user, [child.pk]).get(child.pk, frozenset())

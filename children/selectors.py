@@ -12,7 +12,8 @@ A child is visible to:
 - return interview officers of the authority while a return interview is due for the
   child (a return_interview deadline not yet met), and for the interviews they recorded;
 - police liaison officers of a force that reported, or was told of, one of the child's
-  episodes;
+  episodes (not one awaiting the council's confirmation of the match: they see that
+  episode alone, `episodes.selectors.visible_episodes`);
 - panel members of an authority for the children on the agenda of its exploitation
   panel meetings (the panels they sit on), from PANEL_SIGHT_DAYS before the meeting
   until PANEL_SIGHT_DAYS after it;
@@ -85,6 +86,10 @@ class AccessProfile:
     @property
     def panel_authority_ids(self) -> frozenset[int]:
         return self._agencies(Role.PANEL_MEMBER)
+
+    def without(self, role: str) -> AccessProfile:
+        """The same person as if they did not hold `role`."""
+        return AccessProfile(tuple(row for row in self.memberships if row[0] != role))
 
     def only(self, role: str) -> AccessProfile:
         """The same person as if they held `role` alone: which children does it reach?"""
@@ -199,6 +204,7 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
                     Episode.objects.filter(
                         child_id=child,
                         entered_in_error=False,
+                        awaiting_match=False,
                         police_force_id__in=profile.force_ids,
                     )
                 )
@@ -241,7 +247,7 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
     return combined
 
 
-def child_visibility(user, child_ref: str = "pk") -> Q:
+def child_visibility(user, child_ref: str = "pk", *, without_role: str | None = None) -> Q:
     """A Q over Child (or, with `child_ref`, over a model pointing at a child) for `user`.
 
     `child_ref` is the expression naming the child's id from the queried model:
@@ -250,12 +256,16 @@ def child_visibility(user, child_ref: str = "pk") -> Q:
     The user's memberships are read first (one small indexed query), so the visibility
     query carries only the rules that can match, with their ids as literals: a police
     officer's query has the police rule and the grant rule, not six subqueries.
-    PostgreSQL plans that far better at scale (bench/api.py).
+    PostgreSQL plans that far better at scale (bench/api.py). `without_role` leaves one
+    role's rule out (the episodes a police officer sees are their force's, not the child's).
     """
     if not _is_signed_in(user):
         return Q(pk__in=[])
     visible = grant_condition(user, child_ref)
-    relationship = relationship_condition(user, access_profile(user), child_ref)
+    profile = access_profile(user)
+    if without_role is not None:
+        profile = profile.without(without_role)
+    relationship = relationship_condition(user, profile, child_ref)
     return visible | relationship if relationship is not None else visible
 
 

@@ -98,6 +98,12 @@ class Episode(models.Model):
     nrm_referral_considered = models.BooleanField(
         "National Referral Mechanism referral considered", default=False
     )
+    # A police report by name and date of birth (casework.services.report_missing_child)
+    # from a force with no relationship to the child: until the council's MASH confirms the
+    # match, the force sees this episode only, not the child's record (decision 0002).
+    awaiting_match = models.BooleanField(
+        "awaiting the council's confirmation of the child", default=False
+    )
     entered_in_error = models.BooleanField(default=False)
     entered_in_error_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

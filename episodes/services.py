@@ -18,7 +18,7 @@ from agencies.models import (
 )
 from agencies.selectors import police_force_of
 from children.models import Child, LegalStatusKind
-from children.permissions import Action, may, require
+from children.permissions import Action, may_on_episode, require, require_on_episode
 from children.selectors import current_legal_status, current_placement
 from core.actors import is_engine
 from core.clock import london_date, require_aware
@@ -254,7 +254,7 @@ def record_return(
 ) -> Episode:
     """The child is back: close the episode; safe and well check and interview fall due."""
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
-    require(acting_user, Action.RECORD_RETURN, episode.child)
+    require_on_episode(acting_user, Action.RECORD_RETURN, episode.child, episode.police_force_id)
     if episode.entered_in_error:
         raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
     if episode.returned_at is not None:
@@ -329,7 +329,7 @@ def _check_return_correction(episode: Episode, returned_at: dt.datetime | None) 
 def update_episode(*, acting_user: Actor, episode: Episode, **changes) -> Episode:
     """Correct an episode's facts (a return time, a police reference); deadlines follow."""
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
-    require(acting_user, Action.RECORD_RETURN, episode.child)
+    require_on_episode(acting_user, Action.RECORD_RETURN, episode.child, episode.police_force_id)
     if episode.entered_in_error:
         raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
     unknown = set(changes) - EDITABLE_FIELDS - {"police_risk", "category"}
@@ -382,8 +382,8 @@ def record_philomena_part_two(
     episode or record its return may describe it; called with the report, or later."""
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     if not is_engine(acting_user) and not (
-        may(acting_user, Action.REPORT_EPISODE, episode.child)
-        or may(acting_user, Action.RECORD_RETURN, episode.child)
+        may_on_episode(acting_user, Action.REPORT_EPISODE, episode.child, episode.police_force_id)
+        or may_on_episode(acting_user, Action.RECORD_RETURN, episode.child, episode.police_force_id)
     ):
         raise NotAllowed("You may not describe this episode.")
     if episode.entered_in_error:
@@ -509,7 +509,7 @@ def record_police_risk(
 ) -> PoliceRiskGrading:
     """Police's APP grading changed; keep every grading in order. Recorded by those who
     may report episodes for the child (police liaison, MASH, social care)."""
-    require(acting_user, Action.REPORT_EPISODE, episode.child)
+    require_on_episode(acting_user, Action.REPORT_EPISODE, episode.child, episode.police_force_id)
     if grading not in PoliceRisk.values:
         raise Refused(
             "The police risk grading is very low, low, medium or high.", field="police_risk"
@@ -537,7 +537,9 @@ def record_safe_and_well_check(
     concerns: str = "",
 ) -> SafeAndWellCheck:
     episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
-    require(acting_user, Action.SAFE_AND_WELL_CHECK, episode.child)
+    require_on_episode(
+        acting_user, Action.SAFE_AND_WELL_CHECK, episode.child, episode.police_force_id
+    )
     if episode.entered_in_error:
         raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
     checked_at = _aware(checked_at, "checked_at")

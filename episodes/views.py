@@ -157,6 +157,7 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
             and episode.home_office_informed_at is None
             and allows(roles, Action.EDIT_CHILD),
             "may_mark_error": live and allows(roles, Action.MARK_ENTERED_IN_ERROR),
+            "may_confirm_match": episode.awaiting_match and allows(roles, Action.CONFIRM_MATCH),
             "may_correct_return": live
             and episode.returned_at is not None
             and allows(roles, Action.RECORD_RETURN),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.views import SignedInRequest
-from children.permissions import Action, may
+from children.permissions import Action, may, sights_for
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
@@ -125,7 +125,11 @@ def meeting(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "panels/meeting.html",
-        {"meeting": strategy_meeting, "child": strategy_meeting.child},
+        {
+            "meeting": strategy_meeting,
+            "child": strategy_meeting.child,
+            "sights": sights_for(request.user, strategy_meeting.child),
+        },
     )
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies.views import SignedInRequest
-from children.permissions import Action, allows, may, roles_by_child
+from children.permissions import Action, allows, may, roles_by_child, sights_for
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
@@ -102,6 +102,7 @@ def _interview_page(
         "outcome_form": outcome_form or OutcomeFields(),
         "form": failed,
         "may_record": may(request.user, Action.RETURN_INTERVIEW, interview.child),
+        "sights": sights_for(request.user, interview.child),
         "push_labels": [PushFactor(code).label for code in interview.push_factors],
         "pull_labels": [PullFactor(code).label for code in interview.pull_factors],
     }

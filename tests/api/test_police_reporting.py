@@ -1,8 +1,9 @@
 """POST /api/v1/episodes/ with `child_details`: a force reports a child it has never reported.
 
 pc_evans (world.force) names the child and the responsible authority instead of an id;
-the child is matched or created, the episode names his force, and from then on his key
-sees the child while pc_frost's (another force) does not.
+the child is matched or created, the episode names his force and awaits the council's
+MASH confirming the child; until then his key sees the episode alone, after it the child;
+pc_frost's (another force) sees neither.
 """
 
 from __future__ import annotations
@@ -41,7 +42,17 @@ def counts() -> tuple[int, int, int]:
     return Child.objects.count(), Episode.objects.count(), MashReferral.objects.count()
 
 
-def test_a_child_new_to_the_council_is_created_and_seen_by_the_reporting_force_only(
+def confirm(world, client_for, episode_id: int) -> int:
+    """The MASH confirms the match on the episode's page."""
+    from django.test import Client
+    from django.urls import reverse
+
+    mash = Client()
+    mash.force_login(world.mash_triage)
+    return mash.post(reverse("casework:confirm_match", args=[episode_id])).status_code
+
+
+def test_a_child_new_to_the_council_is_created_and_seen_by_its_force_once_mash_confirms(
     world, client_for
 ):
     evans, frost = client_for(world.police_liaison), client_for(world.other_police_liaison)
@@ -52,7 +63,10 @@ def test_a_child_new_to_the_council_is_created_and_seen_by_the_reporting_force_o
     assert response.status_code == 201, response.json()
     assert response.has_header("ETag")
     episode = response.json()
-    child = Child.objects.get(pk=episode["child"])
+    assert (episode["child"], episode["missing_from"]) == (None, None), "what it sent only"
+    row = Episode.objects.select_related("child").get(pk=episode["id"])
+    child = row.child
+    assert row.awaiting_match
     assert (child.given_name, child.family_name, str(child.date_of_birth)) == (
         "Robin",
         "Testperson",
@@ -60,14 +74,20 @@ def test_a_child_new_to_the_council_is_created_and_seen_by_the_reporting_force_o
     )
     assert (episode["status"], episode["police_reference"]) == ("open", "NP-2026-0001")
     assert counts() == tuple(n + 1 for n in before), "one child, one episode, one MASH referral"
-    assert evans.get(f"/api/v1/children/{child.pk}/").status_code == 200
     assert evans.get(f"{EPISODES}{episode['id']}/").status_code == 200
+    assert evans.get(f"/api/v1/children/{child.pk}/").status_code == 404, "until MASH confirms"
     assert frost.get(f"/api/v1/children/{child.pk}/").status_code == 404
     assert frost.get(f"{EPISODES}{episode['id']}/").status_code == 404
+
+    assert confirm(world, client_for, episode["id"]) == 302
+
+    assert evans.get(f"/api/v1/children/{child.pk}/").status_code == 200
+    assert evans.get(f"{EPISODES}{episode['id']}/").json()["child"] == child.pk
+    assert frost.get(f"/api/v1/children/{child.pk}/").status_code == 404
     assert child.pk not in [row["id"] for row in frost.get("/api/v1/children/").json()["results"]]
 
 
-def test_a_child_on_record_is_matched_despite_case_and_accents(world, client_for):
+def test_a_child_on_record_is_matched_despite_case_and_accents_but_not_opened(world, client_for):
     zoe = ChildFactory(
         given_name="Zoë",
         family_name="Ångström",
@@ -83,12 +103,18 @@ def test_a_child_on_record_is_matched_despite_case_and_accents(world, client_for
     )
 
     assert response.status_code == 201, response.json()
-    assert response.json()["child"] == zoe.pk
+    assert response.json()["child"] is None
+    assert Episode.objects.get(pk=response.json()["id"]).child_id == zoe.pk
     assert Child.objects.count() == children_before, "no duplicate child"
+    assert "Zoë" not in response.content.decode()
+    assert evans.get(f"/api/v1/children/{zoe.pk}/").status_code == 404
+    assert evans.get(f"{EPISODES}?child={zoe.pk}").json()["results"] == [], "no id oracle"
+
+    assert confirm(world, client_for, response.json()["id"]) == 302
     assert evans.get(f"/api/v1/children/{zoe.pk}/").status_code == 200
 
 
-def test_an_ambiguous_match_is_a_409_and_creates_nothing(world, client_for):
+def test_an_ambiguous_match_is_reported_on_a_new_record_and_says_nothing(world, client_for):
     ChildFactory(
         given_name="Robyn",
         family_name="Testperson",
@@ -99,11 +125,10 @@ def test_an_ambiguous_match_is_a_409_and_creates_nothing(world, client_for):
 
     response = client_for(world.police_liaison).post(EPISODES, body(world), format="json")
 
-    assert response.status_code == 409
-    assert response["Content-Type"] == PROBLEM
-    assert "council must confirm which child" in response.json()["detail"]
+    assert response.status_code == 201
     assert "Robyn" not in response.content.decode()
-    assert counts() == before
+    assert response.json()["child"] is None
+    assert counts() == tuple(n + 1 for n in before), "a new record for the MASH to match"
 
 
 @pytest.mark.parametrize("persona", ["social_worker", "mash_triage", "outsider"])
@@ -188,8 +213,9 @@ def test_a_retried_child_details_report_creates_one_child_and_one_episode(world,
 
 @pytest.mark.django_db(transaction=True)
 def test_two_forces_reporting_one_new_child_at_once_create_one_child(world, client_for):
-    """The identity lock: the second report waits, finds the first's child, and is told
-    the child already has an open episode, instead of creating a second record."""
+    """The identity lock: the second report waits and finds the first's child. It does not
+    learn that the child is missing (no 409): its report awaits the council's match on a
+    record of its own, which the MASH resolves."""
     clients = [client_for(world.police_liaison), client_for(world.other_police_liaison)]
     start = threading.Barrier(2)
     responses = []
@@ -207,6 +233,7 @@ def test_two_forces_reporting_one_new_child_at_once_create_one_child(world, clie
     for thread in threads:
         thread.join(timeout=60)
 
-    assert sorted(response.status_code for response in responses) == [201, 409]
-    assert Child.objects.filter(family_name="Testperson").count() == 1
-    assert Episode.objects.filter(child__family_name="Testperson").count() == 1
+    assert sorted(response.status_code for response in responses) == [201, 201]
+    assert [response.json()["child"] for response in responses] == [None, None]
+    assert Child.objects.filter(family_name="Testperson").count() == 2
+    assert Episode.objects.filter(child__family_name="Testperson", awaiting_match=True).count() == 2

@@ -2,9 +2,10 @@
 
 The child is matched among all the responsible authority's children (same date of birth,
 same names ignoring case and accents), created if the authority has no record that may
-be them, and refused (Conflict, nothing written) when the council must confirm which
-child it is. Either way the episode names the officer's force, so the force sees the
-child afterwards, and the other force does not.
+be them. Either way the episode names the officer's force and awaits the council's MASH
+confirming the child (confirm_police_match); only then does the force see the child.
+A report that cannot be matched with confidence, or that the matched record refuses,
+goes on a new record: no refusal tells the force about a child it does not see.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from casework.services import report_missing_child
+from casework.services import confirm_police_match, report_missing_child
 from children.models import Allocation, Child
 from children.selectors import visible_children
 from core.actors import ENGINE
@@ -72,11 +73,16 @@ def test_a_child_the_council_has_no_record_of_is_created_unallocated_with_the_ep
     assert (referral.status, referral.mash_authority) == (ReferralStatus.OPEN, world.council)
 
 
-def test_the_new_child_is_seen_by_the_reporting_force_and_the_mash_not_by_the_other_force(world):
-    child = report_by_identity(world).child
+def test_the_new_child_is_seen_by_the_mash_and_by_the_force_once_the_mash_confirms(world):
+    episode = report_by_identity(world)
+    child = episode.child
 
-    assert visible_children(world.police_liaison).filter(pk=child.pk).exists()
+    assert not visible_children(world.police_liaison).filter(pk=child.pk).exists()
     assert visible_children(world.mash_triage).filter(pk=child.pk).exists()
+    with pytest.raises(NotAllowed):
+        confirm_police_match(acting_user=world.police_liaison, episode=episode)
+    confirm_police_match(acting_user=world.mash_triage, episode=episode)
+    assert visible_children(world.police_liaison).filter(pk=child.pk).exists()
     assert not visible_children(world.other_police_liaison).filter(pk=child.pk).exists()
     assert not visible_children(world.other_social_worker).filter(pk=child.pk).exists()
 
@@ -94,8 +100,8 @@ def test_a_child_on_record_is_matched_ignoring_case_and_accents(world):
 
     assert episode.child == zoe
     assert Child.objects.count() == before, "no second record for a known child"
-    assert visible_children(world.police_liaison).filter(pk=zoe.pk).exists(), (
-        "the force sees the child it has now reported"
+    assert not visible_children(world.police_liaison).filter(pk=zoe.pk).exists(), (
+        "a name and a date of birth open nothing until the council confirms"
     )
 
 
@@ -131,8 +137,8 @@ def test_an_identical_name_is_a_confident_match_even_beside_a_similarly_named_tw
     assert report_by_identity(world).child == robin
 
 
-def test_a_similar_but_not_identical_name_is_refused_until_the_council_confirms(world):
-    ChildFactory(
+def test_a_similar_but_not_identical_name_goes_on_a_new_record_for_the_council(world):
+    robyn = ChildFactory(
         given_name="Robyn",
         family_name="Testperson",
         date_of_birth=BIRTHDAY,
@@ -140,28 +146,26 @@ def test_a_similar_but_not_identical_name_is_refused_until_the_council_confirms(
     )
     before = counts()
 
-    with pytest.raises(Conflict) as refusal:
-        report_by_identity(world)
+    episode = report_by_identity(world)
 
-    assert "council must confirm which child" in refusal.value.message
-    assert "Robyn" not in refusal.value.message, "nothing about the other child is revealed"
-    assert counts() == before, "nothing is written"
+    assert episode.child != robyn and episode.awaiting_match
+    assert counts() == tuple(n + 1 for n in before)
 
 
-def test_two_identical_records_are_refused_rather_than_guessed_between(world):
-    for _ in range(2):
+def test_two_identical_records_are_not_guessed_between(world):
+    twins = [
         ChildFactory(
             given_name="Robin",
             family_name="Testperson",
             date_of_birth=BIRTHDAY,
             responsible_authority=world.council,
         )
-    before = counts()
+        for _ in range(2)
+    ]
 
-    with pytest.raises(Conflict):
-        report_by_identity(world)
+    episode = report_by_identity(world)
 
-    assert counts() == before
+    assert episode.child not in twins and episode.awaiting_match
 
 
 def test_a_different_date_of_birth_is_a_different_child(world):
