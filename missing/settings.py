@@ -188,6 +188,10 @@ SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
 SECURE_HSTS_SECONDS = 31536000 if IS_PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
+# The preload directive only allows a submission to browsers' preload lists (a council's
+# decision for its whole domain); HSTS_PRELOAD=false leaves it out.
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=IS_PRODUCTION)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-gb"
@@ -197,7 +201,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 if not IS_PRODUCTION:
     # whitenoise warns on every request when STATIC_ROOT is missing; in development and
     # tests static files come from the finders, so an empty folder is all it needs.
