@@ -23,10 +23,11 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 import time_machine
 from django.test import Client
-from notifications.services import write_owed_notifications
 
 from agencies.models import Role
-from episodes.services import record_return, report_episode
+from casework.services import report_episode
+from episodes.services import record_return
+from notifications.outbox import write_owed_notifications
 from panels.services import (
     add_panel_action,
     add_panel_case,

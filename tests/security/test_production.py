@@ -111,7 +111,9 @@ def test_gunicorn_serves_the_sign_in_page_and_its_static_files(gunicorn: str) ->
     status, headers, page = fetch(gunicorn + reverse("login"))
     assert status == 200, page
     assert "Sign in" in page
-    assert "Strict-Transport-Security" in headers
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "no-store" in headers["Cache-Control"]
     stylesheet = re.search(r'href="(/static/css/homeward\.[0-9a-f]{12}\.css)"', page)
     assert stylesheet, "the page links the hashed stylesheet from the manifest"
     status, headers, css = fetch(gunicorn + stylesheet.group(1))
