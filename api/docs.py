@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.response import Response
 
@@ -30,6 +31,7 @@ class RedocView(SpectacularRedocView):
     template_name = "api/redoc.html"
     permission_classes: list[Any] = []
 
+    @extend_schema(exclude=True)
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
         response.headers["Content-Security-Policy"] = REDOC_CONTENT_SECURITY_POLICY

@@ -26,5 +26,6 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response.headers:
             response.headers["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
-        add_never_cache_headers(response)
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            add_never_cache_headers(response)
         return response

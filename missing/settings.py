@@ -60,7 +60,8 @@ INSTALLED_APPS = [
     "guardian",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
+    # Not "pghistory.admin": its events admin shows every case row's history in full to
+    # administrators, who do not read cases (issue 14, decision 0002).
     "axes",
     "django_htmx",
     "agencies",
@@ -330,4 +331,3 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
 )
-PGHISTORY_ADMIN_CLASS = "agencies.admin.HistoryEventsAdmin"
