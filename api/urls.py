@@ -1,10 +1,10 @@
 """/api/: v1 endpoints, the OpenAPI schema and its interactive docs."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api import reports, views
+from api import docs, reports, views
 
 app_name = "api"
 
@@ -35,9 +35,6 @@ urlpatterns = [
         SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]),
         name="schema",
     ),
-    path(
-        "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[]),
-        name="docs",
-    ),
+    path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", docs.RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

@@ -1,34 +1,31 @@
-"""Administrators manage people and grants here; case records change only through services
-(the pages and the API), so case models are read-only in the admin."""
+"""The admin shows who read which child's record when (the access log), by the child's
+reference only, and can neither change nor delete it. Case models and access grants are
+not in the admin (agencies/admin.py says why)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from children.models import ChildAccessGrant, RecordAccess
-
-
-@admin.register(ChildAccessGrant)
-class ChildAccessGrantAdmin(admin.ModelAdmin):
-    list_display = ["user", "content_object", "expires_at", "granted_by", "reason"]
-    list_select_related = ["user", "content_object", "granted_by"]
-    raw_id_fields = ["content_object", "user", "granted_by"]
-
-    def has_add_permission(self, request):
-        # Grants are made through children.services.grant_child_access, which checks
-        # that the granting person may grant access to this child.
-        return False
+from children.models import RecordAccess
 
 
 @admin.register(RecordAccess)
 class RecordAccessAdmin(admin.ModelAdmin):
-    list_display = ["accessed_at", "user", "child", "via", "channel"]
-    list_select_related = ["user", "child"]
+    list_display = ["accessed_at", "user", "child_reference", "via", "channel"]
+    list_select_related = ["user"]
     date_hierarchy = "accessed_at"
+    # The child's reference, not their name: the admin reads no case data.
+    readonly_fields = ("accessed_at", "user", "child_reference", "via", "channel")
+    fields = readonly_fields
 
-    def has_add_permission(self, request):
+    @admin.display(description="Child reference")
+    def child_reference(self, access: RecordAccess) -> int:
+        return access.child_id
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

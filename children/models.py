@@ -368,4 +368,5 @@ class RecordAccess(models.Model):
         indexes = [models.Index(fields=["child", "-accessed_at"], name="record_access_by_child")]
 
     def __str__(self) -> str:
-        return f"{self.user} opened {self.child} at {self.accessed_at:%Y-%m-%d %H:%M}"
+        # The child by reference: this is what the admin shows (no case data there).
+        return f"{self.user} opened child {self.child_id} at {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -55,10 +55,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc from our own static files, pinned in the lock (no CDN).
+    "drf_spectacular_sidecar",
     "guardian",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
+    # Not "pghistory.admin": its events admin shows every case row's history in full to
+    # administrators, who do not read cases (issue 14, decision 0002).
     "axes",
     "django_htmx",
     "agencies",
@@ -77,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files keep their cache lifetimes: CSP and no-store.
+    "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -188,6 +193,30 @@ SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
 SECURE_HSTS_SECONDS = 31536000 if IS_PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
+# The preload directive only allows a submission to browsers' preload lists (a council's
+# decision for its whole domain); HSTS_PRELOAD=false leaves it out.
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=IS_PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# A strict policy: scripts, styles, fonts and images from Homeward's own origin only; no
+# inline script or style, no eval, no plugins, not framed (core.middleware sets it on
+# every response Django renders). The API's ReDoc page sets its own (api.views).
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-gb"
@@ -197,7 +226,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 if not IS_PRODUCTION:
     # whitenoise warns on every request when STATIC_ROOT is missing; in development and
     # tests static files come from the finders, so an empty folder is all it needs.
@@ -264,6 +293,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Missing and absent children: episodes, returns, risk, deadlines.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Fields of the same name with different choices get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "RecordedLegalStatusEnum": "api.serializers.RECORDED_LEGAL_STATUSES",
@@ -299,4 +331,3 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
 )
-PGHISTORY_ADMIN_CLASS = "agencies.admin.HistoryEventsAdmin"

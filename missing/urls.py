@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from casework import views as casework_views
@@ -8,7 +9,12 @@ from casework import views as casework_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    # Lazily: in production the hashed name comes from collectstatic's manifest, which
+    # need not exist when the URLconf is imported (e.g. by `check --deploy`).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True),
+    ),
     path("", include("agencies.urls")),
     path("", casework_views.home, name="home"),
     path("accessibility/", casework_views.accessibility, name="accessibility"),

@@ -36,4 +36,14 @@ cp "$work/node_modules/htmx.org/dist/htmx.min.js" "$htmx_out/"
 cp "$work/node_modules/htmx.org/LICENSE" "$htmx_out/"
 node -p "require('$work/node_modules/htmx.org/package.json').version" >"$htmx_out/VERSION"
 
+# The packages' source maps are not vendored: drop the comments that point at them, or
+# collectstatic's manifest storage fails on the missing .map files (issue 14).
+for minified in "$govuk_out/govuk-frontend.min.css" "$govuk_out/govuk-frontend.min.js" "$htmx_out/htmx.min.js"; do
+  sed -i -e 's#/\*\# sourceMappingURL=[^*]*\*/##' -e 's#//\# sourceMappingURL=.*$##' "$minified"
+done
+if grep -q 'sourceMappingURL' "$govuk_out"/*.min.* "$htmx_out"/*.min.js; then
+  echo "vendor_frontend: a sourceMappingURL comment remains" >&2
+  exit 1
+fi
+
 echo "Vendored govuk-frontend $(cat "$govuk_out/VERSION") and htmx $(cat "$htmx_out/VERSION") into static/vendor/"

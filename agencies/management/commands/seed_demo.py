@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -105,6 +106,13 @@ class Command(BaseCommand):
     help = "Load synthetic demo data (idempotent). No real data."
 
     def handle(self, *args, **options):
+        # The demo users' password is public: never in a production database (issue 14).
+        if settings.IS_PRODUCTION:
+            raise CommandError(
+                "seed_demo refuses to run when DJANGO_ENV=production: it creates users "
+                "with the public demo password. Create real users with createsuperuser "
+                "and the admin."
+            )
         with transaction.atomic():
             people = self._people()
             if Child.objects.filter(responsible_authority__name=DEMO_AUTHORITY).exists():
