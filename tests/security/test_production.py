@@ -27,8 +27,11 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 def production_env(static_root: Path) -> dict[str, str]:
     database = settings.DATABASES["default"]
+    # A deployment's environment, not this test run's: the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE in this process, which no deployment may carry.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **inherited,
         "DJANGO_ENV": "production",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(64),
