@@ -11,11 +11,22 @@ person is let back in.
 
 from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessFailureLog, AccessLog
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, Membership, Team, User
+from agencies.services import reset_second_factor
+from core.errors import ServiceError
+
+# django-otp's own admin shows each person's authenticator key and backup codes: whoever
+# reads them can sign in as that person. Administrators reset a second factor (the
+# action below) and never see one (decision 0015).
+for otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(otp_model):
+        admin.site.unregister(otp_model)
 
 
 class MembershipInline(admin.TabularInline):
@@ -37,6 +48,26 @@ class NoDeletion:
 class HomewardUserAdmin(NoDeletion, UserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+    actions = ["reset_second_factor"]
+
+    @admin.action(
+        description="Reset two-factor authentication (they set up a new app at next sign-in)",
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        reset = 0
+        for person in queryset:
+            try:
+                reset_second_factor(acting_user=request.user, user=person)
+            except ServiceError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return
+            # The admin's own log (LogEntry): who reset whose second factor, and when.
+            self.log_change(request, person, "Reset two-factor authentication")
+            reset += 1
+        self.message_user(
+            request, f"Two-factor authentication reset for {reset} person(s).", messages.SUCCESS
+        )
 
 
 @admin.register(Agency)

@@ -14,12 +14,20 @@ from api.services import revoke_api_key
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
     search_fields = ["prefix", "user__username", "name"]
     list_select_related = ["user"]
     actions = ["revoke"]
-    fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    fields = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:

@@ -34,9 +34,14 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("The API key is not valid.")
         if api_key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("The API key has been revoked.")
+        now = timezone.now()
+        if now >= api_key.expires_at:
+            raise exceptions.AuthenticationFailed(
+                "The API key expired on "
+                f"{api_key.expires_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC. Ask for a new one."
+            )
         if not api_key.user.is_active:
             raise exceptions.AuthenticationFailed("The key's user is inactive.")
-        now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_PRECISION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
             api_key.last_used_at = now

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +15,9 @@ from api.models import ApiKey, IdempotencyRecord
 from core.errors import Conflict, Refused
 from core.history import records
 
+# Two years at most: a partner's system renews its key at least that often.
+MAX_KEY_LIFETIME_DAYS = 730
+
 
 def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -21,14 +25,24 @@ def hash_key(secret: str) -> str:
 
 @records("API key created")
 @transaction.atomic
-def create_api_key(*, acting_user: Actor, user, name: str = "") -> tuple[ApiKey, str]:
-    """A new key for `user`. Returns the row and the key itself, which is never stored."""
+def create_api_key(
+    *, acting_user: Actor, user, name: str = "", lifetime_days: int | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for `user`, working for `lifetime_days` (settings.API_KEY_LIFETIME_DAYS
+    unless told). Returns the row and the key itself, which is never stored."""
     if not user.is_active:
         raise Refused("This user is inactive: an API key would not work.", field="user")
+    days = settings.API_KEY_LIFETIME_DAYS if lifetime_days is None else lifetime_days
+    if not 1 <= days <= MAX_KEY_LIFETIME_DAYS:
+        raise Refused(f"A key lasts from 1 to {MAX_KEY_LIFETIME_DAYS} days.", field="lifetime_days")
     prefix = secrets.token_hex(4)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(
-        user=user, name=name.strip()[:100], prefix=prefix, hashed_key=hash_key(key)
+        user=user,
+        name=name.strip()[:100],
+        prefix=prefix,
+        hashed_key=hash_key(key),
+        expires_at=timezone.now() + dt.timedelta(days=days),
     )
     return api_key, key
 

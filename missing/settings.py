@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     # Not "pghistory.admin": its events admin shows every case row's history in full to
     # administrators, who do not read cases (issue 14, decision 0002).
     "axes",
+    # The second factor (decision 0015): TOTP authenticator apps and backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "agencies",
     "children",
@@ -86,6 +90,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor in this session.
+    "django_otp.middleware.OTPMiddleware",
+    # Sign-out at SESSION_ABSOLUTE_SECONDS after sign-in whatever the activity, then a
+    # signed-in person without a verified second factor sees only the set-up or
+    # challenge page (decision 0015).
+    "agencies.middleware.AbsoluteSessionLifetimeMiddleware",
+    "agencies.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -164,11 +175,30 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# NCSC password guidance: length over complexity, a deny-list, no composition rules (no
+# "one capital, one digit, one symbol") and no forced expiry. 12 characters at least
+# (three random words pass easily); Django's list of 20,000 common passwords; and
+# core.passwords refuses the guessable patterns people use to pass composition rules
+# (a season or month with a year, "Summer2026!") and the service's and council's names.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
+# Words no password may contain (case and l33t spelling ignored), besides the names of
+# the person's own agencies: the service, the council. A council adds its own names.
+PASSWORD_DENIED_WORDS = env.list(
+    "PASSWORD_DENIED_WORDS", default=["homeward", "password", "council", "welcome"]
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "core.passwords.GuessablePatternValidator"},
+    {
+        "NAME": "core.passwords.DeniedWordsValidator",
+        "OPTIONS": {"words": PASSWORD_DENIED_WORDS},
+    },
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -178,16 +208,39 @@ LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
 
-# django-axes: lock a username (from any address), and an address (whatever the username),
-# after repeated failures.
+# django-axes: lock an account from one address after AXES_FAILURE_LIMIT failures, and the
+# account from every address after AXES_ACCOUNT_FAILURE_LIMIT (guessing spread over many
+# addresses); never an address alone, which behind a council's NAT or proxy would lock
+# out a whole office (decision 0015). core.lockout applies the two limits.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=20)
+if AXES_ACCOUNT_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured("AXES_ACCOUNT_FAILURE_LIMIT must be at least AXES_FAILURE_LIMIT")
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["username", "ip_address"]]
+AXES_HANDLER = "core.lockout.AccountLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# The client's address: REMOTE_ADDR, unless it is one of TRUSTED_PROXIES (addresses or
+# networks, e.g. "10.0.0.0/8"), whose X-Forwarded-For is then read from the right, past
+# every trusted hop (core.client_address). Without TRUSTED_PROXIES the header is ignored:
+# anyone can send it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+
+# django-otp (decision 0015): the name authenticator apps show, and back-off after wrong
+# codes (1 s, 2 s, 4 s... doubling per failure, held on the device, so across sessions).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Homeward")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# How many single-use backup codes a person gets (and gets again on regenerating).
+BACKUP_CODE_COUNT = 10
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# However active, a session ends this long after sign-in (default 10 hours: a long
+# working day); agencies.middleware signs the person out (OWASP ASVS 3.3.4).
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=10 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
@@ -277,6 +330,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# API keys expire (decision 0015): a new key lasts API_KEY_LIFETIME_DAYS unless its
+# creator says otherwise (`create_api_key --days`); an expired key answers 401.
+API_KEY_LIFETIME_DAYS = env.int("API_KEY_LIFETIME_DAYS", default=365)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -13,7 +13,10 @@ import dataclasses
 import datetime as dt
 
 import pytest
+import django.test
 from django.contrib.auth.models import AnonymousUser
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, AgencyKind, Role, Team, User
 from children.models import Child
@@ -73,6 +76,36 @@ def _member(username: str, team: Team, role: str, first_name: str) -> User:
     user = UserFactory(username=username, first_name=first_name, last_name="Tester")
     MembershipFactory(user=user, team=team, role=role)
     return user
+
+
+_force_login_without_second_factor = django.test.Client.force_login
+
+
+def force_login_unverified(client: django.test.Client, user: User) -> None:
+    """Signed in with a password only: the state between the sign-in page and the code."""
+    _force_login_without_second_factor(client, user)
+
+
+def _force_login_with_second_factor(self: django.test.Client, user, backend=None) -> None:
+    """`client.force_login(user)` signs in as a person does: password and second factor.
+
+    Every page refuses a session without a verified second factor (decision 0015), so
+    the test client's shortcut gives the user a confirmed authenticator (if they have
+    none) and marks the session verified with it, as django_otp.login does after a
+    right code. Any Client or APIClient, fixture or constructed, gets this.
+    """
+    _force_login_without_second_factor(self, user, backend)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = self.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def force_login_with_a_second_factor(monkeypatch):
+    monkeypatch.setattr(django.test.Client, "force_login", _force_login_with_second_factor)
 
 
 @pytest.fixture(autouse=True)

@@ -95,6 +95,7 @@ KIND_BY_NAME = {
     "admin": INTERFACES,
     "tasks": INTERFACES,
     "context_processors": INTERFACES,
+    "middleware": INTERFACES,
 }
 # Whole apps that are interfaces throughout (the API is one interface; the top floor's
 # pages are interfaces over read models that are selectors).
