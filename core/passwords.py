@@ -45,19 +45,13 @@ class GuessablePatternValidator:
 
 
 def _unswapped_letters(plain: str) -> str:
-    """Swaps undone only in runs of letters, so a year's digits stay digits: "summ3r2026"
-    reads "summer2026", not "summeriozs"."""
+    """Swaps undone one character at a time, so a year's digits stay digits:
+    "summ3r2026" reads "summer2026", not "summeriozs"."""
     return re.sub(
-        r"[a-z0-9@$!]+",
-        lambda run: _undo_swaps_keep_trailing_digits(run.group()),
+        r"\d{2,}|[013457@$!]",
+        lambda match: match.group() if len(match.group()) > 1 else match.group().translate(SWAPS),
         plain,
     )
-
-
-def _undo_swaps_keep_trailing_digits(run: str) -> str:
-    match = re.match(r"^(.*?)(\d{2,4})$", run)
-    head, year = (match.group(1), match.group(2)) if match else (run, "")
-    return head.translate(SWAPS) + year
 
 
 class DeniedWordsValidator:

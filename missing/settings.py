@@ -92,12 +92,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): signed in with a second factor in this session.
     "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     # Sign-out at SESSION_ABSOLUTE_SECONDS after sign-in whatever the activity, then a
     # signed-in person without a verified second factor sees only the set-up or
     # challenge page (decision 0015).
     "agencies.middleware.AbsoluteSessionLifetimeMiddleware",
     "agencies.middleware.RequireSecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Records who made each change, and through which URL, on every pghistory event.
