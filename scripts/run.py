@@ -56,6 +56,8 @@ DEMO_USERNAMES = (
     "admin",
 )
 DEMO_PASSWORD = "homeward-demo"
+# seed_demo's public authenticator key for every demo user (README, demo only).
+DEMO_TOTP_SECRET = "HOMEWARDDEMOONLYHOMEWARDDEMOONLY"
 
 _print_lock = threading.Lock()
 
@@ -420,6 +422,8 @@ def print_welcome(port: int) -> None:
         f"Homeward is running at http://127.0.0.1:{port}/",
         f"Demo sign-ins (password {DEMO_PASSWORD!r} for all):",
         "  " + ", ".join(DEMO_USERNAMES),
+        f"then a code from an authenticator app with the demo key {DEMO_TOTP_SECRET}",
+        f"(or: oathtool --totp -b {DEMO_TOTP_SECRET}).",
         "Press Ctrl-C to stop.",
         "",
     ]

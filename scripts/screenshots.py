@@ -6,7 +6,8 @@
    `manage.py seed_demo`, then swept once (`manage.py protocol_sweep`), as beat would.
 2. `manage.py runserver` on a free local port, against that database.
 3. Debian's Chromium (/usr/bin/chromium, or CHROMIUM) through Playwright signs in as the
-   demo personas (password `homeward-demo`) and saves full-page PNGs in docs/screenshots/.
+   demo personas (password `homeward-demo`, then a code from the demo authenticator key)
+   and saves full-page PNGs in docs/screenshots/.
 
 Dates on the pages are relative to today, as seed_demo makes them.
 """
@@ -32,6 +33,18 @@ DATABASE_URL = os.environ.get(
 )
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "homeward-demo"
+# seed_demo's DEMO_TOTP_SECRET: every demo user's authenticator key (demo only).
+DEMO_TOTP_SECRET = "HOMEWARDDEMOONLYHOMEWARDDEMOONLY"
+
+
+def demo_totp_code() -> str:
+    """The code an authenticator app with the demo key shows now (each user has their
+    own device, so one code serves every persona once)."""
+    import base64
+
+    from django_otp.oath import totp
+
+    return f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}"
 
 
 def environment() -> dict[str, str]:
@@ -159,6 +172,10 @@ def take(base: str, ids: dict[str, int]) -> list[Path]:
                 page.get_by_label("Username", exact=True).fill(username)
                 page.get_by_label("Password", exact=True).fill(PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
+                page.wait_for_load_state()
+                # The second factor: the demo users' public authenticator key (README).
+                page.get_by_label("Code from your authenticator app").fill(demo_totp_code())
+                page.get_by_role("button", name="Continue").click()
                 page.wait_for_load_state()
                 if "/sign-in/" in page.url:
                     raise RuntimeError(f"could not sign in as {username}")

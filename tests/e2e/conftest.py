@@ -7,7 +7,9 @@ so a test cannot forget it). Fixtures:
 - ``e2e_world``: the shared ``world`` personas, in a database the live server's thread can see
   (``transactional_db``: the live server runs in another thread, so a test's transaction
   would hide the rows from it).
-- ``signed_in(page, user)``: signs ``user`` in through the real sign-in form; returns the page.
+- ``signed_in(page, user)``: signs ``user`` in through the real sign-in form and the second
+  factor's page, typing a TOTP code computed from the user's authenticator (made for them if
+  they have none, as if set up before); returns the page.
 - ``axe_check(page)``: runs axe-core on the page and fails on any serious or critical violation.
 - ``url(name, *args)``: the live server's absolute URL for a URL name.
 
@@ -18,12 +20,15 @@ there. Create data relative to the real now instead.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import TEST_PASSWORD
 
@@ -79,15 +84,41 @@ def url(live_server) -> Callable[..., str]:
     return _url
 
 
+def totp_code(device: TOTPDevice) -> str:
+    """The code the person's authenticator app shows now, as django-otp computes it.
+
+    A code is accepted once (django-otp keeps the last step used), so a second sign-in
+    within the same 30 seconds types the next step's code, which the server's tolerance
+    of one step accepts; past that, it waits for the clock.
+    """
+    while True:
+        device.refresh_from_db()
+        now_step = int((time.time() - device.t0) // device.step)
+        step = max(now_step, device.last_t + 1)
+        if step <= now_step + device.drift + device.tolerance:
+            return f"{totp(device.bin_key, device.step, device.t0, device.digits, step - now_step):06d}"
+        time.sleep(1)
+
+
+def authenticator_of(user) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
 @pytest.fixture
 def signed_in(live_server) -> Callable[..., Any]:
-    """Sign a user in through the real sign-in form, as a person would."""
+    """Sign a user in through the real sign-in form and the code page, as a person would."""
 
     def _sign_in(page, user, password: str = TEST_PASSWORD):
+        device = authenticator_of(user)
         page.goto(live_server.url + reverse("login"))
         page.get_by_label("Username", exact=True).fill(user.get_username())
         page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        assert "/sign-in/code/" in page.url, f"{user.get_username()} was not asked for a code"
+        page.get_by_label("Code from your authenticator app").fill(totp_code(device))
+        page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
         assert "/sign-in/" not in page.url, f"{user.get_username()} could not sign in"
         return page

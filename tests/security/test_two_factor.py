@@ -273,3 +273,27 @@ def test_an_api_key_needs_no_second_factor(world):
     _api_key, key = create_api_key(acting_user=ENGINE, user=world.police_liaison)
     response = Client().get("/api/v1/episodes/", HTTP_AUTHORIZATION=f"Api-Key {key}")
     assert response.status_code == 200
+
+
+def test_demo_users_sign_in_with_the_documented_demo_key(db, settings):
+    """`make run`: every demo user has the README's public authenticator key."""
+    import base64
+    import io
+
+    from django.core.management import call_command
+
+    from agencies.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+    settings.IS_PRODUCTION = False
+    call_command("seed_demo", stdout=io.StringIO())
+    assert DEMO_TOTP_SECRET in open("README.md").read()
+    key = base64.b32decode(DEMO_TOTP_SECRET)
+    client = Client()
+    response = client.post(reverse("login"), {"username": "admin", "password": DEMO_PASSWORD})
+    assert response["Location"].startswith(reverse("two_factor_challenge"))
+    response = client.post(reverse("two_factor_challenge"), {"code": f"{totp(key):06d}"})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    # Seeding again keeps one demo device per person.
+    call_command("seed_demo", stdout=io.StringIO())
+    assert TOTPDevice.objects.filter(user__username="admin").count() == 1

@@ -7,6 +7,7 @@ nothing (beyond making sure the demo users can sign in with the demo password).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, AgencyKind, Membership, Role, Team, User
 from casework.services import report_episode
@@ -30,6 +32,11 @@ from returns.services import record_return_interview
 from risk.services import record_risk_assessment
 
 DEMO_PASSWORD = "homeward-demo"
+# Every demo user's authenticator key, public like the password (demo only; README):
+# add it to any authenticator app as "Homeward demo", or `oathtool --totp -b KEY`.
+# seed_demo refuses to run in production, so no real account ever has it.
+DEMO_TOTP_SECRET = "HOMEWARDDEMOONLYHOMEWARDDEMOONLY"
+DEMO_AUTHENTICATOR = "Demo authenticator (key in README)"
 DEMO_AUTHORITY = "Eastbridge Borough Council"
 
 GIVEN = [
@@ -125,6 +132,15 @@ class Command(BaseCommand):
 
     # --- people -----------------------------------------------------------------------
 
+    def _demo_authenticator(self, user: User) -> None:
+        """The second factor every browser sign-in needs (decision 0015): the public
+        demo key, so `make run` works with any authenticator app."""
+        key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+        TOTPDevice.objects.filter(user=user).exclude(name=DEMO_AUTHENTICATOR).delete()
+        TOTPDevice.objects.update_or_create(
+            user=user, name=DEMO_AUTHENTICATOR, defaults={"key": key, "confirmed": True}
+        )
+
     def _people(self) -> dict:
         council, _ = Agency.objects.get_or_create(
             name=DEMO_AUTHORITY, defaults={"kind": AgencyKind.LOCAL_AUTHORITY, "code": "990"}
@@ -189,6 +205,7 @@ class Command(BaseCommand):
                 user.is_staff = user.is_superuser = True
             user.save()
             Membership.objects.get_or_create(user=user, team=teams[team_key], role=role)
+            self._demo_authenticator(user)
             users[username] = user
         return {
             "council": council,
