@@ -86,7 +86,7 @@ class RequireSecondFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
             and not self._is_open(request.path)
         ):
             return self._refuse(request)

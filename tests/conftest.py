@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import pytest
 import django.test
+import pytest
 from django.contrib.auth.models import AnonymousUser
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -35,7 +35,9 @@ def test_first_sign_in_sets_up_an_authenticator_then_a_backup_code_signs_in(
     _attempt(page, url, "alice", TEST_PASSWORD)
     # No authenticator yet: set one up, from the QR code or the key typed in by hand.
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
-    expect(page.get_by_role("img", name="QR code to scan with your authenticator app")).to_be_visible()
+    expect(
+        page.get_by_role("img", name="QR code to scan with your authenticator app")
+    ).to_be_visible()
     axe_check(page)
     page.goto(url("notifications:index"))
     assert "/sign-in/set-up/" in page.url, "no page before the second factor"

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -52,9 +53,7 @@ def every_path() -> list[str]:
             route = str(pattern.pattern)
             if route.startswith("^"):
                 continue
-            route = re.sub(
-                r"<(?:(\w+):)?\w+>", lambda m: CONVERTERS[m.group(1) or "str"], route
-            )
+            route = re.sub(r"<(?:(\w+):)?\w+>", lambda m: CONVERTERS[m.group(1) or "str"], route)
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, prefix + route)
             elif isinstance(pattern, URLPattern):
@@ -286,7 +285,7 @@ def test_demo_users_sign_in_with_the_documented_demo_key(db, settings):
 
     settings.IS_PRODUCTION = False
     call_command("seed_demo", stdout=io.StringIO())
-    assert DEMO_TOTP_SECRET in open("README.md").read()
+    assert DEMO_TOTP_SECRET in Path("README.md").read_text()
     key = base64.b32decode(DEMO_TOTP_SECRET)
     client = Client()
     response = client.post(reverse("login"), {"username": "admin", "password": DEMO_PASSWORD})
