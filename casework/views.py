@@ -18,7 +18,6 @@ from agencies.models import AUTHORITY_WIDE_ROLES, Role
 from agencies.views import SignedInRequest
 from casework import deadlines, selectors
 from casework.services import confirm_police_match
-from children import services as children_services
 from children.permissions import Action, allowed_actions, is_current_carer
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
@@ -64,8 +63,7 @@ def home(request: SignedInRequest) -> HttpResponse:
 @login_required
 def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
     """A child's record: summary, profile, deadlines, episodes, timeline, history."""
-    child = visible_child_or_404(request.user, child_id)
-    children_services.record_access(user=request.user, child=child, via=f"GET {request.path}")
+    child = visible_child_or_404(request.user, child_id)  # logged (core.audit)
     record = selectors.child_record(request.user, child)
     today = timezone.localdate()
     actions = allowed_actions(request.user, child)
