@@ -257,6 +257,7 @@ class EpisodeSerializer(StrictModelSerializer):
         same, value for value (tests/api/test_episode_representation.py compares both
         paths): times in the current time zone (Europe/London), ISO 8601, "Z" for +00:00.
         """
+        note_record(episode)  # the fast path logs its read as LogsReads does
         data = self._represent(episode)
         if episode.child_id in self.context.get("hidden_children", ()):
             # An episode awaiting the council's confirmation of the child, to the force that
