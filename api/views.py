@@ -72,7 +72,7 @@ from api.serializers import (
     StrategyMeetingSerializer,
 )
 from api.throttling import ApiKeyRateThrottle
-from casework.services import report_episode, report_missing_child
+from casework.services import confirm_police_match, report_episode, report_missing_child
 from children.models import (
     Allocation,
     Child,
@@ -413,6 +413,18 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         episode = reopen_episode(
             acting_user=request.user, episode=episode, reason=serializer.validated_data["reason"]
         )
+        return self._render(episode)
+
+    @action(
+        detail=True, methods=["post"], url_path="confirm-match", serializer_class=EmptySerializer
+    )
+    def confirm_match(self, request, pk=None):
+        episode = self.get_object()
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
+        with transaction.atomic():
+            locked = Episode.objects.select_for_update().get(pk=episode.pk)
+            check_if_match(request, etag_for(EpisodeSerializer(locked).data))
+            episode = confirm_police_match(acting_user=request.user, episode=locked)
         return self._render(episode)
 
     @action(detail=True, methods=["post"], serializer_class=ReclassifySerializer)

@@ -157,6 +157,9 @@ DATABASE_ROUTERS = ["reports.routers.ReportingRouter"]
 DATABASE_OWNER_URL = env.str("DATABASE_OWNER_URL", default="")
 # The tables the application may only read and append to, besides every pghistory event
 # table (core.dbroles): the access log, the sign-in logs, the erasure log.
+# Retention rules per record kind, overriding casework.retention.DEFAULT_RULES, e.g.
+# {"child_protection": {"years_after_last_activity": 35}} (decision 0016).
+RETENTION_JSON = env.str("RETENTION_JSON", default="{}")
 AUDIT_MODELS = [
     "children.RecordAccess",
     "children.Erasure",
