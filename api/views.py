@@ -289,8 +289,7 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
             child = update_philomena_profile(
                 acting_user=request.user, child=child, **serializer.validated_data
             )
-        else:
-            data = PhilomenaSerializer(child).data
+        data = PhilomenaSerializer(child).data
         return Response(data, headers={"ETag": etag_for(data)})
 
 
@@ -423,7 +422,9 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         EmptySerializer(data=request.data).is_valid(raise_exception=True)
         with transaction.atomic():
             locked = Episode.objects.select_for_update().get(pk=episode.pk)
-            check_if_match(request, etag_for(EpisodeSerializer(locked).data))
+            # The ETag as this reader's GET drew it (a force sees its episode without the child).
+            read = EpisodeSerializer(locked, context=self.get_serializer_context()).data
+            check_if_match(request, etag_for(read))
             episode = confirm_police_match(acting_user=request.user, episode=locked)
         return self._render(episode)
 

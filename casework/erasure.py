@@ -98,11 +98,7 @@ def _event_models(model: type[models.Model]) -> list[type[models.Model]]:
 def _blank_history(model: type[models.Model], ids: list[int], fields: tuple[str, ...]) -> int:
     changed = 0
     for event in _event_models(model):
-        columns = [
-            event._meta.get_field(name).column
-            for name in fields
-            if any(field.name == name for field in event._meta.fields)
-        ]
+        columns = [field.column for field in event._meta.fields if field.name in fields]
         if not columns or not ids:
             continue
         with connection.cursor() as cursor:
@@ -134,14 +130,15 @@ def erase_child_record(
         row = retention_row(child)
         if row.retention_until > today:
             raise Conflict(
-                f"This record is kept until {row.retention_until:%d %B %Y} "
+                f"This record is kept until {row.retention_until.day} "
+                f"{row.retention_until:%B %Y} "
                 f"({row.rule.label}: {row.rule.source}).",
                 code="within_retention",
             )
         counts: dict[str, int] = {}
         for label, path, fields in ERASED_FIELDS:
             model = apps.get_model(label)
-            rows = model._default_manager.filter(**{path: child})
+            rows = model._default_manager.filter(**{path: child.pk})
             ids = list(rows.values_list("pk", flat=True))
             if not ids:
                 continue

@@ -50,7 +50,7 @@ def collecting(reader: Any = None, *, channel: str = "web") -> Iterator[Reads]:
 def set_reader(reader: Any, *, channel: str) -> None:
     """The API authenticates inside the view (API keys): it names the reader there."""
     reads = _current.get()
-    if reads is not None:
+    if reads is not None and getattr(reader, "is_authenticated", False):
         reads.reader = reader
         reads.channel = channel
 
