@@ -443,7 +443,7 @@ episodes = extend_schema_view(
         tags=[TAG_EPISODES],
         summary="Confirm a police force's match of the child",
         description="A force that reported by name and date of birth (`child_details`) sees "
-        "only the episode it sent (`awaiting_match`: true) until the council confirms the "
+        "only the episode it sent, without the child, until the council confirms the "
         "child is the one on this record. MASH triage and the child's social care confirm it; "
         "from then the force sees the child as for any episode it reported. 409 if the "
         "episode is not awaiting a match; 403 for anyone else who sees the episode. Send "

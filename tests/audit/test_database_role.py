@@ -174,3 +174,34 @@ def test_a_table_made_after_the_grant_is_append_only_until_granted(app_role):
                 }
         finally:
             owner.execute("DROP TABLE audit_role_probe")
+
+
+def test_erasure_blanks_history_text_only_through_the_owners_function(app_role):
+    agency_id = app_role.execute(
+        "INSERT INTO agencies_agency (name, kind, code) VALUES ('Borough of Erasemere', "
+        "'local_authority', '995') RETURNING id"
+    ).fetchone()[0]
+    blanked = app_role.execute(
+        "SELECT homeward_erase_history('agencies_agencyevent', %s::bigint[], ARRAY['code'])",
+        [[agency_id]],
+    ).fetchone()
+    assert blanked == (1,)
+    assert app_role.execute(
+        "SELECT code FROM agencies_agencyevent WHERE pgh_obj_id = %s", [agency_id]
+    ).fetchall() == [("",)]
+    # Not a case table, not a non-text column, not pghistory's own columns.
+    for table, column in [
+        ("agencies_agency", "code"),
+        ("agencies_agencyevent", "pgh_label"),
+        ("agencies_agencyevent", "id"),
+    ]:
+        try:
+            with app_role.transaction():
+                app_role.execute(
+                    "SELECT homeward_erase_history(%s, %s::bigint[], ARRAY[%s])",
+                    [table, [agency_id], column],
+                )
+        except psycopg.errors.RaiseException as error:
+            assert "homeward_erase_history" in str(error)
+        else:
+            raise AssertionError(f"{table}.{column} was blanked")
