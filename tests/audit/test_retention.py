@@ -261,3 +261,17 @@ def test_the_page_erases_with_a_reason_and_refuses_without(world, old_records, r
     done = client.post(url, {"child": child.pk, "reason": "Review RR-1"}, follow=True)
     assert f"Record {child.pk} erased" in done.content.decode()
     assert Erasure.objects.get().child == child
+
+
+def test_the_erasure_log_is_read_only_in_the_admin(world, old_records, records_officer):
+    erasure = erase_child_record(
+        acting_user=records_officer, child=old_records["old_in_care"], reason="RR-2", today=TODAY
+    )
+    admin = Client()
+    admin.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    page = admin.get(f"/admin/children/erasure/{erasure.pk}/change/")
+    assert page.status_code == 200 and "RR-2" in page.content.decode()
+    assert "Oldcastle" not in page.content.decode()
+    deleted = admin.post(f"/admin/children/erasure/{erasure.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403
+    assert Erasure.objects.filter(pk=erasure.pk).exists()
