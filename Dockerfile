@@ -35,4 +35,7 @@ RUN useradd --create-home --uid 1000 homeward \
 USER homeward
 
 EXPOSE 8000
+# Migrations run as the schema's owner, apart from the app (decision 0016):
+#   DATABASE_OWNER_URL=... DATABASE_URL=... python manage.py migrate_as_owner
+# The web server, worker and beat connect as DATABASE_URL's role (homeward_app).
 CMD ["gunicorn", "missing.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -53,6 +53,10 @@ class Agency(models.Model):
         return self.name
 
 
+# Tracked without the password hash (decision 0016): who was made staff, deactivated,
+# renamed, and when, is history; the hash is a secret, never copied. A sign-in's
+# last_login is in the sign-in log (axes), not an event per sign-in here.
+@pghistory.track(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A person who signs in. Roles come from memberships of teams, never from flags here."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -9,6 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+# Tracked without the hash of the secret (decision 0016): made, renamed, revoked. Use
+# (last_used_at, written at most once a minute) is not a change of the key.
+@pghistory.track(exclude=["hashed_key", "last_used_at"])
 class ApiKey(models.Model):
     """A user's API key. Only a SHA-256 hash of the secret is held; the key is shown once.
 

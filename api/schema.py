@@ -439,6 +439,19 @@ episodes = extend_schema_view(
             _example("Open again", EPISODE, status=200),
         ],
     ),
+    confirm_match=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="Confirm a police force's match of the child",
+        description="A force that reported by name and date of birth (`child_details`) sees "
+        "only the episode it sent, without the child, until the council confirms the "
+        "child is the one on this record. MASH triage and the child's social care confirm it; "
+        "from then the force sees the child as for any episode it reported. 409 if the "
+        "episode is not awaiting a match; 403 for anyone else who sees the episode. Send "
+        "`If-Match` with the episode's ETag.",
+        request=None,
+        responses={200: EpisodeSerializer},
+        examples=[_example("Confirmed", EPISODE, status=200)],
+    ),
     reclassify=extend_schema(
         tags=[TAG_EPISODES],
         summary="Reclassify an episode",

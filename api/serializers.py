@@ -33,6 +33,7 @@ from children.models import (
 )
 from children.selectors import child_visibility, visible_children
 from children.services import PHOTO_MAX_BYTES
+from core.audit import note_record
 from episodes.models import Category, Episode, HowFound, MissingFrom, PoliceRisk, SafeAndWellCheck
 from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
 from protocol.models import Deadline
@@ -71,11 +72,19 @@ def _printable(name: str) -> str:
     return shown or "(a field with no printable name)"
 
 
-class StrictSerializer(RefusesUnknownFields, serializers.Serializer):
+# Every case object a serializer renders (a list's page, a retrieve, a write's answer) is
+# noted for the request's access event, which then names the ids returned (core.audit).
+class LogsReads:
+    def to_representation(self, instance):
+        note_record(instance)
+        return super().to_representation(instance)  # type: ignore[misc]
+
+
+class StrictSerializer(RefusesUnknownFields, LogsReads, serializers.Serializer):
     pass
 
 
-class StrictModelSerializer(RefusesUnknownFields, serializers.ModelSerializer):
+class StrictModelSerializer(RefusesUnknownFields, LogsReads, serializers.ModelSerializer):
     pass
 
 
@@ -248,6 +257,7 @@ class EpisodeSerializer(StrictModelSerializer):
         same, value for value (tests/api/test_episode_representation.py compares both
         paths): times in the current time zone (Europe/London), ISO 8601, "Z" for +00:00.
         """
+        note_record(episode)  # the fast path logs its read as LogsReads does
         data = self._represent(episode)
         if episode.child_id in self.context.get("hidden_children", ()):
             # An episode awaiting the council's confirmation of the child, to the force that
@@ -607,7 +617,7 @@ class ChildUpdateSerializer(serializers.Serializer):
     school = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class PhilomenaSerializer(serializers.ModelSerializer):
+class PhilomenaSerializer(LogsReads, serializers.ModelSerializer):
     """Philomena profile Part 1, kept by the carer and the social worker (HAR 12.1, 13.1)."""
 
     class Meta:
@@ -633,7 +643,7 @@ RECORDED_LEGAL_STATUSES = [
 ]
 
 
-class LegalStatusSerializer(serializers.ModelSerializer):
+class LegalStatusSerializer(LogsReads, serializers.ModelSerializer):
     child = VisibleChildField()
     status = serializers.ChoiceField(choices=RECORDED_LEGAL_STATUSES)
     start_date = serializers.DateField(help_text="May be in the past (back-dated).")
@@ -658,7 +668,7 @@ class EndDateSerializer(serializers.Serializer):
     end_date = serializers.DateField()
 
 
-class PlacementSerializer(serializers.ModelSerializer):
+class PlacementSerializer(LogsReads, serializers.ModelSerializer):
     child = VisibleChildField()
     kind = serializers.ChoiceField(choices=PlacementKind.choices)
     placing_authority = serializers.PrimaryKeyRelatedField(
@@ -713,7 +723,7 @@ class PlacementCorrectionSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False, allow_null=True)
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(LogsReads, serializers.ModelSerializer):
     child = VisibleChildField()
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(),
@@ -744,7 +754,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class AccessGrantSerializer(serializers.ModelSerializer):
+class AccessGrantSerializer(LogsReads, serializers.ModelSerializer):
     child = VisibleChildField(source="content_object")
     user = serializers.SlugRelatedField(
         slug_field="username",
@@ -816,7 +826,7 @@ class PhotoUploadSerializer(serializers.Serializer):
     taken_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class PhotoSerializer(serializers.Serializer):
+class PhotoSerializer(LogsReads, serializers.Serializer):
     content_type = serializers.CharField(read_only=True, default="image/jpeg")
     image = serializers.SerializerMethodField(help_text="The photo, base64 (a JPEG).")
     taken_on = serializers.DateField(source="photo_taken_on", read_only=True, allow_null=True)

@@ -72,7 +72,7 @@ from api.serializers import (
     StrategyMeetingSerializer,
 )
 from api.throttling import ApiKeyRateThrottle
-from casework.services import report_episode, report_missing_child
+from casework.services import confirm_police_match, report_episode, report_missing_child
 from children.models import (
     Allocation,
     Child,
@@ -93,7 +93,6 @@ from children.services import (
     end_legal_status,
     end_placement,
     grant_child_access,
-    record_access,
     record_photo,
     record_photo_media_consent,
     revoke_child_access,
@@ -101,6 +100,7 @@ from children.services import (
     update_child,
     update_philomena_profile,
 )
+from core.audit import set_reader
 from core.errors import Refused
 from episodes.models import Episode
 from episodes.selectors import hidden_children_of_awaiting_episodes, visible_episodes
@@ -138,6 +138,12 @@ class ApiViewSet(IdempotentPostMixin, GenericViewSet):
 
     def get_exception_handler(self):
         return problem_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Authenticated now (an API key is read here, not by Django's middleware): what
+        # the serializers render is this reader's access event (core.audit).
+        set_reader(request.user, channel="api")
 
     def created(self, data, *, etag: bool = False) -> Response:
         headers = {"ETag": etag_for(data)} if etag else {}
@@ -183,7 +189,6 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def retrieve(self, request, pk=None):
         child = self.get_object()
-        record_access(user=request.user, child=child, via=f"GET {request.path}", channel="api")
         data = self.get_serializer(child).data
         return Response(data, headers={"ETag": etag_for(data)})
 
@@ -238,7 +243,6 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
         child = self.get_object()
         if not child.photo:
             raise NotFound("No photo is held for this child.")
-        record_access(user=request.user, child=child, via=f"GET {request.path}", channel="api")
         return Response(PhotoSerializer(child).data)
 
     @photo.mapping.post
@@ -285,8 +289,6 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
             child = update_philomena_profile(
                 acting_user=request.user, child=child, **serializer.validated_data
             )
-        else:
-            record_access(user=request.user, child=child, via=f"GET {request.path}", channel="api")
         data = PhilomenaSerializer(child).data
         return Response(data, headers={"ETag": etag_for(data)})
 
@@ -317,9 +319,6 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def retrieve(self, request, pk=None):
         episode = self.get_object()
-        record_access(
-            user=request.user, child=episode.child, via=f"GET {request.path}", channel="api"
-        )
         data = self.get_serializer(episode).data
         return Response(data, headers={"ETag": etag_for(data)})
 
@@ -413,6 +412,20 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         episode = reopen_episode(
             acting_user=request.user, episode=episode, reason=serializer.validated_data["reason"]
         )
+        return self._render(episode)
+
+    @action(
+        detail=True, methods=["post"], url_path="confirm-match", serializer_class=EmptySerializer
+    )
+    def confirm_match(self, request, pk=None):
+        episode = self.get_object()
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
+        with transaction.atomic():
+            locked = Episode.objects.select_for_update().get(pk=episode.pk)
+            # The ETag as this reader's GET drew it (a force sees its episode without the child).
+            read = EpisodeSerializer(locked, context=self.get_serializer_context()).data
+            check_if_match(request, etag_for(read))
+            episode = confirm_police_match(acting_user=request.user, episode=locked)
         return self._render(episode)
 
     @action(detail=True, methods=["post"], serializer_class=ReclassifySerializer)

@@ -23,6 +23,8 @@ class NavItem:
     # Who is shown it: None for everyone signed in.
     roles: frozenset[str] | None = None
     staff_only: bool = False
+    # Or those holding this permission (the records officer's, through a group).
+    permission: str = ""
 
 
 NAVIGATION: tuple[NavItem, ...] = (
@@ -70,6 +72,13 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Notifications", "notifications:index", namespaces=("notifications",)),
     NavItem("Protocol", "protocol:index", view_names=("protocol:index",)),
     NavItem("Administration", "admin:index", namespaces=("admin",), staff_only=True),
+    NavItem(
+        "Retention",
+        "casework:retention",
+        view_names=("casework:retention",),
+        roles=frozenset(),
+        permission="children.review_retention",
+    ),
 )
 
 
@@ -88,7 +97,10 @@ def navigation_for(user, view_name: str, namespace: str) -> list[NavLink]:
     for item in NAVIGATION:
         if item.staff_only and not user.is_staff:
             continue
-        if item.roles is not None and not (roles & item.roles) and not user.is_superuser:
+        if item.permission:
+            if user.is_superuser or not user.has_perm(item.permission):
+                continue
+        elif item.roles is not None and not (roles & item.roles) and not user.is_superuser:
             continue
         exact = view_name in item.view_names or view_name == item.url_name
         current = exact or (bool(namespace) and namespace in item.namespaces)

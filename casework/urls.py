@@ -11,4 +11,5 @@ urlpatterns = [
     path("children/<int:child_id>/", views.child_record, name="child_record"),
     path("escalations/", views.escalations, name="escalations"),
     path("episodes/<int:episode_id>/confirm-match/", views.confirm_match, name="confirm_match"),
+    path("retention/", views.retention, name="retention"),
 ]

@@ -12,13 +12,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Role
 from agencies.views import SignedInRequest
 from casework import deadlines, selectors
+from casework.erasure import erase_child_record
+from casework.retention import may_review_retention, records_past_retention, retention_rules
 from casework.services import confirm_police_match
-from children import services as children_services
+from children.models import Child
 from children.permissions import Action, allowed_actions, is_current_carer
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
@@ -64,8 +66,7 @@ def home(request: SignedInRequest) -> HttpResponse:
 @login_required
 def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
     """A child's record: summary, profile, deadlines, episodes, timeline, history."""
-    child = visible_child_or_404(request.user, child_id)
-    children_services.record_access(user=request.user, child=child, via=f"GET {request.path}")
+    child = visible_child_or_404(request.user, child_id)  # logged (core.audit)
     record = selectors.child_record(request.user, child)
     today = timezone.localdate()
     actions = allowed_actions(request.user, child)
@@ -139,3 +140,32 @@ def confirm_match(request: SignedInRequest, episode_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Confirmed: {episode.police_force} now sees this child.")
     return redirect("episodes:detail", episode.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def retention(request: SignedInRequest) -> HttpResponse:
+    """Records past retention, for the records officer to review and erase (decision 0016).
+    The list names each record by reference: reviewing it is not reading the case."""
+    if not may_review_retention(request.user):
+        raise PermissionDenied("Only a records officer reviews records past retention.")
+    if request.method == "POST":
+        child_id = request.POST.get("child", "")
+        child = Child.objects.filter(pk=int(child_id)).first() if child_id.isdigit() else None
+        if child is None:
+            raise Http404("No such record")
+        try:
+            erasure = erase_child_record(
+                acting_user=request.user, child=child, reason=request.POST.get("reason", "")
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            messages.error(request, f"Record {child.pk} was not erased: {error.message}")
+        else:
+            messages.success(
+                request, f"Record {child.pk} erased ({erasure.record_kind.replace('_', ' ')})."
+            )
+        return redirect("casework:retention")
+    rows = records_past_retention(request.user)
+    return render(request, "casework/retention.html", {"rows": rows, "rules": retention_rules()})

@@ -5,7 +5,7 @@ not in the admin (agencies/admin.py says why)."""
 from django.contrib import admin
 from django.http import HttpRequest
 
-from children.models import RecordAccess
+from children.models import Erasure, RecordAccess
 
 
 @admin.register(RecordAccess)
@@ -20,6 +20,37 @@ class RecordAccessAdmin(admin.ModelAdmin):
     @admin.display(description="Child reference")
     def child_reference(self, access: RecordAccess) -> int:
         return access.child_id
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Erasure)
+class ErasureAdmin(admin.ModelAdmin):
+    """The erasure log (decision 0016): who erased which record, when, why; read-only."""
+
+    list_display = ["erased_at", "erased_by", "child_reference", "record_kind", "retention_until"]
+    list_select_related = ["erased_by"]
+    readonly_fields = (
+        "erased_at",
+        "erased_by",
+        "child_reference",
+        "record_kind",
+        "retention_until",
+        "reason",
+        "counts",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="Child reference")
+    def child_reference(self, erasure: Erasure) -> int:
+        return erasure.child_id
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

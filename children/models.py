@@ -7,7 +7,7 @@ import datetime as dt
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Func, Q
@@ -138,13 +138,22 @@ class Child(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     photo_media_consent_reason = models.CharField(max_length=500, blank=True)
+    # Set by the audited erasure past retention (casework.erasure, decision 0016): the
+    # identifying details are gone; what the statistics count (date of birth, sex,
+    # ethnicity, the episodes' dates and categories) stays.
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         verbose_name_plural = "children"
         ordering = ["family_name", "given_name"]
-        permissions = [("view_child_record", "May view this child's record (ad-hoc grant)")]
+        permissions = [
+            ("view_child_record", "May view this child's record (ad-hoc grant)"),
+            # The records officer (information governance), given through a group in the
+            # admin: reviews records past retention and erases them (decision 0016).
+            ("review_retention", "May review records past retention and erase them"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(photo="") | Q(photo_consent_recorded_at__isnull=False),
@@ -362,6 +371,9 @@ class RecordAccess(models.Model):
     accessed_at = models.DateTimeField(db_index=True)
     via = models.CharField(max_length=300, help_text="The page or endpoint, e.g. GET /children/12/")
     channel = models.CharField(max_length=10, choices=[("web", "Web"), ("api", "API")])
+    # What of the child's record the page or endpoint showed: "episode:12", "child:3"
+    # (an API list names every id it returned).
+    records = ArrayField(models.CharField(max_length=60), default=list, blank=True)
 
     class Meta:
         ordering = ["-accessed_at"]
@@ -370,3 +382,25 @@ class RecordAccess(models.Model):
     def __str__(self) -> str:
         # The child by reference: this is what the admin shows (no case data there).
         return f"{self.user} opened child {self.child_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class Erasure(models.Model):
+    """The audit of an erasure past retention: who erased which record, when, why, under
+    which retention rule. Append-only for the application's database role (decision 0016)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="erasures")
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    erased_at = models.DateTimeField()
+    record_kind = models.CharField(max_length=40)
+    retention_until = models.DateField()
+    reason = models.CharField(max_length=500)
+    # How many rows of each table were anonymised, e.g. {"episodes.Episode": 3}.
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"Child {self.child_id} erased by {self.erased_by} on {self.erased_at:%Y-%m-%d}"

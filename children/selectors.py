@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role
 from children.models import Allocation, Child, ChildAccessGrant, LegalStatus, Placement
+from core.audit import note_record
 
 GRANT_PERMISSION = "view_child_record"
 # A panel member prepares for a meeting and follows up its actions: they see the children
@@ -276,7 +277,9 @@ def visible_children(user) -> QuerySet[Child]:
 
 def get_visible_child(user, child_id: int) -> Child:
     """The child, or Child.DoesNotExist: a child you may not see does not exist for you."""
-    return visible_children(user).get(pk=child_id)
+    child = visible_children(user).get(pk=child_id)
+    note_record(child)  # the request's access event (core.audit)
+    return child
 
 
 def visible_child_or_404(user, child_id: int) -> Child:
@@ -329,7 +332,9 @@ def philomena_child(user, child_id: int) -> Child:
             Q(end_date__isnull=True) | Q(end_date__gte=today)
         )
     )
-    return Child.objects.filter(Q(child_visibility(user)) | Q(cared_for)).get(pk=child_id)
+    child = Child.objects.filter(Q(child_visibility(user)) | Q(cared_for)).get(pk=child_id)
+    note_record(child)  # the request's access event (core.audit)
+    return child
 
 
 def unallocated_children(user) -> QuerySet[Child]:

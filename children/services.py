@@ -43,6 +43,7 @@ from children.models import (
 from children.permissions import Action, may_edit_philomena, require
 from children.selectors import GRANT_PERMISSION, current_placement
 from core.actors import is_engine
+from core.audit import Reads
 from core.clock import add_months
 from core.errors import Conflict, NotAllowed, Refused, translate_integrity_errors
 from core.history import records
@@ -787,6 +788,25 @@ def record_photo_media_consent(*, acting_user: Actor, child: Child, reason: str)
     child.photo_media_consent_reason = reason.strip()
     child.save()
     return child
+
+
+def write_reads(reads: Reads, *, via: str) -> list[RecordAccess]:
+    """The access events of one request (core.audit): a row per child read, naming what of
+    the record was shown, in one INSERT."""
+    now = timezone.now()
+    return RecordAccess.objects.bulk_create(
+        [
+            RecordAccess(
+                user=reads.reader,
+                child_id=child_id,
+                accessed_at=now,
+                via=via[:300],
+                channel=reads.channel,
+                records=sorted(records),
+            )
+            for child_id, records in sorted(reads.children.items())
+        ]
+    )
 
 
 def record_access(*, user: User, child: Child, via: str, channel: str = "web") -> RecordAccess:

@@ -48,6 +48,7 @@ from children.selectors import (
     unallocated_children,
     visible_children,
 )
+from core.audit import note_record
 from core.clock import start_of_london_day
 from core.errors import ServiceError
 from core.forms import add_service_error
@@ -74,13 +75,16 @@ def index(request: SignedInRequest) -> HttpResponse:
         query = form.cleaned_data["q"].strip()
         if query:
             results = child_search_rows(request.user, query, limit=SEARCH_LIMIT + 1)
+    shown = results[:SEARCH_LIMIT] if results is not None else None
+    for row in shown or []:
+        note_record(row.child)  # the search's access event names every child it showed
     return render(
         request,
         "children/index.html",
         {
             "form": form,
             "query": query,
-            "results": results[:SEARCH_LIMIT] if results is not None else None,
+            "results": shown,
             "more_results": results is not None and len(results) > SEARCH_LIMIT,
             "may_create": creating_membership(request.user, CREATING_ROLES) is not None,
             "may_allocate": may_allocate_anyone(request.user),
@@ -609,8 +613,7 @@ def philomena(request: SignedInRequest, child_id: int) -> HttpResponse:
 @login_required
 def philomena_sheet(request: SignedInRequest, child_id: int) -> HttpResponse:
     """The printable Philomena sheet for police: Part 1, the photo, the open episode's Part 2."""
-    child = _philomena_child(request, child_id)
-    services.record_access(user=_user(request), child=child, via=f"GET {request.path}")
+    child = _philomena_child(request, child_id)  # logged (core.audit)
     episode = (
         Episode.objects.filter(child=child, entered_in_error=False)
         .order_by("-last_seen_at")
@@ -671,7 +674,6 @@ def photo_image(request: SignedInRequest, child_id: int) -> FileResponse:
     child = _philomena_child(request, child_id)
     if not child.photo:
         raise Http404("No photo held")
-    services.record_access(user=_user(request), child=child, via=f"GET {request.path}")
     response = FileResponse(child.photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = 'inline; filename="photo.jpg"'

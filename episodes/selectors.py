@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from agencies.models import Role, User
 from children.models import Child
 from children.selectors import access_profile, child_visibility
+from core.audit import note_record
 from episodes.models import Episode
 
 
@@ -54,13 +55,15 @@ def visible_episode(user: User, episode_id: int) -> Episode | None:
     """An episode the user may see, of a child they see, with what its page shows (an
     episode awaiting the council's confirmation of the child is the API's alone: its page
     would name the council's child)."""
-    return (
+    episode = (
         visible_episodes(user)
         .filter(child_visibility(user, "child_id"))
         .select_related("child", "police_force", "reported_by", "placement")
         .filter(pk=episode_id)
         .first()
     )
+    note_record(episode)  # the request's access event (core.audit)
+    return episode
 
 
 def child_episodes(child: Child) -> QuerySet[Episode]:

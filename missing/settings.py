@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Records who made each change, and through which URL, on every pghistory event.
     "pghistory.middleware.HistoryMiddleware",
+    # Every read of case data writes an access event: one INSERT per request (core.audit).
+    "children.middleware.AccessLogMiddleware",
     # Last: lockout after repeated failed sign-ins (django-axes).
     "axes.middleware.AxesMiddleware",
 ]
@@ -158,6 +160,23 @@ DATABASES["reporting"] = (
 DATABASES["reporting"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["reporting"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["reports.routers.ReportingRouter"]
+
+# Two database roles (decision 0016): the application connects as DATABASE_URL's role,
+# which may not UPDATE or DELETE audit rows; migrations run as the schema's owner,
+# DATABASE_OWNER_URL (`manage.py migrate_as_owner`, which then grants the application's
+# role its privileges). Without it, the owner is DATABASE_URL's role (development, tests).
+DATABASE_OWNER_URL = env.str("DATABASE_OWNER_URL", default="")
+# The tables the application may only read and append to, besides every pghistory event
+# table (core.dbroles): the access log, the sign-in logs, the erasure log.
+# Retention rules per record kind, overriding casework.retention.DEFAULT_RULES, e.g.
+# {"child_protection": {"years_after_last_activity": 35}} (decision 0016).
+RETENTION_JSON = env.str("RETENTION_JSON", default="{}")
+AUDIT_MODELS = [
+    "children.RecordAccess",
+    "children.Erasure",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+]
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 

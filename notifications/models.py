@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -29,6 +30,9 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", "Failed (gave up)"
 
 
+# Tracked (decision 0016): written, claimed, sent, failed, read. Not the subject and body,
+# which the row keeps: a copy per delivery attempt would only multiply them.
+@pghistory.track(exclude=["subject", "body"])
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

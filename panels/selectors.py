@@ -12,6 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyKind, Membership, User
 from children.models import Child
 from children.selectors import child_visibility, visible_children
+from core.audit import note_record
 from core.clock import start_of_london_day
 from episodes.models import Episode
 from panels.models import (
@@ -40,7 +41,7 @@ def user_authorities(user: User) -> QuerySet[Agency]:
 
 def visible_meeting(user: User, pk: int) -> StrategyMeeting | None:
     """A strategy meeting about a child the user may see, with attendees and deadlines."""
-    return (
+    meeting = (
         StrategyMeeting.objects.filter(child_visibility(user, "child_id"), pk=pk)
         .select_related("child", "episode", "chair")
         .prefetch_related(
@@ -49,6 +50,8 @@ def visible_meeting(user: User, pk: int) -> StrategyMeeting | None:
         )
         .first()
     )
+    note_record(meeting)  # the request's access event (core.audit)
+    return meeting
 
 
 def meeting_deadline(child: Child, deadline_id: int) -> Deadline | None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from agencies.views import SignedInRequest
 from children.permissions import Action, may, sights_for
 from children.selectors import visible_child_or_404
+from core.audit import note_record
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
 from episodes.selectors import child_episodes
@@ -205,6 +206,11 @@ def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_i
     )
     for child in candidates:
         child.reason = candidate_reason(child)
+    # The panel page's access events: each child on the agenda and each candidate shown.
+    for case in cases:
+        note_record(case)
+    for child in candidates:
+        note_record(child)
     context = {
         "panel": panel,
         "cases": cases,

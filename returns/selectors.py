@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from agencies.models import User
 from children.models import Child
 from children.selectors import child_visibility
+from core.audit import note_record
 from episodes.models import Episode
 from protocol.models import Deadline, Rule, Status
 from returns.models import ReturnInterview, ReturnInterviewAttempt, ReturnInterviewEpisode
@@ -40,7 +41,7 @@ def uninterviewed_episodes(child: Child):
 
 def visible_interview(user: User, pk: int) -> ReturnInterview | None:
     """An interview about a child the user may see, with its episodes and attempts."""
-    return (
+    interview = (
         ReturnInterview.objects.filter(child_visibility(user, "child_id"), pk=pk)
         .select_related("child", "interviewer")
         .prefetch_related(
@@ -49,3 +50,5 @@ def visible_interview(user: User, pk: int) -> ReturnInterview | None:
         )
         .first()
     )
+    note_record(interview)  # the request's access event (core.audit)
+    return interview

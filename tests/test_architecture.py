@@ -78,6 +78,11 @@ KIND_BY_MODULE = {
     # The statutory returns (SSDA903, Annex A list 8): read models over the record.
     "reports.ssda903": SELECTORS,
     "reports.annex_a": SELECTORS,
+    # Writes a request's access events at its end (core.audit collects them).
+    "children.middleware": INTERFACES,
+    # Retention rules and the records past them (a read model); the audited erasure.
+    "casework.retention": SELECTORS,
+    "casework.erasure": SERVICES,
 }
 KIND_BY_NAME = {
     "models": MODELS,

@@ -28,6 +28,7 @@ ADMINISTRATION = {
     "auth.group",
     "api.apikey",
     "children.recordaccess",
+    "children.erasure",
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",
