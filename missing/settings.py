@@ -282,6 +282,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # NOTIFICATION_RETRY_BASE_SECONDS, doubling each time, and given up (status failed)
 # after NOTIFICATION_MAX_ATTEMPTS attempts.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# How long a worker's claim on an e-mail row holds before another may send it
+# (notifications.delivery.CLAIM_LEASE).
+NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=600)
 
 # The SSDA903 return's codes Homeward does not hold, over reports.ssda903.DEFAULT_CODES,
 # e.g. {"absent_as": ""} to leave absent episodes out (docs/statutory-returns.md).

@@ -7,6 +7,7 @@ import time_machine
 from django.test import override_settings
 from django.urls import reverse
 
+from protocol.models import Deadline, Status
 from protocol.services import sweep
 from tests.protocol.sweep_support import HOUR, SECOND, T0, own_cache, report
 
@@ -47,15 +48,19 @@ def test_a_due_deadline_is_healthy_for_one_sweep_interval_and_unhealthy_one_seco
 ):
     with time_machine.travel(T0, tick=False) as clock:
         report(world, last_seen_at=T0)
-        due = T0 + 48 * HOUR  # the strategy meeting
-        clock.move_to(due - HOUR)
-        sweep()  # a sweep ran recently: only the unswept deadline matters here
+        sweep()
+        due = Deadline.objects.filter(status=Status.OPEN).order_by("due_at").first().due_at
         clock.move_to(due + 60 * SECOND)
-        assert client.get("/health/").status_code == 200, "due one interval ago: not late yet"
+        # The last sweep ran one second before it fell due (a minute ago): not stale.
+        sweep(due - SECOND)
+        on_time = client.get("/health/")
         clock.move_to(due + 61 * SECOND)
         late = client.get("/health/")
+    assert on_time.status_code == 200, on_time.json()
     assert late.status_code == 503
-    assert "unswept" in late.json()["problems"][0]
+    assert late.json()["problems"] == [
+        "A due deadline has waited 61 seconds unswept (more than one sweep interval of 60 seconds)."
+    ]
 
 
 def test_health_is_503_when_the_last_sweep_is_older_than_three_intervals(db, client, settings):
