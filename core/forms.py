@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.core import validators
+from django.utils import timezone
 
 from core.clock import LONDON, AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
 from core.errors import ServiceError
@@ -108,7 +109,49 @@ def _check_parts(texts: dict[str, str], label: str) -> None:
         raise forms.ValidationError(f"{label} must be a real date", code="invalid")
 
 
-class GovukDateField(forms.Field):
+# --- Dates in a sane range (issue 14) -------------------------------------------------
+# No record Homeward holds is dated before 1990 (the oldest child it can hold was born
+# after it), and a fact that happened cannot be dated in the future: a day's tolerance
+# covers a late-evening UK entry against a server in UTC. Fields about the future (a
+# review date, an action due, an access expiry) take up to five years ahead instead.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+FURTHEST_FUTURE = dt.timedelta(days=5 * 366)
+
+
+def date_range_error(value: dt.date, label: str, *, allow_future: bool = False) -> str | None:
+    """The GOV.UK-style message if `value` is outside the range, else None."""
+    if value < EARLIEST_DATE:
+        return f"{label} must be the same as or after 1 January 1990"
+    today = timezone.localdate()
+    if allow_future:
+        latest = today + FURTHEST_FUTURE
+        if value > latest:
+            return f"{label} must be the same as or before {latest.day} {latest:%B %Y}"
+    elif value > today + FUTURE_TOLERANCE:
+        return f"{label} must be today or in the past"
+    return None
+
+
+class DateRangeMixin(forms.Field):
+    """`allow_future=True` for a field about the future; past facts by default."""
+
+    def __init__(self, *args: Any, allow_future: bool = False, **kwargs: Any) -> None:
+        self.allow_future = allow_future
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        day = value.astimezone(LONDON).date() if isinstance(value, dt.datetime) else value
+        label = str(self.label or "The date")
+        error = date_range_error(day, label[0].upper() + label[1:], allow_future=self.allow_future)
+        if error:
+            raise forms.ValidationError(error, code="out_of_range")
+
+
+class GovukDateField(DateRangeMixin, forms.Field):
     """A calendar date from the GOV.UK date input, with the Design System's messages."""
 
     widget = GovukDateInput
@@ -138,7 +181,7 @@ class GovukDateField(forms.Field):
             raise forms.ValidationError(f"{self._label()} must be a real date") from error
 
 
-class LondonDateTimeField(forms.Field):
+class LondonDateTimeField(DateRangeMixin, forms.Field):
     """A date and time as the person reads their clock in the UK; cleaned to an aware instant.
 
     Asked as the GOV.UK date input plus hour and minute boxes (`<name>_day`, `_month`,

@@ -38,6 +38,10 @@ class NotifyStub:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.accepted: list[dict] = []  # e-mails Notify "holds", as GET lists them
+        # Set on the first e-mail accepted; `hold` seconds pass before the reply to it
+        # (a fault test kills the worker in that window: sent, not yet marked sent).
+        self.got_send = threading.Event()
+        self.hold = 0.0
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -90,6 +94,8 @@ class NotifyStub:
                     "type": "email",
                 }
                 stub.accepted.append(notification)
+                stub.got_send.set()
+                time.sleep(stub.hold)
                 self._answer(
                     201,
                     {
@@ -119,6 +125,7 @@ class NotifyStub:
                 self._answer(200, {"notifications": found, "links": {}})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True  # a held reply does not delay stop()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
