@@ -10,8 +10,11 @@ error message, rather than letting zoneinfo silently pick an instant.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
+import pghistory.models
 from django import forms
 from django.core import validators
 from django.utils import timezone
@@ -303,3 +306,76 @@ def add_service_error(
     """Show a service's refusal against the form field it names (or above the form)."""
     name = (fields or {}).get(error.field or "", error.field)
     form.add_error(name if name in form.fields else None, error.message)
+
+
+# --- The version a form was read at (issue 14) ----------------------------------------
+# A form that edits an existing record carries, in a hidden field, a token of the record
+# as it was when the page was drawn. If the record has changed by the time the form comes
+# back (a colleague's reclassification, a second tab), the change is refused with who
+# changed it and when, and the page shows the record as it is now: nothing is silently
+# overwritten. The token is a hash of the record's stored fields, so it works for every
+# model, with or without an `updated_at`, and moves with any change to the row.
+VERSION_FIELD = "record_version"
+
+
+def record_version(record: Any) -> str:
+    values = {
+        field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields
+    }
+    body = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def last_change(record: Any) -> tuple[str, dt.datetime | None]:
+    """Who made the record's latest change, and when, from its pghistory trail."""
+    event = (
+        pghistory.models.Events.objects.tracks(record)
+        .order_by("-pgh_created_at", "-pgh_id")
+        .first()
+    )
+    # The record's own updated_at where it has one: the application's clock, which the
+    # row was written by (the trail's time is the database server's).
+    when = getattr(record, "updated_at", None)
+    if event is None:
+        return "Someone", when
+    context = event.pgh_context or {}
+    return str(context.get("actor") or "Someone"), when or event.pgh_created_at
+
+
+class RecordVersionMixin(forms.Form):
+    """For a form that edits an existing record: pass `record=` when building it; call
+    `refuse_if_stale(current)` after `is_valid()` and before the service.
+
+    A stale form gets a GOV.UK error ("Sally Walker changed this record at 14:05; your
+    changes were not saved. ...") and `stale` set; the page is drawn again from the record
+    as it is now, and the form then carries the current version, so sending it again (the
+    person has now seen the change) goes through.
+    """
+
+    stale = False
+
+    def __init__(self, *args: Any, record: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[VERSION_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
+        if record is not None:
+            self.fields[VERSION_FIELD].initial = record_version(record)
+
+    def refuse_if_stale(self, current: Any) -> bool:
+        """True (with the error added) if the record changed since the form was drawn.
+        Every page draws the version; a post without one (a script, a test posting the
+        fields alone) is not checked: it never saw a version to be stale against."""
+        sent = self.cleaned_data.get(VERSION_FIELD)
+        if not sent or sent == record_version(current):
+            return False
+        who, when = last_change(current)
+        at = f" at {when.astimezone(LONDON):%H:%M}" if when is not None else ""
+        self.add_error(
+            None,
+            f"{who} changed this record{at}; your changes were not saved. This page now "
+            "shows the record as it is: check it, then send your change again.",
+        )
+        # Sent again from this page, the form names the version the person has now seen.
+        self.data = self.data.copy()
+        self.data[VERSION_FIELD] = record_version(current)
+        self.stale = True
+        return True

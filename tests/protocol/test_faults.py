@@ -35,6 +35,7 @@ from api.services import create_api_key
 from core.actors import ENGINE
 from notifications.models import Channel, DeliveryStatus, Notification
 from protocol.models import Deadline, Status
+from tests.factories import AllocationFactory, ChildFactory
 from tests.notifications.backends import sent_mail
 from tests.notifications.notify_stub import API_KEY, NotifyStub
 from tests.protocol.sweep_support import breach_events, lone_worker
@@ -223,8 +224,12 @@ def test_redis_killed_and_beat_stopped_lose_nothing_and_send_nothing_twice(
         assert listed.status_code == 200, listed.content
         read = api.get(f"/api/v1/children/{child.pk}/")
         assert read.status_code == 200, read.content
+        # Another child of the worker's: reporting re-runs the protocol for that child
+        # alone, leaving the drill deadlines (which no rule owns) to the sweep.
+        other = ChildFactory(responsible_authority=child.responsible_authority)
+        AllocationFactory(child=other, team=team, worker=worker)
         body = {
-            "child": child.pk,
+            "child": other.pk,
             "category": "missing",
             "last_seen_at": timezone.now().isoformat(),
         }
