@@ -24,7 +24,7 @@ from children.models import (
     PlacementKind,
     Sex,
 )
-from core.forms import BoundedForm, date_range_error
+from core.forms import BoundedForm, RecordVersionMixin, date_range_error
 
 
 def _number(label: str, width: int, autocomplete: str = "") -> forms.CharField:
@@ -341,7 +341,7 @@ def legal_status_choices(*, with_none: bool) -> list[tuple[str, str]]:
     ]
 
 
-class LegalStatusForm(LaidOutForm):
+class LegalStatusForm(RecordVersionMixin, LaidOutForm):
     """A new legal status from a date (back-dated too), or a correction of one."""
 
     status = forms.ChoiceField(
@@ -378,7 +378,7 @@ class EndDateForm(LaidOutForm):
         return cleaned
 
 
-class PlacementForm(LaidOutForm):
+class PlacementForm(RecordVersionMixin, LaidOutForm):
     kind = forms.ChoiceField(
         label="Kind of placement",
         choices=PlacementKind.choices,

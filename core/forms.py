@@ -342,6 +342,10 @@ def last_change(record: Any) -> tuple[str, dt.datetime | None]:
     return str(context.get("actor") or "Someone"), when or event.pgh_created_at
 
 
+class StaleForm(Exception):  # noqa: N818 - a control-flow signal for views, not an error
+    """Raised by a view after `refuse_if_stale` to skip the service and draw the page."""
+
+
 class RecordVersionMixin(forms.Form):
     """For a form that edits an existing record: pass `record=` when building it; call
     `refuse_if_stale(current)` after `is_valid()` and before the service.
@@ -375,7 +379,8 @@ class RecordVersionMixin(forms.Form):
             "shows the record as it is: check it, then send your change again.",
         )
         # Sent again from this page, the form names the version the person has now seen.
-        self.data = self.data.copy()
-        self.data[VERSION_FIELD] = record_version(current)
+        data: Any = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
+        data[VERSION_FIELD] = record_version(current)
+        self.data = data
         self.stale = True
         return True

@@ -92,3 +92,42 @@ def test_two_stale_reclassifications_are_refused_and_a_fresh_one_is_saved(
     )
     assert fresh.status_code == 302
     assert Episode.objects.get(pk=episode.pk).category == Category.ABSENT
+
+
+def test_a_stale_legal_status_correction_is_refused_and_a_fresh_one_is_saved(world, clock, client):
+    from children.models import LegalStatus
+    from children.services import add_legal_status, correct_legal_status
+
+    period = add_legal_status(
+        acting_user=world.social_worker,
+        child=world.child,
+        status="looked_after",
+        start_date=utc(2026, 1, 1).date(),
+        end_date=None,
+    )
+    assert period is not None
+    url = reverse("children:legal_status_correct", args=[world.child.pk, period.pk])
+    client.force_login(world.social_worker)
+    drawn = _version(client.get(url))
+    # The team manager corrects the start date meanwhile, through the service.
+    correct_legal_status(
+        acting_user=world.team_manager,
+        legal_status=period,
+        status="looked_after",
+        start_date=utc(2026, 1, 2).date(),
+        end_date=None,
+    )
+    form = {
+        "status": "looked_after",
+        "start_date_day": "5",
+        "start_date_month": "1",
+        "start_date_year": "2026",
+        VERSION_FIELD: drawn,
+    }
+    stale = client.post(url, form)
+    assert stale.status_code == 200
+    assert "Bob Tester changed this record" in stale.content.decode()
+    assert LegalStatus.objects.get(pk=period.pk).start_date == utc(2026, 1, 2).date()
+    fresh = client.post(url, {**form, VERSION_FIELD: _version(stale)})
+    assert fresh.status_code == 302, fresh.content.decode()[:500]
+    assert LegalStatus.objects.get(pk=period.pk).start_date == utc(2026, 1, 5).date()
