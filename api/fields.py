@@ -8,11 +8,35 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.clock import LONDON
+from core.forms import date_range_error
+
+
+class DateRangeFieldMixin:
+    """Dates from 1990; a past fact not after tomorrow; `allow_future=True` for a field
+    about the future (up to five years ahead). The same range as the pages (core.forms)."""
+
+    def __init__(self, *args, allow_future: bool = False, **kwargs):
+        self.allow_future = allow_future
+        super().__init__(*args, **kwargs)
+
+    def _check_range(self, value):
+        day = value.astimezone(LONDON).date() if isinstance(value, dt.datetime) else value
+        error = date_range_error(day, "The date", allow_future=self.allow_future)
+        if error:
+            raise serializers.ValidationError(error, code="out_of_range")
+        return value
+
+
+class BoundedDateField(DateRangeFieldMixin, serializers.DateField):
+    def to_internal_value(self, value):
+        return self._check_range(super().to_internal_value(value))
+
 
 @extend_schema_field(
     {"type": "string", "format": "date-time", "example": "2026-03-29T01:30:00+00:00"}
 )
-class AwareDateTimeField(serializers.DateTimeField):
+class AwareDateTimeField(DateRangeFieldMixin, serializers.DateTimeField):
     """ISO 8601 with an offset. A naive time is refused, not guessed.
 
     DRF's DateTimeField reads a naive time as Europe/London; at 01:30 on the autumn
@@ -34,4 +58,4 @@ class AwareDateTimeField(serializers.DateTimeField):
                 self.fail("naive")
         elif isinstance(value, dt.datetime) and value.tzinfo is None:
             self.fail("naive")
-        return super().to_internal_value(value)
+        return self._check_range(super().to_internal_value(value))

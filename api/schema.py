@@ -579,6 +579,13 @@ def _record_part(
             description="Filter by `child`.",
             examples=[_example(f"A page of {noun}", record, status=200)],
         ),
+        "retrieve": extend_schema(
+            tags=[TAG_RECORD],
+            summary=f"Read one of the {noun}, with its ETag",
+            description="The ETag is what If-Match names to correct or end it.",
+            responses={200: serializer},
+            examples=[_example("One", record, status=200)],
+        ),
         "create": extend_schema(
             tags=[TAG_RECORD],
             summary=f"Record {noun}",
@@ -761,6 +768,27 @@ PROBLEM_EXAMPLES = {
             "errors": {},
         },
     ),
+    413: (
+        "Body too large",
+        {
+            "type": "https://homeward.invalid/problems/payload_too_large",
+            "title": "Request body too large",
+            "status": 413,
+            "detail": "The request body is too large.",
+            "errors": {},
+        },
+    ),
+    428: (
+        "No If-Match",
+        {
+            "type": "https://homeward.invalid/problems/precondition_required",
+            "title": "Precondition required",
+            "status": 428,
+            "detail": "Send If-Match with the record's ETag (from GET on the record) to change "
+            "it, so a change made since you read it is not overwritten.",
+            "errors": {},
+        },
+    ),
     415: (
         "Not JSON",
         {
@@ -801,8 +829,11 @@ DESCRIPTIONS = {
     409: "Conflicts with the record as it stands (a second open episode, a return already "
     "recorded), or a request with this Idempotency-Key is still running. Nothing changed.",
     412: "If-Match does not match the record's current ETag. Nothing changed.",
+    413: "The body is larger than the API takes. Nothing changed.",
     415: "The body is not JSON.",
     422: "The Idempotency-Key was used before with a different request.",
+    428: "If-Match is missing: a change of an existing record names the ETag it was read at. "
+    "Nothing changed.",
     429: "Too many requests for this key: wait for Retry-After seconds.",
 }
 
@@ -838,7 +869,7 @@ def add_problem_responses(result, generator, request, public):
             if is_detail:
                 codes.append(404)
             if method in ("post", "patch"):
-                codes += [403, 409, 415]
+                codes += [403, 409, 413, 415]
             if path.startswith("/api/v1/reports/"):
                 # Reports are for managers, over the authorities they cover.
                 codes.append(403)
@@ -854,15 +885,19 @@ def add_problem_responses(result, generator, request, public):
                         "body returns the first response and changes nothing.",
                     }
                 )
-            if method == "patch":
-                codes.append(412)
+            if method in ("patch", "put", "delete") or (method == "post" and is_detail):
+                # A change of an existing record (api.etags.changes_existing_record).
+                codes += [412, 428]
                 operation.setdefault("parameters", []).append(
                     {
                         "in": "header",
                         "name": "If-Match",
-                        "required": False,
+                        "required": True,
                         "schema": {"type": "string"},
-                        "description": "The ETag from your last read of the episode.",
+                        "description": "The ETag from your last GET of the record (of this URL "
+                        "for a PATCH; of the record the action acts on for a POST): a change "
+                        "made since then is refused with 412. Without it: 428. `*` means "
+                        "whatever the record is now.",
                     }
                 )
             for code in codes:

@@ -17,7 +17,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from agencies.models import Agency, AgencyKind, Team, User
-from api.fields import AwareDateTimeField
+from api.fields import AwareDateTimeField, BoundedDateField
 from children.models import (
     Allocation,
     Child,
@@ -326,7 +326,7 @@ class ChildDetailsSerializer(StrictSerializer):
 
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField()
+    date_of_birth = BoundedDateField()
     responsible_authority = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY),
         help_text="The local authority responsible for the child (an agency id).",
@@ -532,7 +532,9 @@ class StrategyMeetingSerializer(StrictModelSerializer):
     decisions = serializers.CharField(
         max_length=20000, required=False, allow_blank=True, default=""
     )
-    next_review_on = serializers.DateField(required=False, allow_null=True, default=None)
+    next_review_on = BoundedDateField(
+        required=False, allow_null=True, default=None, allow_future=True
+    )
 
     class Meta:
         model = StrategyMeeting
@@ -592,7 +594,7 @@ class ChildUpdateSerializer(serializers.Serializer):
     given_name = serializers.CharField(max_length=100, required=False)
     family_name = serializers.CharField(max_length=100, required=False)
     known_as = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False)
+    date_of_birth = BoundedDateField(required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False)
     ethnicity = serializers.ChoiceField(
         choices=Ethnicity.choices,
@@ -646,8 +648,8 @@ RECORDED_LEGAL_STATUSES = [
 class LegalStatusSerializer(LogsReads, serializers.ModelSerializer):
     child = VisibleChildField()
     status = serializers.ChoiceField(choices=RECORDED_LEGAL_STATUSES)
-    start_date = serializers.DateField(help_text="May be in the past (back-dated).")
-    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    start_date = BoundedDateField(help_text="May be in the past (back-dated).")
+    end_date = BoundedDateField(required=False, allow_null=True, default=None)
 
     class Meta:
         model = LegalStatus
@@ -660,12 +662,12 @@ class LegalStatusCorrectionSerializer(serializers.Serializer):
         choices=RECORDED_LEGAL_STATUSES,
         required=False,
     )
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = BoundedDateField(required=False)
+    end_date = BoundedDateField(required=False, allow_null=True)
 
 
 class EndDateSerializer(serializers.Serializer):
-    end_date = serializers.DateField()
+    end_date = BoundedDateField()
 
 
 class PlacementSerializer(LogsReads, serializers.ModelSerializer):
@@ -679,7 +681,7 @@ class PlacementSerializer(LogsReads, serializers.ModelSerializer):
         queryset=Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY),
         error_messages={"does_not_exist": "No local authority with id {pk_value}."},
     )
-    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    end_date = BoundedDateField(required=False, allow_null=True, default=None)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     provider = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
@@ -719,8 +721,8 @@ class PlacementCorrectionSerializer(serializers.Serializer):
         required=False,
         error_messages={"does_not_exist": "No local authority with id {pk_value}."},
     )
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = BoundedDateField(required=False)
+    end_date = BoundedDateField(required=False, allow_null=True)
 
 
 class AllocationSerializer(LogsReads, serializers.ModelSerializer):
@@ -762,7 +764,9 @@ class AccessGrantSerializer(LogsReads, serializers.ModelSerializer):
         help_text="The username of the person given access.",
         error_messages={"does_not_exist": "No active user with username {value}."},
     )
-    expires_at = AwareDateTimeField(help_text="When the access ends: within a year.")
+    expires_at = AwareDateTimeField(
+        help_text="When the access ends: within a year.", allow_future=True
+    )
     reason = serializers.CharField(max_length=300)
     granted_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True
@@ -823,13 +827,13 @@ class PhotoUploadSerializer(serializers.Serializer):
         help_text="The person with parental responsibility who consented (Haringey protocol 7.3).",
     )
     child_agreement = serializers.ChoiceField(choices=ChildAgreement.choices)
-    taken_on = serializers.DateField(required=False, allow_null=True, default=None)
+    taken_on = BoundedDateField(required=False, allow_null=True, default=None)
 
 
 class PhotoSerializer(LogsReads, serializers.Serializer):
     content_type = serializers.CharField(read_only=True, default="image/jpeg")
     image = serializers.SerializerMethodField(help_text="The photo, base64 (a JPEG).")
-    taken_on = serializers.DateField(source="photo_taken_on", read_only=True, allow_null=True)
+    taken_on = BoundedDateField(source="photo_taken_on", read_only=True, allow_null=True)
     consent_given_by = serializers.CharField(source="photo_consent_given_by", read_only=True)
     child_agreement = serializers.CharField(source="photo_child_agreement", read_only=True)
     consent_recorded_at = serializers.DateTimeField(

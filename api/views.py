@@ -7,7 +7,10 @@ action (403) and the protocol (400/409) and reconciles the deadlines.
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
@@ -21,13 +24,14 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from agencies.models import Role
 from api import schema
 from api.authentication import ApiKeyAuthentication
-from api.etags import check_if_match, etag_for
+from api.etags import changes_existing_record, check_if_match, etag_for, require_if_match
 from api.exceptions import problem, problem_exception_handler
 from api.filters import (
     AccessGrantFilter,
@@ -125,7 +129,23 @@ class ProblemJSONRenderer(JSONRenderer):
     media_type = "application/problem+json"
 
 
-class ApiViewSet(IdempotentPostMixin, GenericViewSet):
+class IfMatchRequiredMixin:
+    """428 before any work when a change of an existing record comes without If-Match.
+
+    Checked after authentication and throttling, and before an Idempotency-Key is
+    claimed, so a retry that adds the header is not answered with the stored 428. Whether
+    the tag matches is checked by the handler, under the row lock (`changing`)."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        method = request.method or ""
+        # A method the view does not offer stays a 405 (dispatch answers it after this).
+        offered = hasattr(self, method.lower())
+        if offered and changes_existing_record(method, getattr(self, "detail", False)):
+            require_if_match(request)
+
+
+class ApiViewSet(IdempotentPostMixin, IfMatchRequiredMixin, GenericViewSet):
     authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [ApiKeyRateThrottle]
@@ -145,9 +165,28 @@ class ApiViewSet(IdempotentPostMixin, GenericViewSet):
         # the serializers render is this reader's access event (core.audit).
         set_reader(request.user, channel="api")
 
+    # The representation of `GET` on a record's own URL, whose ETag If-Match names.
+    record_serializer_class: type | None = None
+
     def created(self, data, *, etag: bool = False) -> Response:
         headers = {"ETag": etag_for(data)} if etag else {}
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def record_etag(self, instance) -> str:
+        """The ETag `GET` on the record answers now (same queryset, same context)."""
+        assert self.record_serializer_class is not None
+        current = self.get_queryset().get(pk=instance.pk)
+        serializer = self.record_serializer_class(current, context=self.get_serializer_context())
+        return etag_for(serializer.data)
+
+    @contextlib.contextmanager
+    def changing(self, instance, etag: Callable[[Any], str] | None = None) -> Iterator[Any]:
+        """Lock the record, refuse a stale If-Match (412), and yield the locked row: the
+        change runs under the same lock, so nothing can land between check and write."""
+        with transaction.atomic():
+            locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+            check_if_match(self.request, (etag or self.record_etag)(locked))
+            yield locked
 
 
 def of_visible_children(user):
@@ -180,6 +219,7 @@ def _with_current_legal_status(children):
 @schema.children
 class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = ChildSerializer
+    record_serializer_class = ChildSerializer
     filterset_class = ChildFilter
 
     def get_queryset(self):
@@ -231,10 +271,7 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
         serializer.is_valid(raise_exception=True)
         if not serializer.validated_data:
             raise Refused("Give at least one field to change.")
-        with transaction.atomic():
-            locked = Child.objects.select_for_update().get(pk=child.pk)
-            current = _with_current_legal_status(Child.objects.filter(pk=child.pk)).get()
-            check_if_match(request, etag_for(ChildSerializer(current).data))
+        with self.changing(child) as locked:
             update_child(acting_user=request.user, child=locked, **serializer.validated_data)
         return self._read_back(child)
 
@@ -252,15 +289,16 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
         serializer = PhotoUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        child = record_photo(
-            acting_user=request.user,
-            child=child,
-            upload=io.BytesIO(data["image"]),
-            size=len(data["image"]),
-            consent_given_by=data["consent_given_by"],
-            child_agreement=data["child_agreement"],
-            taken_on=data["taken_on"],
-        )
+        with self.changing(child) as locked:
+            child = record_photo(
+                acting_user=request.user,
+                child=locked,
+                upload=io.BytesIO(data["image"]),
+                size=len(data["image"]),
+                consent_given_by=data["consent_given_by"],
+                child_agreement=data["child_agreement"],
+                taken_on=data["taken_on"],
+            )
         return self.created(PhotoSerializer(child).data)
 
     @action(
@@ -273,9 +311,10 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
         child = self.get_object()
         serializer = MediaConsentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        child = record_photo_media_consent(
-            acting_user=request.user, child=child, reason=serializer.validated_data["reason"]
-        )
+        with self.changing(child) as locked:
+            child = record_photo_media_consent(
+                acting_user=request.user, child=locked, reason=serializer.validated_data["reason"]
+            )
         return Response(PhotoSerializer(child).data)
 
     @action(detail=True, methods=["get", "patch"], serializer_class=PhilomenaSerializer)
@@ -286,9 +325,15 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
             serializer.is_valid(raise_exception=True)
             if not serializer.validated_data:
                 raise Refused("Give at least one field to change.")
-            child = update_philomena_profile(
-                acting_user=request.user, child=child, **serializer.validated_data
-            )
+
+            def profile_etag(locked: Child) -> str:
+                # The profile's own ETag: If-Match names the representation at this URL.
+                return etag_for(PhilomenaSerializer(locked).data)
+
+            with self.changing(child, etag=profile_etag) as locked:
+                child = update_philomena_profile(
+                    acting_user=request.user, child=locked, **serializer.validated_data
+                )
         data = PhilomenaSerializer(child).data
         return Response(data, headers={"ETag": etag_for(data)})
 
@@ -296,6 +341,7 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
 @schema.episodes
 class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = EpisodeSerializer
+    record_serializer_class = EpisodeSerializer
     filterset_class = EpisodeFilter
     ordering_fields = ["id", "updated_at", "last_seen_at"]
 
@@ -369,11 +415,7 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         serializer.is_valid(raise_exception=True)
         if not serializer.validated_data:
             raise Refused("Give at least one field to change.")
-        with transaction.atomic():
-            # Compare the ETag under the same lock the service takes, so a change that
-            # lands between the check and the write cannot slip through.
-            locked = Episode.objects.select_for_update().get(pk=episode.pk)
-            check_if_match(request, etag_for(EpisodeSerializer(locked).data))
+        with self.changing(episode) as locked:
             episode = update_episode(
                 acting_user=request.user, episode=locked, **serializer.validated_data
             )
@@ -384,9 +426,10 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         episode = self.get_object()
         serializer = ReturnSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        episode = record_return(
-            acting_user=request.user, episode=episode, **serializer.validated_data
-        )
+        with self.changing(episode) as locked:
+            episode = record_return(
+                acting_user=request.user, episode=locked, **serializer.validated_data
+            )
         return self._render(episode)
 
     @action(
@@ -399,9 +442,10 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         episode = self.get_object()
         serializer = SafeAndWellCheckSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        check = record_safe_and_well_check(
-            acting_user=request.user, episode=episode, **serializer.validated_data
-        )
+        with self.changing(episode) as locked:
+            check = record_safe_and_well_check(
+                acting_user=request.user, episode=locked, **serializer.validated_data
+            )
         return self.created(SafeAndWellCheckSerializer(check).data)
 
     @action(detail=True, methods=["post"], serializer_class=ReopenSerializer)
@@ -409,9 +453,10 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         episode = self.get_object()
         serializer = ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        episode = reopen_episode(
-            acting_user=request.user, episode=episode, reason=serializer.validated_data["reason"]
-        )
+        with self.changing(episode) as locked:
+            episode = reopen_episode(
+                acting_user=request.user, episode=locked, reason=serializer.validated_data["reason"]
+            )
         return self._render(episode)
 
     @action(
@@ -433,9 +478,10 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         episode = self.get_object()
         serializer = ReclassifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        episode = reclassify_episode(
-            acting_user=request.user, episode=episode, **serializer.validated_data
-        )
+        with self.changing(episode) as locked:
+            episode = reclassify_episode(
+                acting_user=request.user, episode=locked, **serializer.validated_data
+            )
         return self._render(episode)
 
 
@@ -556,13 +602,21 @@ class RecordPartViewSet(mixins.ListModelMixin, ApiViewSet):
     ordering_fields = ["id"]
 
     def _render(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
-        data = self.get_serializer(type(instance).objects.get(pk=instance.pk)).data
+        assert self.record_serializer_class is not None
+        data = self.record_serializer_class(
+            type(instance).objects.get(pk=instance.pk), context=self.get_serializer_context()
+        ).data
         return Response(data, status=status_code, headers={"ETag": etag_for(data)})
+
+    def retrieve(self, request, pk=None):
+        # One part, with the ETag that If-Match names to correct or end it.
+        return self._render(self.get_object())
 
 
 @schema.legal_statuses
 class LegalStatusViewSet(RecordPartViewSet):
     serializer_class = LegalStatusSerializer
+    record_serializer_class = LegalStatusSerializer
 
     def get_queryset(self):
         return LegalStatus.objects.filter(of_visible_children(self.request.user))
@@ -588,13 +642,14 @@ class LegalStatusViewSet(RecordPartViewSet):
         data = serializer.validated_data
         if not data:
             raise Refused("Give at least one field to change.")
-        corrected = correct_legal_status(
-            acting_user=request.user,
-            legal_status=period,
-            status=data.get("status", period.status),
-            start_date=data.get("start_date", period.start_date),
-            end_date=data.get("end_date", period.end_date),
-        )
+        with self.changing(period) as locked:
+            corrected = correct_legal_status(
+                acting_user=request.user,
+                legal_status=locked,
+                status=data.get("status", locked.status),
+                start_date=data.get("start_date", locked.start_date),
+                end_date=data.get("end_date", locked.end_date),
+            )
         return self._render(corrected)
 
     @action(detail=True, methods=["post"], serializer_class=EndDateSerializer)
@@ -602,17 +657,19 @@ class LegalStatusViewSet(RecordPartViewSet):
         period = self.get_object()
         serializer = EndDateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ended = end_legal_status(
-            acting_user=request.user,
-            legal_status=period,
-            end_date=serializer.validated_data["end_date"],
-        )
-        return Response(LegalStatusSerializer(ended, context=self.get_serializer_context()).data)
+        with self.changing(period) as locked:
+            ended = end_legal_status(
+                acting_user=request.user,
+                legal_status=locked,
+                end_date=serializer.validated_data["end_date"],
+            )
+        return self._render(ended)
 
 
 @schema.placements
 class PlacementViewSet(RecordPartViewSet):
     serializer_class = PlacementSerializer
+    record_serializer_class = PlacementSerializer
 
     def get_queryset(self):
         return Placement.objects.filter(of_visible_children(self.request.user))
@@ -630,9 +687,10 @@ class PlacementViewSet(RecordPartViewSet):
         serializer.is_valid(raise_exception=True)
         if not serializer.validated_data:
             raise Refused("Give at least one field to change.")
-        corrected = correct_placement(
-            acting_user=request.user, placement=placement, **serializer.validated_data
-        )
+        with self.changing(placement) as locked:
+            corrected = correct_placement(
+                acting_user=request.user, placement=locked, **serializer.validated_data
+            )
         return self._render(corrected)
 
     @action(detail=True, methods=["post"], serializer_class=EndDateSerializer)
@@ -640,17 +698,19 @@ class PlacementViewSet(RecordPartViewSet):
         placement = self.get_object()
         serializer = EndDateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ended = end_placement(
-            acting_user=request.user,
-            placement=placement,
-            end_date=serializer.validated_data["end_date"],
-        )
-        return Response(PlacementSerializer(ended, context=self.get_serializer_context()).data)
+        with self.changing(placement) as locked:
+            ended = end_placement(
+                acting_user=request.user,
+                placement=locked,
+                end_date=serializer.validated_data["end_date"],
+            )
+        return self._render(ended)
 
 
 @schema.allocations
 class AllocationViewSet(RecordPartViewSet):
     serializer_class = AllocationSerializer
+    record_serializer_class = AllocationSerializer
 
     def get_queryset(self):
         return Allocation.objects.filter(of_visible_children(self.request.user))
@@ -680,13 +740,15 @@ class AllocationViewSet(RecordPartViewSet):
     @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def end(self, request, pk=None):
         allocation = self.get_object()
-        ended = end_allocation(acting_user=request.user, allocation=allocation)
-        return Response(AllocationSerializer(ended, context=self.get_serializer_context()).data)
+        with self.changing(allocation) as locked:
+            ended = end_allocation(acting_user=request.user, allocation=locked)
+        return self._render(ended)
 
 
 @schema.access_grants
 class AccessGrantViewSet(RecordPartViewSet):
     serializer_class = AccessGrantSerializer
+    record_serializer_class = AccessGrantSerializer
     filterset_class = AccessGrantFilter
 
     def get_queryset(self):
@@ -710,8 +772,9 @@ class AccessGrantViewSet(RecordPartViewSet):
     @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def revoke(self, request, pk=None):
         grant = self.get_object()
-        revoked = revoke_child_access(acting_user=request.user, grant=grant)
-        return Response(AccessGrantSerializer(revoked, context=self.get_serializer_context()).data)
+        with self.changing(grant) as locked:
+            revoked = revoke_child_access(acting_user=request.user, grant=locked)
+        return self._render(revoked)
 
 
 @extend_schema(exclude=True)

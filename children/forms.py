@@ -24,7 +24,7 @@ from children.models import (
     PlacementKind,
     Sex,
 )
-from core.forms import BoundedForm
+from core.forms import BoundedForm, RecordVersionMixin, date_range_error
 
 
 def _number(label: str, width: int, autocomplete: str = "") -> forms.CharField:
@@ -66,11 +66,21 @@ class DateParts:
     as the Design System asks.
     """
 
-    def __init__(self, prefix: str, legend: str, hint: str = "", autocomplete: str = ""):
+    def __init__(
+        self,
+        prefix: str,
+        legend: str,
+        hint: str = "",
+        autocomplete: str = "",
+        *,
+        allow_future: bool = False,
+    ):
         self.prefix = prefix
         self.legend = legend
         self.hint = hint
         self.autocomplete = autocomplete
+        # Dates from 1990; a past fact not after tomorrow (core.forms.date_range_error).
+        self.allow_future = allow_future
 
     def add_to(self, form: forms.Form) -> None:
         bday = "bday-" if self.autocomplete == "bday" else ""
@@ -107,10 +117,15 @@ class DateParts:
             form.add_error(f"{self.prefix}_day", f"{name} must be a real date")
             return None
         try:
-            return dt.date(int(values["year"]), int(values["month"]), int(values["day"]))
+            day = dt.date(int(values["year"]), int(values["month"]), int(values["day"]))
         except ValueError:
             form.add_error(f"{self.prefix}_day", f"{name} must be a real date")
             return None
+        out_of_range = date_range_error(day, name, allow_future=self.allow_future)
+        if out_of_range:
+            form.add_error(f"{self.prefix}_day", out_of_range)
+            return None
+        return day
 
 
 class ChildSearchForm(BoundedForm):
@@ -326,7 +341,7 @@ def legal_status_choices(*, with_none: bool) -> list[tuple[str, str]]:
     ]
 
 
-class LegalStatusForm(LaidOutForm):
+class LegalStatusForm(RecordVersionMixin, LaidOutForm):
     """A new legal status from a date (back-dated too), or a correction of one."""
 
     status = forms.ChoiceField(
@@ -363,7 +378,7 @@ class EndDateForm(LaidOutForm):
         return cleaned
 
 
-class PlacementForm(LaidOutForm):
+class PlacementForm(RecordVersionMixin, LaidOutForm):
     kind = forms.ChoiceField(
         label="Kind of placement",
         choices=PlacementKind.choices,
@@ -543,7 +558,12 @@ class AccessGrantForm(LaidOutForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     date_parts = (
-        DateParts("expires_on", "Access until", "The access ends at midnight after this date."),
+        DateParts(
+            "expires_on",
+            "Access until",
+            "The access ends at midnight after this date.",
+            allow_future=True,
+        ),
     )
     layout_order = ("username", "reason", "expires_on")
 

@@ -51,7 +51,7 @@ from children.selectors import (
 from core.audit import note_record
 from core.clock import start_of_london_day
 from core.errors import ServiceError
-from core.forms import add_service_error
+from core.forms import StaleForm, add_service_error
 from episodes.models import Category, Episode
 
 SEARCH_LIMIT = 50
@@ -307,11 +307,13 @@ def legal_status_correct(request: SignedInRequest, child_id: int, status_id: int
     initial: dict[str, object] = {"status": period.status}
     initial.update(LegalStatusForm.date_initial("start_date", period.start_date))
     initial.update(LegalStatusForm.date_initial("end_date", period.end_date))
-    form = LegalStatusForm(request.POST or None, initial=initial, with_none=False)
+    form = LegalStatusForm(request.POST or None, initial=initial, with_none=False, record=period)
     back = reverse("children:legal_status", args=[child.pk])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            if form.refuse_if_stale(LegalStatus.objects.get(pk=period.pk)):
+                raise StaleForm
             services.correct_legal_status(
                 acting_user=_user(request),
                 legal_status=period,
@@ -321,6 +323,8 @@ def legal_status_correct(request: SignedInRequest, child_id: int, status_id: int
             )
         except ServiceError as error:
             add_service_error(form, error, DATE_FIELDS)
+        except StaleForm:
+            pass  # the form says who changed it, and when
         else:
             return _done(request, "Legal status corrected. Deadlines were re-checked.", back)
     return _form_page(
@@ -433,11 +437,13 @@ def placement_correct(request: SignedInRequest, child_id: int, placement_id: int
     }
     initial.update(PlacementForm.date_initial("start_date", placement.start_date))
     initial.update(PlacementForm.date_initial("end_date", placement.end_date))
-    form = PlacementForm(request.POST or None, initial=initial)
+    form = PlacementForm(request.POST or None, initial=initial, record=placement)
     back = reverse("children:placements", args=[child.pk])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            if form.refuse_if_stale(Placement.objects.get(pk=placement.pk)):
+                raise StaleForm
             services.correct_placement(
                 acting_user=_user(request),
                 placement=placement,
@@ -445,6 +451,8 @@ def placement_correct(request: SignedInRequest, child_id: int, placement_id: int
             )
         except ServiceError as error:
             add_service_error(form, error, DATE_FIELDS)
+        except StaleForm:
+            pass  # the form says who changed it, and when
         else:
             return _done(request, "Placement corrected.", back)
     return _form_page(

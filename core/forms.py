@@ -10,10 +10,14 @@ error message, rather than letting zoneinfo silently pick an instant.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
+import pghistory.models
 from django import forms
 from django.core import validators
+from django.utils import timezone
 
 from core.clock import LONDON, AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
 from core.errors import ServiceError
@@ -108,7 +112,49 @@ def _check_parts(texts: dict[str, str], label: str) -> None:
         raise forms.ValidationError(f"{label} must be a real date", code="invalid")
 
 
-class GovukDateField(forms.Field):
+# --- Dates in a sane range (issue 14) -------------------------------------------------
+# No record Homeward holds is dated before 1990 (the oldest child it can hold was born
+# after it), and a fact that happened cannot be dated in the future: a day's tolerance
+# covers a late-evening UK entry against a server in UTC. Fields about the future (a
+# review date, an action due, an access expiry) take up to five years ahead instead.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+FURTHEST_FUTURE = dt.timedelta(days=5 * 366)
+
+
+def date_range_error(value: dt.date, label: str, *, allow_future: bool = False) -> str | None:
+    """The GOV.UK-style message if `value` is outside the range, else None."""
+    if value < EARLIEST_DATE:
+        return f"{label} must be the same as or after 1 January 1990"
+    today = timezone.localdate()
+    if allow_future:
+        latest = today + FURTHEST_FUTURE
+        if value > latest:
+            return f"{label} must be the same as or before {latest.day} {latest:%B %Y}"
+    elif value > today + FUTURE_TOLERANCE:
+        return f"{label} must be today or in the past"
+    return None
+
+
+class DateRangeMixin(forms.Field):
+    """`allow_future=True` for a field about the future; past facts by default."""
+
+    def __init__(self, *args: Any, allow_future: bool = False, **kwargs: Any) -> None:
+        self.allow_future = allow_future
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        day = value.astimezone(LONDON).date() if isinstance(value, dt.datetime) else value
+        label = str(self.label or "The date")
+        error = date_range_error(day, label[0].upper() + label[1:], allow_future=self.allow_future)
+        if error:
+            raise forms.ValidationError(error, code="out_of_range")
+
+
+class GovukDateField(DateRangeMixin, forms.Field):
     """A calendar date from the GOV.UK date input, with the Design System's messages."""
 
     widget = GovukDateInput
@@ -138,7 +184,7 @@ class GovukDateField(forms.Field):
             raise forms.ValidationError(f"{self._label()} must be a real date") from error
 
 
-class LondonDateTimeField(forms.Field):
+class LondonDateTimeField(DateRangeMixin, forms.Field):
     """A date and time as the person reads their clock in the UK; cleaned to an aware instant.
 
     Asked as the GOV.UK date input plus hour and minute boxes (`<name>_day`, `_month`,
@@ -260,3 +306,81 @@ def add_service_error(
     """Show a service's refusal against the form field it names (or above the form)."""
     name = (fields or {}).get(error.field or "", error.field)
     form.add_error(name if name in form.fields else None, error.message)
+
+
+# --- The version a form was read at (issue 14) ----------------------------------------
+# A form that edits an existing record carries, in a hidden field, a token of the record
+# as it was when the page was drawn. If the record has changed by the time the form comes
+# back (a colleague's reclassification, a second tab), the change is refused with who
+# changed it and when, and the page shows the record as it is now: nothing is silently
+# overwritten. The token is a hash of the record's stored fields, so it works for every
+# model, with or without an `updated_at`, and moves with any change to the row.
+VERSION_FIELD = "record_version"
+
+
+def record_version(record: Any) -> str:
+    values = {
+        field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields
+    }
+    body = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def last_change(record: Any) -> tuple[str, dt.datetime | None]:
+    """Who made the record's latest change, and when, from its pghistory trail."""
+    event = (
+        pghistory.models.Events.objects.tracks(record)
+        .order_by("-pgh_created_at", "-pgh_id")
+        .first()
+    )
+    # The record's own updated_at where it has one: the application's clock, which the
+    # row was written by (the trail's time is the database server's).
+    when = getattr(record, "updated_at", None)
+    if event is None:
+        return "Someone", when
+    context = event.pgh_context or {}
+    return str(context.get("actor") or "Someone"), when or event.pgh_created_at
+
+
+class StaleForm(Exception):  # noqa: N818 - a control-flow signal for views, not an error
+    """Raised by a view after `refuse_if_stale` to skip the service and draw the page."""
+
+
+class RecordVersionMixin(forms.Form):
+    """For a form that edits an existing record: pass `record=` when building it; call
+    `refuse_if_stale(current)` after `is_valid()` and before the service.
+
+    A stale form gets a GOV.UK error ("Sally Walker changed this record at 14:05; your
+    changes were not saved. ...") and `stale` set; the page is drawn again from the record
+    as it is now, and the form then carries the current version, so sending it again (the
+    person has now seen the change) goes through.
+    """
+
+    stale = False
+
+    def __init__(self, *args: Any, record: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[VERSION_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
+        if record is not None:
+            self.fields[VERSION_FIELD].initial = record_version(record)
+
+    def refuse_if_stale(self, current: Any) -> bool:
+        """True (with the error added) if the record changed since the form was drawn.
+        Every page draws the version; a post without one (a script, a test posting the
+        fields alone) is not checked: it never saw a version to be stale against."""
+        sent = self.cleaned_data.get(VERSION_FIELD)
+        if not sent or sent == record_version(current):
+            return False
+        who, when = last_change(current)
+        at = f" at {when.astimezone(LONDON):%H:%M}" if when is not None else ""
+        self.add_error(
+            None,
+            f"{who} changed this record{at}; your changes were not saved. This page now "
+            "shows the record as it is: check it, then send your change again.",
+        )
+        # Sent again from this page, the form names the version the person has now seen.
+        data: Any = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
+        data[VERSION_FIELD] = record_version(current)
+        self.data = data
+        self.stale = True
+        return True

@@ -16,7 +16,7 @@ from django import forms
 from agencies.models import Agency, AgencyKind
 from children.forms import DateGroup, DateParts
 from core.clock import AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
-from core.forms import BoundedForm
+from core.forms import BoundedForm, RecordVersionMixin
 from episodes.models import Category, HowFound, MissingFrom, PoliceRisk
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.]?(\d{2})\s*$")
@@ -223,7 +223,7 @@ SERVICE_FIELDS = {
 }
 
 
-class ReturnForm(LondonTimesForm):
+class ReturnForm(RecordVersionMixin, LondonTimesForm):
     return_location = _text("Where were they found, or where did they return to?")
     how_found = forms.ChoiceField(
         label="How did they return?",
@@ -309,7 +309,7 @@ class HomeOfficeNoticeForm(LondonTimesForm):
         return cleaned
 
 
-class ReclassifyForm(BoundedForm):
+class ReclassifyForm(RecordVersionMixin, BoundedForm):
     category = forms.ChoiceField(
         label="Reclassify the episode as",
         choices=Category.choices,

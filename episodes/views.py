@@ -27,6 +27,7 @@ from children.models import Child, LegalStatusKind
 from children.permissions import Action, allows, may, roles_for_child
 from children.selectors import current_legal_status, visible_child_or_404
 from core.errors import ServiceError
+from core.forms import RecordVersionMixin
 from episodes import services
 from episodes.forms import (
     SERVICE_FIELDS,
@@ -187,15 +188,24 @@ def _episode_form_view(
     if episode.entered_in_error:
         raise Http404("This episode was entered in error")
     _require(request.user, action, episode.child)
-    form = form_class(request.POST or None, **(form_kwargs(episode) if form_kwargs else {}))
+    kwargs = form_kwargs(episode) if form_kwargs else {}
+    if issubclass(form_class, RecordVersionMixin):
+        kwargs["record"] = episode  # the version this page is drawn at (core.forms)
+    form = form_class(request.POST or None, **kwargs)
     if request.method == "POST" and form.is_valid():
         try:
-            perform(episode, form.cleaned_data)
+            with transaction.atomic():
+                # Checked under the row lock, so no change lands between check and write.
+                current = Episode.objects.select_for_update().get(pk=episode.pk)
+                if not (isinstance(form, RecordVersionMixin) and form.refuse_if_stale(current)):
+                    perform(current, form.cleaned_data)
         except ServiceError as error:
             _show_refusal(form, error)
         else:
-            messages.success(request, success)
-            return redirect("episodes:detail", episode.pk)
+            if not getattr(form, "stale", False):
+                messages.success(request, success)
+                return redirect("episodes:detail", episode.pk)
+            episode = _visible_episode(request.user, episode_id)  # as it is now
     return render(request, template, {"form": form, "episode": episode, "child": episode.child})
 
 

@@ -185,6 +185,12 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="homeward"),
+        # Fail fast when Redis is down or hung: the API throttle then fails open and
+        # /health/ says 503 (decision 0017), instead of every request waiting on Redis.
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT_SECONDS", default=1.0),
+            "socket_timeout": env.float("REDIS_TIMEOUT_SECONDS", default=1.0),
+        },
     }
 }
 
@@ -325,6 +331,22 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="homeward@localhost")
+# SMTP (the default backend in production): the relay, its port, TLS, and credentials.
+# EMAIL_USE_TLS is STARTTLS (port 587); EMAIL_USE_SSL is implicit TLS (port 465): one or
+# neither, never both (refused here, at start-up).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
+# GOV.UK Notify (EMAIL_BACKEND=notifications.notify.NotifyEmailBackend): the service's
+# API key, and template ids by notification kind with a "default", as JSON.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TEMPLATES = env.json("NOTIFY_TEMPLATES_JSON", default={})
 # Only for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (drills, worker tests).
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
@@ -332,12 +354,19 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # NOTIFICATION_RETRY_BASE_SECONDS, doubling each time, and given up (status failed)
 # after NOTIFICATION_MAX_ATTEMPTS attempts.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# How long a worker's claim on an e-mail row holds before another may send it
+# (notifications.delivery.CLAIM_LEASE).
+NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=600)
 
 # The SSDA903 return's codes Homeward does not hold, over reports.ssda903.DEFAULT_CODES,
 # e.g. {"absent_as": ""} to leave absent episodes out (docs/statutory-returns.md).
 SSDA903 = env.json("SSDA903_JSON", default={})
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Seconds between sweeps (beat's schedule in missing/celery.py reads the same variable):
+# /health/ answers 503 when the last sweep is older than 3 of them, or a due deadline has
+# waited unswept for more than one.
+PROTOCOL_SWEEP_INTERVAL_SECONDS = env.float("PROTOCOL_SWEEP_INTERVAL_SECONDS", default=60.0)
 
 # Celery: Redis broker; results are not kept (tasks return small summaries for logs).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -354,6 +383,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # creator says otherwise (`create_api_key --days`); an expired key answers 401.
 API_KEY_LIFETIME_DAYS = env.int("API_KEY_LIFETIME_DAYS", default=365)
 
+# The largest API body taken (api.parsers): 413 over it. 15 MB holds a 10 MB photo in base64.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=15 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [

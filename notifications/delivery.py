@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -22,8 +23,30 @@ logger = logging.getLogger(__name__)
 # UPDATE, before anything is sent: a second worker cannot claim it meanwhile. If the
 # worker dies before sending, the row becomes claimable again when the lease runs out.
 # If it dies after sending but before marking the row sent, the e-mail goes again after
-# the lease: that window (one SMTP reply to one UPDATE) is the only at-least-once gap.
-CLAIM_LEASE = dt.timedelta(minutes=10)
+# the lease: that window (one SMTP reply to one UPDATE) is the only at-least-once gap,
+# and the delivery reference below closes it where the backend can: every attempt of one
+# row carries the same reference, so GOV.UK Notify's backend finds the first send and
+# does not send again, and an SMTP redelivery has the first one's Message-ID (mail
+# clients and relays that deduplicate by it show one message).
+# NOTIFICATION_CLAIM_LEASE_SECONDS: 600 in deployments; the fault tests shorten it.
+CLAIM_LEASE = dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
+
+# Headers every e-mail carries, read by the backends (notifications.notify).
+REFERENCE_HEADER = "X-Homeward-Reference"
+KIND_HEADER = "X-Homeward-Kind"
+ATTEMPT_HEADER = "X-Homeward-Attempt"
+
+
+def delivery_reference(notification: Notification) -> str:
+    """The same for every attempt at one outbox row, and unique to it: the reference a
+    redelivery is recognised by."""
+    return f"homeward-notification-{notification.pk}"
+
+
+def message_id(reference: str) -> str:
+    """An RFC 5322 Message-ID made from the reference, on the site's own domain."""
+    domain = urlsplit(settings.SITE_URL).hostname or "homeward.invalid"
+    return f"<{reference}@{domain}>"
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -59,14 +82,21 @@ def deliver_notification(
         address = notification.recipient.email if notification.recipient.is_active else ""
         if not address:
             raise ValueError("The recipient has no e-mail address (or is no longer active).")
+        reference = delivery_reference(notification)
         EmailMessage(
             subject=notification.subject,
             body=notification.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
             connection=mail_connection,
-            # Lets a mail log be matched to its outbox row (and a duplicate be spotted).
-            headers={"X-Homeward-Notification": str(notification.pk)},
+            headers={
+                # Lets a mail log be matched to its outbox row (and a duplicate be spotted).
+                "X-Homeward-Notification": str(notification.pk),
+                REFERENCE_HEADER: reference,
+                "Message-ID": message_id(reference),
+                KIND_HEADER: notification.kind,
+                ATTEMPT_HEADER: str(notification.attempts),
+            },
         ).send()
     except Exception as error:  # any failure of the mail system is recorded and retried
         failed = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.messages import Message, deadline_messages
-from notifications.models import DeliveryStatus, Kind, Notification
+from notifications.models import Channel, DeliveryStatus, Kind, Notification
 from notifications.recipients import Directory
 from protocol.models import Deadline, Status
 
@@ -35,12 +35,16 @@ _WRITE_OUTBOX = """
                          last_error)
     SELECT r.recipient_id, r.channel, m.kind, m.child_id, m.deadline_id,
            m.kind || ':deadline:' || m.deadline_id || ':user:' || r.recipient_id || ':' || r.channel,
-           m.subject, m.body, m.url, %(now)s, %(pending)s, 0, %(now)s, ''
+           CASE WHEN r.channel = %(email)s THEN m.email_subject ELSE m.subject END,
+           CASE WHEN r.channel = %(email)s THEN m.email_body ELSE m.body END,
+           m.url, %(now)s, %(pending)s, 0, %(now)s, ''
     FROM unnest(%(message)s::integer[], %(recipient)s::bigint[], %(channel)s::text[])
          AS r(message, recipient_id, channel)
     JOIN unnest(%(kind)s::text[], %(child)s::bigint[], %(deadline)s::bigint[],
-                %(subject)s::text[], %(body)s::text[], %(url)s::text[])
-         WITH ORDINALITY AS m(kind, child_id, deadline_id, subject, body, url, message)
+                %(subject)s::text[], %(body)s::text[], %(url)s::text[],
+                %(email_subject)s::text[], %(email_body)s::text[])
+         WITH ORDINALITY AS m(kind, child_id, deadline_id, subject, body, url,
+                              email_subject, email_body, message)
          USING (message)
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id
@@ -75,6 +79,10 @@ def write_outbox(messages: Sequence[Message], *, now: dt.datetime) -> list[int]:
         "subject": [m.subject for m in messages],
         "body": [m.body for m in messages],
         "url": [m.url for m in messages],
+        # E-mail rows carry the text that does not name the child (messages.compose_email).
+        "email": Channel.EMAIL.value,
+        "email_subject": [m.email_subject for m in messages],
+        "email_body": [m.email_body for m in messages],
     }
     sql = _WRITE_OUTBOX.format(table=connection.ops.quote_name(Notification._meta.db_table))
     connection.ensure_connection()

@@ -60,6 +60,7 @@ class StrategyMeetingForm(BoundedForm):
         label="Decisions", widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
     next_review_on = GovukDateField(
+        allow_future=True,
         label="Next review date",
         required=False,
         help_text="While the child is still missing: within 42 days.",
@@ -132,7 +133,9 @@ class PanelMeetingForm(BoundedForm):
     )
     kind = forms.ChoiceField(label="Panel", choices=PanelKind.choices, widget=forms.RadioSelect)
     meets_at = LondonDateTimeField(
-        label="When the panel meets", error_messages={"required": "Enter when the panel meets"}
+        label="When the panel meets",
+        error_messages={"required": "Enter when the panel meets"},
+        allow_future=True,
     )
     notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -154,7 +157,9 @@ class PanelActionForm(BoundedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Describe the action"},
     )
-    due_on = GovukDateField(label="Due date", error_messages={"required": "Enter the due date"})
+    due_on = GovukDateField(
+        label="Due date", error_messages={"required": "Enter the due date"}, allow_future=True
+    )
 
     def __init__(self, *args, agencies: dict[int, Agency], **kwargs):
         super().__init__(*args, **kwargs)

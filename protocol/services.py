@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min, Q
@@ -321,32 +322,68 @@ def reconcile_open_cases(*, now: dt.datetime | None = None) -> ReconcileOpenCase
     return result
 
 
+def sweep_interval() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.PROTOCOL_SWEEP_INTERVAL_SECONDS)
+
+
+# /health/ says the sweep is stale when its last run is older than this many intervals
+# (one missed beat is noise; three is a stopped beat or worker).
+STALE_AFTER_INTERVALS = 3
+
+
 def health(now: dt.datetime | None = None) -> tuple[bool, dict]:
     """For /health/: can we reach PostgreSQL and Redis, and is the sweep keeping up?
+
+    Unhealthy (503) when PostgreSQL or Redis cannot be reached, when the last recorded
+    sweep is older than STALE_AFTER_INTERVALS sweep intervals, or when a due deadline has
+    waited unswept for more than one interval (the sweep should have taken it by then,
+    whatever the cache remembers). `problems` says which, in words.
 
     Returns (healthy, report). Never raises: a failing check is reported as "error",
     without details (the page is public; the logs have them). No case data.
     """
     now = now or timezone.now()
+    interval = sweep_interval()
     report: dict = {
+        "status": "ok",
         "database": "ok",
         "redis": "ok",
         "last_sweep_at": None,
         "sweep_lag_seconds": None,
         "oldest_due_open_deadline": None,
+        "sweep_interval_seconds": interval.total_seconds(),
+        "problems": [],
     }
+    problems: list[str] = report["problems"]
     try:
         oldest = oldest_due_open_deadline(now)
         report["oldest_due_open_deadline"] = oldest.isoformat() if oldest else None
+        if oldest is not None and oldest < now - interval:
+            waited = (now - oldest).total_seconds()
+            problems.append(
+                f"A due deadline has waited {waited:.0f} seconds unswept "
+                f"(more than one sweep interval of {interval.total_seconds():g} seconds)."
+            )
     except Exception:  # the database is down or refusing us
         logger.exception("Health check: database unavailable")
         report["database"] = "error"
+        problems.append("The database cannot be reached.")
     try:
         cache.set("protocol:health", now.isoformat(), timeout=60)
         recorded = last_sweep() or {}
         report["last_sweep_at"] = recorded.get("last_sweep_at")
         report["sweep_lag_seconds"] = recorded.get("sweep_lag_seconds")
     except Exception:  # Redis is down
-        logger.exception("Health check: Redis unavailable")
+        logger.warning("Health check: Redis unavailable", exc_info=True)
         report["redis"] = "error"
-    return report["database"] == "ok" and report["redis"] == "ok", report
+        problems.append("Redis (the cache and the Celery broker) cannot be reached.")
+    if report["last_sweep_at"]:
+        since = now - dt.datetime.fromisoformat(report["last_sweep_at"])
+        if since > STALE_AFTER_INTERVALS * interval:
+            problems.append(
+                f"The last sweep ran {since.total_seconds():.0f} seconds ago, more than "
+                f"{STALE_AFTER_INTERVALS} sweep intervals of {interval.total_seconds():g} seconds."
+            )
+    healthy = not problems
+    report["status"] = "ok" if healthy else "unhealthy"
+    return healthy, report

@@ -20,8 +20,8 @@ LONGEST_PERIOD = dt.timedelta(days=6 * 366)
 
 
 class ReportFilterForm(forms.Form):
-    from_date = GovukDateField(label="From", required=False)
-    to_date = GovukDateField(label="To", required=False)
+    from_date = GovukDateField(label="From", required=False, allow_future=True)
+    to_date = GovukDateField(label="To", required=False, allow_future=True)
     authority = forms.TypedChoiceField(label="Authority", coerce=int, required=False)
     team = forms.TypedChoiceField(label="Team", coerce=int, required=False, empty_value=None)
     legal_status = forms.ChoiceField(label="Legal status at last seen", required=False)
@@ -151,7 +151,7 @@ class StatutoryReturnForm(forms.Form):
             "invalid": "Enter the collection year as a number, for example 2025.",
         },
     )
-    on = GovukDateField(label="Children in care on", required=False)
+    on = GovukDateField(label="Children in care on", required=False, allow_future=True)
 
     def __init__(
         self, *args: Any, authorities: list, kind: str, today: dt.date, **kwargs: Any

@@ -62,6 +62,8 @@ KIND_BY_MODULE = {
     "notifications.messages": SELECTORS,
     "notifications.outbox": SERVICES,
     "notifications.delivery": SERVICES,
+    # The GOV.UK Notify e-mail backend: delivery hands it messages through Django mail.
+    "notifications.notify": SERVICES,
     "notifications.inbox": SELECTORS,
     # Reports: the database alias they read (settings only), the counting rules and their
     # labels, the tables and charts drawn from them (read models); the exports are services.

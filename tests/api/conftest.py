@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -81,3 +82,19 @@ def scene(world) -> Scene:
 def open_scene(world) -> Scene:
     closed = closed_episode(world)
     return Scene(closed=closed, open=open_episode(world))
+
+
+RECORD_PATH = re.compile(r"^/api/v1/[a-z-]+/[0-9]+/")
+
+
+def etag_of(client: APIClient, path: str) -> str:
+    """The ETag a GET of the record answers: If-Match names it on every change of an
+    existing record (api.etags). An action's path (`episodes/7/return/`) names its record
+    (`episodes/7/`); a sub-resource PATCHed in place (`children/7/philomena/`) is its own."""
+    if not path.endswith("/philomena/"):
+        match = RECORD_PATH.match(path)
+        assert match, f"{path} names no record"
+        path = match.group(0)
+    response = client.get(path)
+    assert response.status_code == 200, f"GET {path}: {response.status_code} {response.content!r}"
+    return response["ETag"]

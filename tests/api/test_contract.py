@@ -17,7 +17,7 @@ from api.services import create_api_key, revoke_api_key
 from children.models import Allocation, Child, RecordAccess
 from core.actors import ENGINE
 from episodes.models import Episode
-from tests.api.conftest import NOW, closed_episode, open_episode
+from tests.api.conftest import NOW, closed_episode, etag_of, open_episode
 from tests.factories import AllocationFactory, ChildFactory
 
 REPORT = {
@@ -181,26 +181,31 @@ def test_a_second_open_episode_is_a_409_and_nothing_changes(world, open_scene, c
 
 def test_a_return_before_last_seen_is_a_400_and_nothing_changes(world, open_scene, client_for):
     path = f"/api/v1/episodes/{open_scene.open.pk}/return/"
+    client = client_for(world.police_liaison)
+    etag = etag_of(client, path)
     # Last seen 07:00 UTC; 06:59:59 UTC is one second before.
-    response = client_for(world.police_liaison).post(
-        path, {"returned_at": "2026-03-30T07:59:59+01:00"}, format="json"
+    response = client.post(
+        path, {"returned_at": "2026-03-30T07:59:59+01:00"}, format="json", HTTP_IF_MATCH=etag
     )
     body = _problem(response, 400)
     assert "before the child was last seen" in body["detail"]
     assert body["errors"] == {"returned_at": [body["detail"]]}
     assert Episode.objects.get(pk=open_scene.open.pk).returned_at is None
-    at_last_seen = client_for(world.police_liaison).post(
-        path, {"returned_at": "2026-03-30T08:00:00+01:00"}, format="json"
+    at_last_seen = client.post(
+        path, {"returned_at": "2026-03-30T08:00:00+01:00"}, format="json", HTTP_IF_MATCH=etag
     )
     assert at_last_seen.status_code == 200, at_last_seen.content
     assert at_last_seen.json()["status"] == "closed"
 
 
 def test_a_visible_record_the_user_may_not_change_is_403(world, open_scene, client_for):
-    response = client_for(world.police_liaison).post(
-        f"/api/v1/episodes/{open_scene.open.pk}/reclassify/",
+    client = client_for(world.police_liaison)
+    path = f"/api/v1/episodes/{open_scene.open.pk}/reclassify/"
+    response = client.post(
+        path,
         {"category": "absent", "reason": "Found"},
         format="json",
+        HTTP_IF_MATCH=etag_of(client, path),
     )
     assert "may not reclassify" in _problem(response, 403)["detail"]
 
@@ -456,10 +461,11 @@ def test_a_naive_time_in_a_patch_or_an_action_is_refused_and_changes_nothing(
 ):
     client = client_for(world.social_worker)
     path = f"/api/v1/episodes/{open_scene.open.pk}/"
-    _problem(client.patch(path, {"last_seen_at": "2026-03-30T06:00:00"}, format="json"), 400)
-    _problem(
-        client.post(path + "return/", {"returned_at": "2026-03-30T11:00:00"}, format="json"), 400
-    )
+    etag = etag_of(client, path)
+    naive = {"last_seen_at": "2026-03-30T06:00:00"}
+    _problem(client.patch(path, naive, format="json", HTTP_IF_MATCH=etag), 400)
+    naive_return = {"returned_at": "2026-03-30T11:00:00"}
+    _problem(client.post(path + "return/", naive_return, format="json", HTTP_IF_MATCH=etag), 400)
     episode = Episode.objects.get(pk=open_scene.open.pk)
     assert (episode.last_seen_at, episode.returned_at) == (open_scene.open.last_seen_at, None)
 

@@ -15,6 +15,7 @@ from episodes.models import Episode
 from episodes.services import update_episode
 from panels.services import record_strategy_meeting
 from returns.services import record_return_interview
+from tests.api.conftest import etag_of
 from tests.kit import report, utc
 
 EPISODES = "/api/v1/episodes/"
@@ -148,8 +149,15 @@ def test_a_police_key_patches_only_its_own_forces_episodes(world, client_for):
     evans = client_for(world.police_liaison)
     assert evans.get(f"/api/v1/children/{world.child.pk}/").status_code == 200, "his force's child"
 
-    refused = evans.patch(f"{EPISODES}{council.pk}/", {"police_reference": "X"}, format="json")
-    allowed = evans.patch(f"{EPISODES}{own.pk}/", {"police_reference": "NP-1"}, format="json")
+    refused = evans.patch(
+        f"{EPISODES}{council.pk}/", {"police_reference": "X"}, format="json", HTTP_IF_MATCH="*"
+    )
+    allowed = evans.patch(
+        f"{EPISODES}{own.pk}/",
+        {"police_reference": "NP-1"},
+        format="json",
+        HTTP_IF_MATCH=etag_of(evans, f"{EPISODES}{own.pk}/"),
+    )
 
     assert refused.status_code == 404, "another's episode is not his to see or change"
     assert allowed.status_code == 200, allowed.content

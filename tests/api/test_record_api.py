@@ -9,7 +9,7 @@ import datetime as dt
 
 from children.models import Child, ChildAccessGrant, LegalStatus, Placement
 from protocol.models import Deadline
-from tests.api.conftest import NOW
+from tests.api.conftest import NOW, etag_of
 from tests.factories import ChildFactory, UserFactory
 
 
@@ -44,20 +44,31 @@ def test_patch_identity_refuses_police_a_duplicate_id_and_a_bad_upn(world, clien
     assert sibling.pk
     client = client_for(world.social_worker)
     url = f"/api/v1/children/{world.child.pk}/"
-    assert client.patch(url, {"local_child_id": "NW-1"}, format="json").status_code == 409
-    assert client.patch(url, {"upn": "A801200101001"}, format="json").status_code == 400
-    assert client.patch(url, {"ethnicity": "ZZZZ"}, format="json").status_code == 400
-    assert client_for(world.other_social_worker).patch(url, {"school": "x"}).status_code == 404
+    etag = etag_of(client, url)
+    for body, status in (
+        ({"local_child_id": "NW-1"}, 409),
+        ({"upn": "A801200101001"}, 400),
+        ({"ethnicity": "ZZZZ"}, 400),
+    ):
+        assert client.patch(url, body, format="json", HTTP_IF_MATCH=etag).status_code == status
+    other = client_for(world.other_social_worker)
+    assert other.patch(url, {"school": "x"}, HTTP_IF_MATCH=etag).status_code == 404
     assert Child.objects.get(pk=world.child.pk).local_child_id == ""
 
 
 def test_the_philomena_profile_is_read_and_kept(world, client_for):
     client = client_for(world.social_worker)
     url = f"/api/v1/children/{world.child.pk}/philomena/"
-    response = client.patch(url, {"places_frequented": "Bus station"}, format="json")
+    etag = etag_of(client, url)
+    response = client.patch(
+        url, {"places_frequented": "Bus station"}, format="json", HTTP_IF_MATCH=etag
+    )
     assert response.status_code == 200, response.content
     assert client.get(url).json()["places_frequented"] == "Bus station"
-    assert client_for(world.return_officer).patch(url, {"description": "x"}).status_code == 404
+    stale = client.patch(url, {"places_frequented": "Park"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412, "the profile changed since that read"
+    return_officer = client_for(world.return_officer)
+    assert return_officer.patch(url, {"description": "x"}, HTTP_IF_MATCH="*").status_code == 404
 
 
 def test_a_back_dated_looked_after_status_by_api_opens_the_escalation(world, client_for):
@@ -80,12 +91,19 @@ def test_a_back_dated_looked_after_status_by_api_opens_the_escalation(world, cli
     assert response.status_code == 201, response.content
     assert Deadline.objects.filter(child=world.child, rule="manager_escalation").exists()
     period = response.json()["id"]
+    assert response["ETag"] == etag_of(client, f"/api/v1/legal-statuses/{period}/")
     corrected = client.patch(
-        f"/api/v1/legal-statuses/{period}/", {"start_date": "2026-01-02"}, format="json"
+        f"/api/v1/legal-statuses/{period}/",
+        {"start_date": "2026-01-02"},
+        format="json",
+        HTTP_IF_MATCH=response["ETag"],
     )
     assert corrected.status_code == 200 and corrected.json()["start_date"] == "2026-01-02"
     ended = client.post(
-        f"/api/v1/legal-statuses/{period}/end/", {"end_date": "2026-03-29"}, format="json"
+        f"/api/v1/legal-statuses/{period}/end/",
+        {"end_date": "2026-03-29"},
+        format="json",
+        HTTP_IF_MATCH=corrected["ETag"],
     )
     assert ended.status_code == 200 and ended.json()["end_date"] == "2026-03-29"
     listed = client.get(f"/api/v1/legal-statuses/?child={world.child.pk}").json()["results"]
@@ -120,10 +138,16 @@ def test_placements_are_started_corrected_and_ended(world, client_for):
     assert response.status_code == 201, response.content
     assert response.json()["postcode"] == "N22 8HQ"
     placement = response.json()["id"]
-    bad = client.patch(f"/api/v1/placements/{placement}/", {"postcode": "nope"}, format="json")
+    etag = response["ETag"]
+    bad = client.patch(
+        f"/api/v1/placements/{placement}/", {"postcode": "nope"}, format="json", HTTP_IF_MATCH=etag
+    )
     assert bad.status_code == 400
     ended = client.post(
-        f"/api/v1/placements/{placement}/end/", {"end_date": "2026-03-01"}, format="json"
+        f"/api/v1/placements/{placement}/end/",
+        {"end_date": "2026-03-01"},
+        format="json",
+        HTTP_IF_MATCH=etag,
     )
     assert ended.status_code == 200
     assert Placement.objects.get(pk=placement).end_date == dt.date(2026, 3, 1)
@@ -151,7 +175,9 @@ def test_allocations_by_a_manager_and_not_by_a_social_worker(world, client_for):
     current.refresh_from_db()
     assert current.ended_at == NOW
     new = response.json()["id"]
-    ended = client_for(world.missing_coordinator).post(f"/api/v1/allocations/{new}/end/")
+    ended = client_for(world.missing_coordinator).post(
+        f"/api/v1/allocations/{new}/end/", HTTP_IF_MATCH=response["ETag"]
+    )
     assert ended.status_code == 200 and ended.json()["ended_at"] is not None
 
 
@@ -171,9 +197,13 @@ def test_access_grants_are_made_listed_and_revoked(world, client_for):
     assert response.status_code == 201, response.content
     grant = response.json()["id"]
     assert response.json()["granted_by"] == world.team_manager.username
-    refused = client_for(world.social_worker).post(f"/api/v1/access-grants/{grant}/revoke/")
+    etag = etag_of(client, f"/api/v1/access-grants/{grant}/")
+    refused = client_for(world.social_worker).post(
+        f"/api/v1/access-grants/{grant}/revoke/", HTTP_IF_MATCH=etag
+    )
     assert refused.status_code == 403
-    revoked = client.post(f"/api/v1/access-grants/{grant}/revoke/")
+    assert client.post(f"/api/v1/access-grants/{grant}/revoke/").status_code == 428
+    revoked = client.post(f"/api/v1/access-grants/{grant}/revoke/", HTTP_IF_MATCH=etag)
     assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
     assert ChildAccessGrant.objects.get(pk=grant).expires_at == NOW
 
@@ -202,6 +232,7 @@ def test_a_photo_is_uploaded_read_by_the_force_told_and_consented_for_publicatio
         url,
         {"image": _png_base64(), "consent_given_by": "Pat", "child_agreement": "agreed"},
         format="json",
+        HTTP_IF_MATCH=etag_of(social_worker, url),
     )
     assert response.status_code == 201, response.content
     assert base64.b64decode(response.json()["image"])[:2] == b"\xff\xd8", "stored as JPEG"
@@ -224,12 +255,15 @@ def test_a_photo_is_uploaded_read_by_the_force_told_and_consented_for_publicatio
         f"/api/v1/children/{world.child.pk}/photo-media-consent/",
         {"reason": "Publish"},
         format="json",
+        HTTP_IF_MATCH=etag_of(police, url),
     )
     assert refused.status_code == 403
-    consented = client_for(world.team_manager).post(
+    manager = client_for(world.team_manager)
+    consented = manager.post(
         f"/api/v1/children/{world.child.pk}/photo-media-consent/",
         {"reason": "Significant risk"},
         format="json",
+        HTTP_IF_MATCH=etag_of(manager, url),
     )
     assert consented.status_code == 200 and consented.json()["media_consent_at"] is not None
 
@@ -245,6 +279,7 @@ def test_the_api_refuses_an_svg_bad_base64_and_a_police_upload(world, client_for
             url,
             {"image": image, "consent_given_by": "Pat", "child_agreement": "agreed"},
             format="json",
+            HTTP_IF_MATCH=etag_of(client, url),
         )
         assert response.status_code == 400, response.content
     assert not Child.objects.get(pk=world.child.pk).photo

@@ -58,6 +58,13 @@ def test_every_operation_documents_its_problem_responses_and_examples():
                     assert any(
                         "examples" in body for body in operation["requestBody"]["content"].values()
                     ), (path, method)
+            if method == "patch" or (method == "post" and "{id}" in path):
+                # A change of an existing record: If-Match required, 428 without, 412 stale.
+                assert {"412", "428"} <= set(responses), (path, method)
+                assert any(
+                    parameter["name"] == "If-Match" and parameter["required"]
+                    for parameter in operation.get("parameters", [])
+                ), (path, method)
             success = next(code for code in ("200", "201") if code in responses)
             assert "examples" in responses[success]["content"]["application/json"], (path, method)
 

@@ -23,6 +23,7 @@ from episodes.services import (
     update_episode,
 )
 from protocol.models import Deadline
+from tests.api.conftest import etag_of
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
 LAST_SEEN = dt.datetime(2026, 6, 8, 20, 0, tzinfo=LONDON)
@@ -127,16 +128,20 @@ def test_a_patch_cannot_clear_a_return_even_from_the_social_worker(world, return
 
 
 def test_a_police_key_patch_cannot_clear_a_return(world, returned):
-    response = _api(world.police_liaison).patch(
-        f"/api/v1/episodes/{returned.pk}/", {"returned_at": None}, format="json"
+    client = _api(world.police_liaison)
+    path = f"/api/v1/episodes/{returned.pk}/"
+    response = client.patch(
+        path, {"returned_at": None}, format="json", HTTP_IF_MATCH=etag_of(client, path)
     )
     assert response.status_code == 409, response.content
     assert Episode.objects.get(pk=returned.pk).returned_at == RETURNED
 
 
 def test_police_may_not_reopen_by_the_api_or_the_service(world, returned):
-    response = _api(world.police_liaison).post(
-        f"/api/v1/episodes/{returned.pk}/reopen/", {"reason": "Seen again"}, format="json"
+    client = _api(world.police_liaison)
+    path = f"/api/v1/episodes/{returned.pk}/reopen/"
+    response = client.post(
+        path, {"reason": "Seen again"}, format="json", HTTP_IF_MATCH=etag_of(client, path)
     )
     assert response.status_code == 403, response.content
     with pytest.raises(NotAllowed):

@@ -14,6 +14,7 @@ from pathlib import Path
 from smtplib import SMTPServerDisconnected
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
 
@@ -40,3 +41,20 @@ def sent_mail(directory) -> list[email.message.Message]:
             if chunk.strip():
                 messages.append(email.message_from_string(chunk.lstrip("\n")))
     return messages
+
+
+class WorkerDiesAfterSendBackend(BaseEmailBackend):
+    """Sends through the backend named by the DIES_AFTER_SEND_BACKEND setting, then the
+    worker "dies" (SystemExit, which delivery does not catch): the mail has gone, the row
+    is still claimed and pending, as when a worker is killed between the send and the
+    UPDATE that marks it sent. Only the first send dies; later ones just send."""
+
+    died = False
+
+    def send_messages(self, email_messages):
+        backend = get_connection(settings.DIES_AFTER_SEND_BACKEND, fail_silently=False)
+        sent = backend.send_messages(email_messages)
+        if not WorkerDiesAfterSendBackend.died:
+            WorkerDiesAfterSendBackend.died = True
+            raise SystemExit("the worker was killed after the send")
+        return sent

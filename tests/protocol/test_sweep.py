@@ -92,7 +92,9 @@ def test_breach_notifications_go_in_app_to_everyone_and_by_email_to_those_with_a
     email = Notification.objects.get(
         deadline=deadline, recipient=world.social_worker, channel=Channel.EMAIL
     )
-    assert "Jamie Fictional" in email.subject
+    # E-mail names the record, never the child (decision 0017); the in-app row names them.
+    assert f"record HW-{world.child.pk}" in email.subject
+    assert "Jamie" not in email.subject + email.body
     # Due 11:00 UTC + 72 h = 12:00 BST on Friday 12 June 2026.
     assert "12:00 on 12 June" in email.subject
     assert email.url == f"/children/{world.child.pk}/"

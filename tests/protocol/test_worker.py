@@ -158,7 +158,8 @@ def test_a_deadline_that_comes_due_is_breached_and_its_notification_delivered_by
     mail = [m for m in sent_mail(celery.mail) if m["X-Homeward-Notification"] == str(to_alice.pk)]
     assert len(mail) == 1
     assert mail[0]["To"] == world.social_worker.email
-    assert "Absent episode now missing: Jamie Fictional" in mail[0]["Subject"]
+    assert f"Absent episode now missing: record HW-{world.child.pk}" in mail[0]["Subject"]
+    assert "Jamie" not in mail[0]["Subject"] + mail[0].get_payload(), "e-mail never names the child"
     assert emails.filter(recipient=world.police_liaison).exists()
 
 

@@ -1,0 +1,319 @@
+"""Fault injection with the real parts: our own redis-server (port 6391, never the shared
+6379), a real Celery worker and beat, the API and /health/ in this process.
+
+Faults injected, and what must hold after each:
+1. Redis killed (SIGKILL, no persistence) and restarted empty: the API answers meanwhile
+   (throttle fails open, idempotency in PostgreSQL), /health/ says 503; deadlines that
+   fell due meanwhile are breached once and e-mailed once after the restart, though the
+   broker lost every queued task (the ledger and the outbox are the record).
+2. Beat stopped: /health/ says 503 once the last sweep is older than 3 intervals and
+   due deadlines wait unswept; after a restart everything is caught up, once.
+3. A worker killed mid-delivery (GOV.UK Notify had taken the e-mail, the row was not yet
+   marked sent): after its lease, the redelivery finds the first send by its reference
+   and sends nothing: one e-mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from api.services import create_api_key
+from core.actors import ENGINE
+from notifications.models import Channel, DeliveryStatus, Notification
+from protocol.models import Deadline, Status
+from tests.factories import AllocationFactory, ChildFactory
+from tests.notifications.backends import sent_mail
+from tests.notifications.notify_stub import API_KEY, NotifyStub
+from tests.protocol.sweep_support import breach_events, lone_worker
+
+__all__ = ["lone_worker"]
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+PORT = 6391  # this module's own Redis; the shared one on 6379 is never touched
+REDIS = f"redis://127.0.0.1:{PORT}/0"
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = str(Path(sys.executable).with_name("celery"))
+
+
+class Stack:
+    """Our redis-server, Celery worker and beat: each its own process group, always
+    stopped at the end, each killable on its own."""
+
+    def __init__(self, tmp: Path, **env: str):
+        self.tmp = tmp
+        self.mail = tmp / "mail"
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "missing.settings",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+            "REDIS_URL": REDIS,
+            "CELERY_BROKER_URL": REDIS,
+            "CELERY_RESULT_BACKEND": REDIS,
+            "CACHE_KEY_PREFIX": "test_hw_faults",
+            "PROTOCOL_SWEEP_INTERVAL_SECONDS": "1",
+            "NOTIFICATIONS_DELIVER_INTERVAL_SECONDS": "1",
+            "NOTIFICATION_RETRY_BASE_SECONDS": "1",
+            "EMAIL_BACKEND": "tests.notifications.backends.FailFirstSendsBackend",
+            "EMAIL_FILE_PATH": str(self.mail),
+            "FLAKY_EMAIL_STATE": str(tmp / "failures_left"),
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
+
+    def _start(self, name: str, command: list[str]) -> None:
+        log = (self.tmp / f"{name}.log").open("a")
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own programs
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start_redis(self) -> None:
+        self._start(
+            "redis",
+            ["redis-server", "--port", str(PORT), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.tmp)],
+        )  # fmt: skip
+        self.wait_until(self._redis_answers, "our redis-server answers", timeout=20)
+
+    @staticmethod
+    def _redis_answers() -> bool:
+        try:
+            return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping())
+        except redis.RedisError:
+            return False
+
+    def start_worker(self) -> None:
+        self._start(
+            "worker",
+            [CELERY, "-A", "missing", "worker", "--concurrency", "2", "--queues",
+             "celery,reports", "--hostname", f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
+        )  # fmt: skip
+
+    def start_beat(self) -> None:
+        self._start(
+            "beat",
+            [CELERY, "-A", "missing", "beat", "--schedule", str(self.tmp / "beat-schedule"),
+             "--loglevel", "INFO"],
+        )  # fmt: skip
+
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash or an OOM kill: no clean shutdown, nothing handed back."""
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            process = self.processes[name]
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        self.processes = {}
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n" + path.read_text()[-3000:]
+            for path in sorted(self.tmp.glob("*.log"))
+        )
+
+    def wait_until(self, condition, what: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.25)
+        pytest.fail(f"Timed out after {timeout} s waiting until {what}\n{self.logs()}")
+
+
+@pytest.fixture
+def own_redis_settings(settings):
+    """This process's cache (the throttle, /health/'s last sweep) is our own Redis too."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS,
+            "KEY_PREFIX": "test_hw_faults",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.PROTOCOL_SWEEP_INTERVAL_SECONDS = 1
+    return settings
+
+
+def _deadlines(child, team, prefix: str, count: int) -> list[int]:
+    due_at = timezone.now() + dt.timedelta(seconds=1)
+    Deadline.objects.bulk_create(
+        Deadline(
+            key=f"{prefix}:{index}",
+            rule="strategy_meeting",
+            child=child,
+            opens_at=due_at - dt.timedelta(hours=1),
+            due_at=due_at,
+            due_soon_at=due_at - dt.timedelta(minutes=15),
+            due_soon_notified_at=due_at - dt.timedelta(minutes=15),
+            status=Status.OPEN,
+            owner_role="team_manager",
+            owner_team=team,
+            reason="A fault drill deadline.",
+        )
+        for index in range(count)
+    )
+    return list(
+        Deadline.objects.filter(child=child, key__startswith=f"{prefix}:").values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _all_emailed(ids: list[int]):
+    emails = Notification.objects.filter(deadline_id__in=ids, channel=Channel.EMAIL)
+    return lambda: emails.filter(status=DeliveryStatus.SENT).count() == len(ids)
+
+
+def _health(client) -> tuple[int, dict]:
+    response = client.get("/health/")
+    return response.status_code, response.json()
+
+
+def test_redis_killed_and_beat_stopped_lose_nothing_and_send_nothing_twice(
+    lone_worker, own_redis_settings, tmp_path, client
+):
+    child, team, worker = lone_worker
+    stack = Stack(tmp_path)
+    try:
+        stack.start_redis()
+        cache.clear()
+        stack.start_worker()
+        stack.start_beat()
+        before = _deadlines(child, team, "before", 20)
+        stack.wait_until(_all_emailed(before), "20 breaches e-mailed before any fault")
+        stack.wait_until(lambda: _health(client)[0] == 200, "health is 200")
+
+        # Fault 1: Redis killed. The API answers; health says 503.
+        stack.kill("redis")
+        _key, key = create_api_key(acting_user=ENGINE, user=worker)
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        listed = api.get("/api/v1/deadlines/")
+        assert listed.status_code == 200, listed.content
+        read = api.get(f"/api/v1/children/{child.pk}/")
+        assert read.status_code == 200, read.content
+        # Another child of the worker's: reporting re-runs the protocol for that child
+        # alone, leaving the drill deadlines (which no rule owns) to the sweep.
+        other = ChildFactory(responsible_authority=child.responsible_authority)
+        AllocationFactory(child=other, team=team, worker=worker)
+        body = {
+            "child": other.pk,
+            "category": "missing",
+            "last_seen_at": timezone.now().isoformat(),
+        }
+        reported = api.post("/api/v1/episodes/", body, format="json", HTTP_IDEMPOTENCY_KEY="f1")
+        assert reported.status_code == 201, reported.content
+        again = api.post("/api/v1/episodes/", body, format="json", HTTP_IDEMPOTENCY_KEY="f1")
+        assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+        status, report = _health(client)
+        assert status == 503 and report["redis"] == "error", report
+        during = _deadlines(child, team, "during", 20)
+        time.sleep(4)  # four sweep intervals with no broker: nothing can sweep them
+        assert Deadline.objects.filter(pk__in=during, status=Status.OPEN).count() == 20
+        status, report = _health(client)
+        assert status == 503 and any("unswept" in p for p in report["problems"]), report
+
+        # Redis back, empty: every queued task is gone; the ledger and outbox are not.
+        stack.start_redis()
+        stack.wait_until(_all_emailed(during), "the 20 due during the outage are e-mailed")
+        stack.wait_until(lambda: _health(client)[0] == 200, "health is 200 again")
+
+        # Fault 2: beat stopped. Health goes 503 on the stale sweep; a restart catches up.
+        stack.kill("beat")
+        stalled = _deadlines(child, team, "stalled", 5)
+        stack.wait_until(
+            lambda: any("The last sweep ran" in p for p in _health(client)[1]["problems"]),
+            "health reports the stale sweep",
+            timeout=30,
+        )
+        assert _health(client)[0] == 503
+        assert Deadline.objects.filter(pk__in=stalled, status=Status.OPEN).count() == 5
+        stack.start_beat()
+        stack.wait_until(_all_emailed(stalled), "the 5 due while beat was down are e-mailed")
+        stack.wait_until(lambda: _health(client)[0] == 200, "health is 200 after beat restarts")
+        time.sleep(3)  # more sweeps and deliveries: nothing more may happen
+    finally:
+        stack.stop()
+
+    ids = before + during + stalled
+    assert Deadline.objects.filter(pk__in=ids, status=Status.BREACHED).count() == 45
+    assert breach_events(ids) == Counter(dict.fromkeys(ids, 1)), "each breached exactly once"
+    emails = Notification.objects.filter(deadline_id__in=ids, channel=Channel.EMAIL)
+    assert emails.count() == 45, "one e-mail row per breach: none lost, none doubled"
+    assert Notification.objects.filter(deadline_id__in=ids, channel=Channel.IN_APP).count() == 45
+    sent = Counter(m["X-Homeward-Notification"] for m in sent_mail(stack.mail))
+    assert set(sent) == {str(pk) for pk in emails.values_list("pk", flat=True)}
+    assert max(sent.values()) == 1, "no e-mail sent twice"
+
+
+def test_a_worker_killed_mid_delivery_sends_the_email_once_through_notify(
+    lone_worker, own_redis_settings, tmp_path
+):
+    child, team, _worker = lone_worker
+    notify = NotifyStub().start()
+    notify.hold = 30.0  # Notify takes the e-mail, then the worker waits for the reply
+    stack = Stack(
+        tmp_path,
+        EMAIL_BACKEND="notifications.notify.NotifyEmailBackend",
+        NOTIFY_API_KEY=API_KEY,
+        NOTIFY_BASE_URL=notify.url,
+        NOTIFY_TEMPLATES_JSON='{"default": "f33517ff-2a88-4f6e-b855-c550268ce08a"}',
+        NOTIFICATION_CLAIM_LEASE_SECONDS="3",
+    )
+    try:
+        stack.start_redis()
+        stack.start_worker()
+        stack.start_beat()
+        [deadline_id] = _deadlines(child, team, "killed", 1)
+        if not notify.got_send.wait(timeout=120):
+            pytest.fail(f"Notify was never sent the e-mail\n{stack.logs()}")
+        # Fault 3: the worker is killed after Notify took the e-mail, before the UPDATE.
+        stack.kill("worker")
+        notify.hold = 0.0
+        row = Notification.objects.get(deadline_id=deadline_id, channel=Channel.EMAIL)
+        assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 1), "sent, not marked"
+        stack.start_worker()
+        stack.wait_until(_all_emailed([deadline_id]), "the row is delivered after the lease")
+        time.sleep(3)
+    finally:
+        stack.stop()
+        notify.stop()
+    row.refresh_from_db()
+    assert row.attempts == 2, "one attempt killed, one redelivery"
+    reference = f"homeward-notification-{row.pk}"
+    assert [n["reference"] for n in notify.accepted] == [reference], "Notify sent it once"
+    assert all(r.token_ok for r in notify.requests)
+    lookups = [r for r in notify.requests if r.method == "GET"]
+    assert lookups and lookups[0].query["reference"] == [reference]
