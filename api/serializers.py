@@ -37,7 +37,7 @@ from episodes.models import Category, Episode, HowFound, MissingFrom, PoliceRisk
 from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
 from protocol.models import Deadline
 from returns.models import Outcome, PullFactor, PushFactor, ReturnInterview
-from risk.models import Indicator, Rag, RiskAssessment
+from risk.models import Indicator, MashReferral, MashTriage, Rag, RiskAssessment
 
 
 # A body naming a field the endpoint does not have is refused (400), not silently ignored
@@ -404,6 +404,70 @@ class SafeAndWellCheckSerializer(StrictModelSerializer):
         read_only_fields = ["id", "episode"]
 
 
+class VisibleReferralField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": "No MASH referral with id {pk_value}.",
+        "incorrect_type": "Give the referral's id: a whole number.",
+    }
+
+    def get_queryset(self):
+        return MashReferral.objects.filter(
+            child_visibility(_user(self), "child_id")
+        ).select_related("child", "episode")
+
+
+class MashReferralSerializer(StrictModelSerializer):
+    triage = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    received_at = AwareDateTimeField(read_only=True)
+    police_risk = serializers.CharField(
+        source="episode.police_risk",
+        read_only=True,
+        default="",
+        help_text="Police's APP grading of the episode: context for MASH, never the rating.",
+    )
+
+    class Meta:
+        model = MashReferral
+        fields = ["id", "child", "episode", "status", "received_at", "police_risk", "triage"]
+        read_only_fields = fields
+
+
+class MashTriageSerializer(StrictModelSerializer):
+    referral = VisibleReferralField()
+    rag = serializers.ChoiceField(choices=Rag.choices)
+    threshold_level = serializers.IntegerField(min_value=1, max_value=4)
+    reason = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    triaged_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When MASH triaged it; now if left out. Never before the child was last seen.",
+    )
+
+    class Meta:
+        model = MashTriage
+        fields = [
+            "id",
+            "referral",
+            "child",
+            "episode",
+            "rag",
+            "threshold_level",
+            "reason",
+            "police_risk_seen",
+            "triaged_at",
+            "triaged_by",
+        ]
+        read_only_fields = ["id", "child", "episode", "police_risk_seen", "triaged_by"]
+
+
+class MashTriageCorrectionSerializer(StrictSerializer):
+    rag = serializers.ChoiceField(choices=Rag.choices)
+    threshold_level = serializers.IntegerField(min_value=1, max_value=4)
+    reason = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    triaged_at = AwareDateTimeField(required=False, allow_null=True, default=None)
+
+
 class RiskAssessmentSerializer(StrictModelSerializer):
     child = VisibleChildField()
     episode = VisibleEpisodeField(required=False, allow_null=True)
@@ -416,9 +480,19 @@ class RiskAssessmentSerializer(StrictModelSerializer):
         default=list,
     )
     rationale = serializers.CharField(
-        max_length=10000, required=False, allow_blank=True, default=""
+        max_length=10000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The analysis.",
     )
-    assessed_at = AwareDateTimeField(read_only=True)
+    plan = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    assessed_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the assessment was completed; now if left out.",
+    )
 
     class Meta:
         model = RiskAssessment
@@ -426,13 +500,31 @@ class RiskAssessmentSerializer(StrictModelSerializer):
             "id",
             "child",
             "episode",
+            "referral",
             "rag",
             "threshold_level",
             "indicators",
             "rationale",
+            "plan",
             "assessed_at",
         ]
-        read_only_fields = ["id", "assessed_at"]
+        read_only_fields = ["id", "referral"]
+
+
+class RiskAssessmentCorrectionSerializer(StrictSerializer):
+    rag = serializers.ChoiceField(choices=Rag.choices)
+    threshold_level = serializers.IntegerField(min_value=1, max_value=4)
+    indicators = serializers.ListField(
+        child=serializers.ChoiceField(choices=Indicator.choices),
+        required=False,
+        max_length=20,
+        default=list,
+    )
+    rationale = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
+    plan = serializers.CharField(max_length=10000, required=False, allow_blank=True, default=None)
+    assessed_at = AwareDateTimeField(required=False, allow_null=True, default=None)
 
 
 class InterviewAttemptSerializer(StrictSerializer):

@@ -36,6 +36,8 @@ from api.filters import (
     DeadlineFilter,
     DocumentedOrderingFilter,
     EpisodeFilter,
+    MashReferralFilter,
+    MashTriageFilter,
     ReturnInterviewFilter,
     RiskAssessmentFilter,
     StrategyMeetingFilter,
@@ -57,6 +59,9 @@ from api.serializers import (
     EpisodeUpdateSerializer,
     LegalStatusCorrectionSerializer,
     LegalStatusSerializer,
+    MashReferralSerializer,
+    MashTriageCorrectionSerializer,
+    MashTriageSerializer,
     MediaConsentSerializer,
     PhilomenaSerializer,
     PhotoSerializer,
@@ -67,6 +72,7 @@ from api.serializers import (
     ReopenSerializer,
     ReturnInterviewSerializer,
     ReturnSerializer,
+    RiskAssessmentCorrectionSerializer,
     RiskAssessmentSerializer,
     SafeAndWellCheckSerializer,
     StrategyMeetingSerializer,
@@ -117,8 +123,13 @@ from panels.services import record_strategy_meeting
 from protocol.models import Deadline
 from returns.models import ReturnInterview
 from returns.services import record_return_interview
-from risk.models import RiskAssessment
-from risk.services import record_risk_assessment
+from risk.models import MashReferral, MashTriage, RiskAssessment
+from risk.services import (
+    amend_risk_assessment,
+    correct_mash_triage,
+    record_mash_triage,
+    record_risk_assessment,
+)
 
 
 class ProblemJSONRenderer(JSONRenderer):
@@ -426,6 +437,62 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         return self._render(episode)
 
 
+@schema.mash_referrals
+class MashReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """MASH referrals, read only: what awaits triage, and each one's triage."""
+
+    serializer_class = MashReferralSerializer
+    filterset_class = MashReferralFilter
+
+    def get_queryset(self):
+        return MashReferral.objects.filter(of_visible_children(self.request.user)).select_related(
+            "episode", "triage"
+        )
+
+
+@schema.mash_triages
+class MashTriageViewSet(mixins.ListModelMixin, ApiViewSet):
+    """MASH's triage of a referral: the RAG rating that sets the risk assessment's clock."""
+
+    serializer_class = MashTriageSerializer
+    filterset_class = MashTriageFilter
+    ordering_fields = ["id", "triaged_at"]
+
+    def get_queryset(self):
+        return MashTriage.objects.filter(of_visible_children(self.request.user))
+
+    def _render(self, triage: MashTriage, status_code: int = status.HTTP_200_OK) -> Response:
+        data = self.get_serializer(MashTriage.objects.get(pk=triage.pk)).data
+        return Response(data, status=status_code, headers={"ETag": etag_for(data)})
+
+    def retrieve(self, request, pk=None):
+        return self._render(self.get_object())
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        triage = record_mash_triage(
+            acting_user=request.user,
+            referral=data["referral"],
+            rag=data["rag"],
+            threshold_level=data["threshold_level"],
+            reason=data["reason"],
+            triaged_at=data["triaged_at"],
+        )
+        return self._render(triage, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        triage = self.get_object()
+        check_if_match(request, etag_for(self.get_serializer(triage).data))
+        serializer = MashTriageCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        corrected = correct_mash_triage(
+            acting_user=request.user, triage=triage, **serializer.validated_data
+        )
+        return self._render(corrected)
+
+
 @schema.risk_assessments
 class RiskAssessmentViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = RiskAssessmentSerializer
@@ -434,6 +501,15 @@ class RiskAssessmentViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_queryset(self):
         return RiskAssessment.objects.filter(of_visible_children(self.request.user))
+
+    def _render(
+        self, assessment: RiskAssessment, status_code: int = status.HTTP_200_OK
+    ) -> Response:
+        data = self.get_serializer(RiskAssessment.objects.get(pk=assessment.pk)).data
+        return Response(data, status=status_code, headers={"ETag": etag_for(data)})
+
+    def retrieve(self, request, pk=None):
+        return self._render(self.get_object())
 
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -447,8 +523,20 @@ class RiskAssessmentViewSet(mixins.ListModelMixin, ApiViewSet):
             threshold_level=data["threshold_level"],
             indicators=data["indicators"],
             rationale=data["rationale"],
+            plan=data["plan"],
+            assessed_at=data["assessed_at"],
         )
         return self.created(self.get_serializer(assessment).data)
+
+    def partial_update(self, request, pk=None):
+        assessment = self.get_object()
+        check_if_match(request, etag_for(self.get_serializer(assessment).data))
+        serializer = RiskAssessmentCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        amended = amend_risk_assessment(
+            acting_user=request.user, assessment=assessment, **serializer.validated_data
+        )
+        return self._render(amended)
 
 
 @schema.return_interviews

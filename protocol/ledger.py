@@ -27,10 +27,11 @@ from protocol.rules import (
     LegalPeriod,
     MeetingFact,
     Obligation,
+    TriageFact,
     evaluate,
 )
 from returns.models import ReturnInterview
-from risk.models import RiskAssessment
+from risk.models import MashTriage, RiskAssessment
 
 
 def build_state(child: Child) -> ChildState:
@@ -75,6 +76,7 @@ def build_state(child: Child) -> ChildState:
                 ),
                 safe_and_well_checked_at=checks[0].checked_at if checks else None,
                 home_office_informed_at=episode.home_office_informed_at,
+                return_concerns=frozenset(episode.return_concerns),
             )
         )
     valid_ids = {fact.id for fact in episode_facts}
@@ -88,6 +90,11 @@ def build_state(child: Child) -> ChildState:
         )
         for a in RiskAssessment.objects.filter(child=child).order_by("assessed_at")
         if a.episode_id is None or a.episode_id in valid_ids
+    )
+    triages = tuple(
+        TriageFact(id=t.pk, episode_id=t.episode_id, rag=t.rag, triaged_at=t.triaged_at)
+        for t in MashTriage.objects.filter(child=child).order_by("triaged_at")
+        if t.episode_id is None or t.episode_id in valid_ids
     )
     interviews = tuple(
         InterviewFact(
@@ -116,6 +123,7 @@ def build_state(child: Child) -> ChildState:
         ),
         episodes=tuple(episode_facts),
         assessments=assessments,
+        triages=triages,
         interviews=interviews,
         meetings=meetings,
         panel_referrals=tuple(

@@ -29,6 +29,7 @@ from tests.protocol.rulekit import (
     obligations,
     only,
     state,
+    triage,
     utc,
 )
 
@@ -75,34 +76,6 @@ def test_risk_assessment_is_due_72_hours_after_the_report_while_unrated():
     assert due.met_at is None
 
 
-@pytest.mark.parametrize(
-    ("police_risk", "hours"), [("high", 4), ("medium", 24), ("low", 72), ("very_low", 72)]
-)
-def test_risk_assessment_clock_follows_the_police_grading(police_risk, hours):
-    due = only("risk_assessment", state(episode(police_risk=police_risk)))
-    assert due.due_at == T0 + hours * HOUR
-
-
-@pytest.mark.parametrize(("rag", "hours"), [("red", 4), ("amber", 24), ("green", 72)])
-def test_risk_assessment_clock_follows_the_childs_latest_rating_recorded_by_the_report(rag, hours):
-    earlier = assessment(rag="green", assessed_at=T0 - 60 * DAY, episode_id=None)
-    latest = assessment(101, rag=rag, assessed_at=T0, episode_id=None)
-    due = only("risk_assessment", state(episode(2), assessments=[earlier, latest]))
-    assert due.due_at == T0 + hours * HOUR
-
-
-def test_a_rating_recorded_one_second_after_the_report_does_not_set_the_risk_assessment_clock():
-    later = assessment(rag="red", assessed_at=T0 + SECOND, episode_id=99)
-    due = only("risk_assessment", state(episode(), assessments=[later]))
-    assert due.due_at == T0 + 72 * HOUR
-
-
-def test_police_grading_sets_the_risk_assessment_clock_over_the_childs_earlier_rating():
-    earlier = assessment(rag="green", assessed_at=T0 - DAY, episode_id=None)
-    due = only("risk_assessment", state(episode(police_risk="high"), assessments=[earlier]))
-    assert due.due_at == T0 + 4 * HOUR
-
-
 def test_risk_assessment_is_met_by_the_first_assessment_of_the_episode():
     first = assessment(rag="amber", assessed_at=T0 + 3 * HOUR)
     second = assessment(101, rag="red", assessed_at=T0 + 5 * HOUR)
@@ -143,16 +116,9 @@ def test_every_kind_of_episode_needs_a_risk_assessment(category):
     )
 
 
-@pytest.mark.parametrize(("police_risk", "hours"), [("low", 48), ("very_low", 48), ("", 72)])
-def test_police_low_and_very_low_gradings_are_green_not_unrated(police_risk, hours):
-    due = only(
-        "risk_assessment", state(episode(police_risk=police_risk)), risk_assessment_green_hours=48
-    )
-    assert due.due_at == T0 + hours * HOUR
-
-
 def test_risk_assessment_windows_come_from_the_settings():
-    due = only("risk_assessment", state(episode(police_risk="high")), risk_assessment_red_hours=2.5)
+    red = triage(rag="red", triaged_at=T0)
+    due = only("risk_assessment", state(episode(), triages=[red]), risk_assessment_red_hours=2.5)
     assert due.due_at == T0 + 2.5 * HOUR
 
 
@@ -538,60 +504,7 @@ def _criteria(child):
     return obligations("return_interview", child, return_interview_scope="criteria")
 
 
-def test_with_criteria_scope_a_short_green_first_episode_needs_no_return_interview():
-    short = episode(returned_at=T0 + 24 * HOUR)
-    assert (
-        _criteria(state(short, assessments=[assessment(rag="green", assessed_at=T0 + HOUR)])) == []
-    )
-
-
-def test_with_criteria_scope_an_episode_longer_than_24_hours_needs_a_return_interview():
-    assert len(_criteria(state(episode(returned_at=T0 + 24 * HOUR + SECOND)))) == 1
-
-
-def test_with_criteria_scope_a_looked_after_child_needs_a_return_interview():
-    short = episode(returned_at=T0 + HOUR)
-    assert len(_criteria(state(short, legal_statuses=[looked_after()]))) == 1
-
-
-@pytest.mark.parametrize(
-    ("rag", "indicators", "needed"),
-    [
-        ("red", (), True),
-        ("amber", (), True),
-        ("green", ("cse",), True),
-        ("green", (), False),
-    ],
-)
-def test_with_criteria_scope_the_latest_rating_decides(rag, indicators, needed):
-    short = episode(returned_at=T0 + HOUR)
-    rated = assessment(rag=rag, assessed_at=T0 + HOUR, indicators=indicators)
-    assert bool(_criteria(state(short, assessments=[rated]))) is needed
-
-
-def test_with_criteria_scope_a_rating_made_after_the_return_does_not_decide():
-    short = episode(returned_at=T0 + HOUR)
-    rated = assessment(rag="red", assessed_at=T0 + HOUR + SECOND)
-    assert _criteria(state(short, assessments=[rated])) == []
-
-
-@pytest.mark.parametrize(
-    ("police_risk", "needed"), [("high", True), ("medium", True), ("low", False)]
-)
-def test_with_criteria_scope_police_grading_high_or_medium_needs_a_return_interview(
-    police_risk, needed
-):
-    short = episode(returned_at=T0 + HOUR, police_risk=police_risk)
-    assert bool(_criteria(state(short))) is needed
-
-
-def test_with_criteria_scope_a_third_episode_in_90_days_needs_a_return_interview():
-    first = episode(1, last_seen_at=T0 - 90 * DAY, returned_at=T0 - 90 * DAY + HOUR)
-    second = episode(2, last_seen_at=T0 - 10 * DAY, returned_at=T0 - 10 * DAY + HOUR)
-    third = episode(3, last_seen_at=T0, returned_at=T0 + HOUR)
-    assert [o.episode_id for o in _criteria(state(first, second, third))] == [3]
-    earlier = episode(1, last_seen_at=T0 - 91 * DAY, returned_at=T0 - 91 * DAY + HOUR)
-    assert _criteria(state(earlier, second, third)) == []
+# The HERTS criteria on both sides of each are in test_rules_triage.py.
 
 
 # --- panel_referral ------------------------------------------------------------------
