@@ -182,7 +182,7 @@ def correct_mash_triage(
     keeps sight of a child it rated until it closes the referral). The clock moves with
     the rating; the earlier version stays in the history (pghistory)."""
     triage = (
-        MashTriage.objects.select_for_update()
+        MashTriage.objects.select_for_update(of=("self",))
         .select_related("referral", "episode")
         .get(pk=triage.pk)
     )
