@@ -33,7 +33,16 @@ from children.models import (
 )
 from children.selectors import child_visibility, visible_children
 from children.services import PHOTO_MAX_BYTES
-from episodes.models import Category, Episode, HowFound, MissingFrom, PoliceRisk, SafeAndWellCheck
+from episodes.models import (
+    Category,
+    Episode,
+    HowFound,
+    MissingFrom,
+    MissingReason,
+    PoliceRisk,
+    ReturnConcern,
+    SafeAndWellCheck,
+)
 from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
 from protocol.models import Deadline
 from returns.models import Outcome, PullFactor, PushFactor, ReturnInterview
@@ -200,6 +209,22 @@ class EpisodeSerializer(StrictModelSerializer):
         allow_blank=True,
         help_text="Philomena profile Part 2: who the child may be with.",
     )
+    reason = serializers.ChoiceField(
+        choices=MissingReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Why the child went missing, coded as the committee reports count it.",
+    )
+    reason_other = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text='The words, with "other".'
+    )
+    how_found_details = serializers.CharField(read_only=True)
+    found_with = serializers.CharField(read_only=True)
+    return_concerns = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What the return recorded of the time away (the HERTS criteria).",
+    )
     status = serializers.SerializerMethodField(
         help_text="open until the return is recorded, then closed."
     )
@@ -222,6 +247,11 @@ class EpisodeSerializer(StrictModelSerializer):
             "circumstances",
             "clothing_when_last_seen",
             "who_with",
+            "reason",
+            "reason_other",
+            "how_found_details",
+            "found_with",
+            "return_concerns",
             "entered_in_error",
             "updated_at",
         ]
@@ -276,6 +306,11 @@ class EpisodeSerializer(StrictModelSerializer):
                 "circumstances": episode.circumstances,
                 "clothing_when_last_seen": episode.clothing_when_last_seen,
                 "who_with": episode.who_with,
+                "reason": episode.reason,
+                "reason_other": episode.reason_other,
+                "how_found_details": episode.how_found_details,
+                "found_with": episode.found_with,
+                "return_concerns": list(episode.return_concerns),
                 "entered_in_error": bool(episode.entered_in_error),
                 "updated_at": _iso(episode.updated_at, zone),
             }
@@ -298,6 +333,11 @@ _FAST_EPISODE_FIELDS = (
     "circumstances",
     "clothing_when_last_seen",
     "who_with",
+    "reason",
+    "reason_other",
+    "how_found_details",
+    "found_with",
+    "return_concerns",
     "entered_in_error",
     "updated_at",
 )
@@ -368,6 +408,15 @@ class EpisodeUpdateSerializer(StrictSerializer):
         max_length=5000, required=False, allow_blank=True
     )
     who_with = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    reason = serializers.ChoiceField(
+        choices=MissingReason.choices, required=False, allow_blank=True
+    )
+    reason_other = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    how_found_details = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    found_with = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    return_concerns = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReturnConcern.choices), required=False, max_length=10
+    )
 
 
 class ReopenSerializer(serializers.Serializer):
@@ -383,6 +432,34 @@ class ReturnSerializer(StrictSerializer):
     )
     how_found = serializers.ChoiceField(
         choices=HowFound.choices, required=False, allow_blank=True, default=""
+    )
+    how_found_details = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where and how found.",
+    )
+    found_with = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default="", help_text="Who with."
+    )
+    reason = serializers.ChoiceField(
+        choices=MissingReason.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text="Left out: the reason given at the report stays.",
+    )
+    reason_other = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
+    return_concerns = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReturnConcern.choices),
+        required=False,
+        max_length=10,
+        default=list,
+        help_text="What is known or believed of the time away: the HERTS criteria read these.",
     )
 
 

@@ -349,6 +349,8 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
             "circumstances": data.get("circumstances", ""),
             "police_reference": data.get("police_reference", ""),
             "police_risk": data.get("police_risk", ""),
+            "reason": data.get("reason", ""),
+            "reason_other": data.get("reason_other", ""),
         }
         with transaction.atomic():
             if "child_details" in data:

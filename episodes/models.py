@@ -226,6 +226,11 @@ class Episode(models.Model):
         return f"{self.get_category_display()} episode from {self.last_seen_at:%Y-%m-%d %H:%M}"
 
     @property
+    def return_concern_labels(self) -> list[str]:
+        labels = dict(ReturnConcern.choices)
+        return [labels.get(concern, concern) for concern in self.return_concerns]
+
+    @property
     def is_open(self) -> bool:
         return self.returned_at is None and not self.entered_in_error
 
