@@ -109,7 +109,12 @@ def build_state(child: Child) -> ChildState:
     )
     meetings = tuple(
         MeetingFact(
-            id=m.pk, kind=m.kind, trigger=m.trigger, held_at=m.held_at, episode_id=m.episode_id
+            id=m.pk,
+            kind=m.kind,
+            trigger=m.trigger,
+            held_at=m.held_at,
+            episode_id=m.episode_id,
+            concern_resolved=m.concern_resolved,
         )
         for m in StrategyMeeting.objects.filter(child=child).order_by("held_at")
     )

@@ -154,6 +154,8 @@ class MeetingFact:
     trigger: str
     held_at: dt.datetime
     episode_id: int | None = None
+    # The meeting recorded that the concern is resolved (HAR 18.3; decision 0012).
+    concern_resolved: bool = False
 
     def __post_init__(self) -> None:
         _normalise(self, "held_at")
@@ -531,48 +533,41 @@ def strategy_discussion(state: ChildState, settings: ProtocolSettings) -> list[O
 
 
 def strategy_review(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
-    """strategy_review (Haringey protocol 18.3): while the child is still missing after a
-    strategy meeting, the next meeting is held within 42 days, repeating while missing.
-    Each strategy meeting for this episode held while the child is missing starts the
-    next review's clock (42 calendar days, same Europe/London wall-clock time), and the
-    next such meeting meets it, on time or late; a review lapses if the child returns
-    before it falls due. Keyed by the meeting that started it, so a late meeting moves
-    the following review rather than re-dating an old one."""
+    """strategy_review (Haringey protocol 18.3): "continual multi-agency strategy meetings
+    should be held at a minimum of six-weekly intervals ... until there is confidence that
+    the issue has been resolved". Each strategy meeting of the child that does not record
+    the concern resolved starts the next review's clock: 42 calendar days, same
+    Europe/London wall-clock time, met by the child's next strategy meeting, on time or
+    late, whichever episode it is about.
+
+    Readings (decision 0012). The concern, not the episode: a return does not stop the
+    reviews, since a child who came back can still be at risk; a meeting that records
+    "concern resolved", with its reason, does, and so opens no next review. Strategy
+    discussions are not meetings and neither start nor meet a review. Keyed by the meeting
+    that started it, so a late meeting moves the following review rather than re-dating
+    an old one."""
+    held = sorted((m for m in state.meetings if m.kind == MEETING), key=lambda m: (m.held_at, m.id))
     obligations = []
-    for episode in state.episodes:
-        if episode.category != MISSING:
+    for index, meeting in enumerate(held):
+        if meeting.concern_resolved:
             continue
-        held = sorted(
-            (
-                m
-                for m in state.meetings
-                if m.kind == MEETING
-                and m.held_at >= episode.last_seen_at
-                and (episode.returned_at is None or m.held_at < episode.returned_at)
-                and m.episode_id in (None, episode.id)
-            ),
-            key=lambda m: m.held_at,
-        )
-        for index, meeting in enumerate(held):
-            due = add_calendar_days(meeting.held_at, settings.strategy_review_days)
-            if episode.returned_at is not None and episode.returned_at < due:
-                continue
-            following = held[index + 1] if index + 1 < len(held) else None
-            obligations.append(
-                Obligation(
-                    rule="strategy_review",
-                    key=f"strategy_review:episode:{episode.id}:after:{meeting.id}",
-                    episode_id=episode.id,
-                    opens_at=meeting.held_at,
-                    due_at=due,
-                    met_at=following.held_at if following else None,
-                    strategy_meeting_id=following.id if following else None,
-                    owner_role=TEAM_MANAGER,
-                    reason=f"Still missing after the strategy meeting of "
-                    f"{meeting.held_at.astimezone(LONDON):%d %B %Y}: the next within "
-                    f"{settings.strategy_review_days} days.",
-                )
+        due = add_calendar_days(meeting.held_at, settings.strategy_review_days)
+        following = held[index + 1] if index + 1 < len(held) else None
+        obligations.append(
+            Obligation(
+                rule="strategy_review",
+                key=f"strategy_review:after:{meeting.id}",
+                episode_id=meeting.episode_id,
+                opens_at=meeting.held_at,
+                due_at=due,
+                met_at=following.held_at if following else None,
+                strategy_meeting_id=following.id if following else None,
+                owner_role=TEAM_MANAGER,
+                reason=f"Concern not recorded as resolved at the strategy meeting of "
+                f"{meeting.held_at.astimezone(LONDON):%d %B %Y}: the next within "
+                f"{settings.strategy_review_days} days.",
             )
+        )
     return obligations
 
 

@@ -335,10 +335,10 @@ def test_a_return_one_second_before_120_hours_cancels_the_strategy_discussion(wo
     assert deadline(world.child, "strategy_discussion", episode).status == "cancelled"
 
 
-# --- strategy_review (every 42 days while missing) -----------------------------------
+# --- strategy_review (every 42 days until the concern is resolved) --------------------
 
 
-def test_strategy_review_repeats_every_42_days_while_missing_and_lapses_on_return(world, clock):
+def test_strategy_review_repeats_every_42_days_and_a_return_does_not_stop_it(world, clock):
     episode = report(world, clock, last_seen_at=T0)
     first = strategy_meeting(world, clock, at=T0 + 2 * DAY, episode=episode)
     review = Deadline.objects.get(child=world.child, rule="strategy_review")
@@ -352,7 +352,7 @@ def test_strategy_review_repeats_every_42_days_while_missing_and_lapses_on_retur
         (str(second.pk), "open", None),
     ]
     come_back(world, clock, episode, T0 + 50 * DAY)
-    assert [r.status for r in reviews.all()] == ["met", "cancelled"]
+    assert [r.status for r in reviews.all()] == ["met", "open"], "the concern is not resolved"
 
 
 def test_strategy_review_is_due_42_calendar_days_later_at_the_same_wall_clock_time_across_the_autumn_change(

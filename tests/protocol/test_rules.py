@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from protocol.models import Rule
-from protocol.rules import RULES, evaluate
+from protocol.rules import RULES, MeetingFact, evaluate
 from tests.protocol.rulekit import (
     DAY,
     DEFAULTS,
@@ -308,15 +308,15 @@ def test_strategy_discussion_threshold_comes_from_the_settings():
     assert due.opens_at == T0 + 96 * HOUR
 
 
-# --- strategy_review (every 42 days while missing) -----------------------------------
+# --- strategy_review (every 42 days until the concern is resolved) --------------------
 
 
-def test_strategy_review_is_due_42_calendar_days_after_a_strategy_meeting_while_missing():
+def test_strategy_review_is_due_42_calendar_days_after_a_strategy_meeting():
     held = meeting(held_at=T0 + 2 * DAY)
     due = only("strategy_review", state(episode(), meetings=[held]))
     assert due.opens_at == held.held_at
     assert due.due_at == held.held_at + 42 * DAY, "no clock change between June and July"
-    assert due.key == f"strategy_review:episode:1:after:{held.id}"
+    assert due.key == f"strategy_review:after:{held.id}"
     assert due.met_at is None
 
 
@@ -342,28 +342,48 @@ def test_a_strategy_review_meeting_held_late_still_meets_it():
     assert reviews[0].met_at == late.held_at > reviews[0].due_at
 
 
-def test_a_return_one_second_before_the_review_falls_due_lapses_it():
-    held = meeting(held_at=T0 + 2 * DAY)
-    back = episode(returned_at=held.held_at + 42 * DAY - SECOND)
-    assert obligations("strategy_review", state(back, meetings=[held])) == []
+def test_a_return_does_not_stop_the_strategy_reviews_while_the_concern_is_unresolved():
+    # HAR 18.3: "until there is confidence that the issue has been resolved" (decision 0012).
+    held = meeting(held_at=T0 + 2 * DAY, episode_id=1)
+    back = episode(returned_at=T0 + 3 * DAY)
+    due = only("strategy_review", state(back, meetings=[held]))
+    assert (due.due_at, due.met_at) == (held.held_at + 42 * DAY, None)
 
 
-def test_a_return_at_the_review_due_time_keeps_it():
-    held = meeting(held_at=T0 + 2 * DAY)
-    back = episode(returned_at=held.held_at + 42 * DAY)
-    assert len(obligations("strategy_review", state(back, meetings=[held]))) == 1
+def test_a_meeting_that_records_the_concern_resolved_starts_no_review_and_meets_the_last():
+    first = meeting(300, held_at=T0 + 2 * DAY)
+    resolved = MeetingFact(
+        id=301,
+        kind="strategy_meeting",
+        trigger="review",
+        held_at=T0 + 30 * DAY,
+        concern_resolved=True,
+    )
+    reviews = obligations("strategy_review", state(episode(), meetings=[first, resolved]))
+    assert [(r.key, r.met_at) for r in reviews] == [
+        (f"strategy_review:after:{first.id}", resolved.held_at)
+    ]
 
 
-def test_meetings_outside_the_episode_start_no_strategy_review():
+def test_a_meeting_after_the_concern_was_resolved_starts_the_reviews_again():
+    resolved = MeetingFact(
+        id=301, kind="strategy_meeting", trigger="other", held_at=T0, concern_resolved=True
+    )
+    again = meeting(302, held_at=T0 + 90 * DAY)
+    reviews = obligations("strategy_review", state(episode(), meetings=[resolved, again]))
+    assert [r.key for r in reviews] == [f"strategy_review:after:{again.id}"]
+
+
+def test_strategy_discussions_neither_start_nor_meet_a_review():
     child = state(
         episode(returned_at=T0 + 60 * DAY),
         meetings=[
-            meeting(300, held_at=T0 - SECOND),
-            meeting(301, held_at=T0 + 60 * DAY),
-            meeting(302, held_at=T0 + DAY, kind="strategy_discussion"),
+            meeting(300, held_at=T0 + DAY),
+            meeting(302, held_at=T0 + 2 * DAY, kind="strategy_discussion"),
         ],
     )
-    assert obligations("strategy_review", child) == []
+    due = only("strategy_review", child)
+    assert (due.key, due.met_at) == ("strategy_review:after:300", None)
 
 
 # --- safe_and_well_check -------------------------------------------------------------
