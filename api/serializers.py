@@ -43,7 +43,14 @@ from episodes.models import (
     ReturnConcern,
     SafeAndWellCheck,
 )
-from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
+from panels.models import (
+    MeetingKind,
+    MeetingTrigger,
+    ParentalConsent,
+    StrategyItem,
+    StrategyItemKind,
+    StrategyMeeting,
+)
 from protocol.models import Deadline
 from returns.models import Outcome, PullFactor, PushFactor, ReturnInterview
 from risk.models import Indicator, MashReferral, MashTriage, Rag, RiskAssessment
@@ -673,10 +680,60 @@ class ReturnInterviewSerializer(StrictModelSerializer):
 class AttendeeSerializer(StrictSerializer):
     agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Null for a parent or carer: then `role` says who they are.",
         error_messages={"does_not_exist": "No agency with id {pk_value}."},
     )
     name = serializers.CharField(max_length=200)
     role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StrategyItemSerializer(StrictModelSerializer):
+    """One thing HAR 18.4 lists, considered or agreed at the meeting."""
+
+    kind = serializers.ChoiceField(choices=StrategyItemKind.choices)
+    decision = serializers.CharField(max_length=10000)
+    owner_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="For an action."
+    )
+    owner_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), required=False, allow_null=True, default=None
+    )
+    due_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="For an action."
+    )
+    parental_consent = serializers.ChoiceField(
+        choices=ParentalConsent.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Missing persons desk: required where the child is not looked after.",
+    )
+    photo_publication_consent = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Media strategy: the local authority consents to police publishing the "
+        "photograph (HAR 7.4).",
+    )
+    done_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = StrategyItem
+        fields = [
+            "id",
+            "kind",
+            "decision",
+            "owner_name",
+            "owner_agency",
+            "due_on",
+            "parental_consent",
+            "photo_publication_consent",
+            "done_at",
+        ]
+        read_only_fields = ["id", "done_at"]
 
 
 class StrategyMeetingSerializer(StrictModelSerializer):
@@ -692,6 +749,16 @@ class StrategyMeetingSerializer(StrictModelSerializer):
         max_length=20000, required=False, allow_blank=True, default=""
     )
     next_review_on = serializers.DateField(required=False, allow_null=True, default=None)
+    items = StrategyItemSerializer(many=True, required=False, default=list)
+    concern_resolved = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The meeting is confident the concern is resolved (HAR 18.3): stops the "
+        "strategy review clock. Needs `concern_resolved_reason`.",
+    )
+    concern_resolved_reason = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
 
     class Meta:
         model = StrategyMeeting
@@ -705,6 +772,9 @@ class StrategyMeetingSerializer(StrictModelSerializer):
             "attendees",
             "decisions",
             "next_review_on",
+            "items",
+            "concern_resolved",
+            "concern_resolved_reason",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]
@@ -715,6 +785,8 @@ class StrategyMeetingSerializer(StrictModelSerializer):
         if sees is not None and meeting.child_id not in sees:
             # Strategy meeting content is social care's (children.permissions.Sight).
             data["decisions"] = None
+            data["items"] = None
+            data["concern_resolved_reason"] = None
         return data
 
     def validate_attendees(self, attendees):

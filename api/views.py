@@ -75,6 +75,7 @@ from api.serializers import (
     RiskAssessmentCorrectionSerializer,
     RiskAssessmentSerializer,
     SafeAndWellCheckSerializer,
+    StrategyItemSerializer,
     StrategyMeetingSerializer,
 )
 from api.throttling import ApiKeyRateThrottle
@@ -118,8 +119,8 @@ from episodes.services import (
     reopen_episode,
     update_episode,
 )
-from panels.models import StrategyMeeting
-from panels.services import record_strategy_meeting
+from panels.models import StrategyItem, StrategyMeeting
+from panels.services import complete_strategy_item, record_strategy_meeting
 from protocol.models import Deadline
 from returns.models import ReturnInterview
 from returns.services import record_return_interview
@@ -581,7 +582,7 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
     def get_queryset(self):
         return StrategyMeeting.objects.filter(
             of_visible_children(self.request.user)
-        ).prefetch_related("attendees")
+        ).prefetch_related("attendees", "items")
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -590,6 +591,21 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
             page, many=True, context=self._sight_context({m.child_id for m in page})
         )
         return self.get_paginated_response(serializer.data)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="items/(?P<item_pk>[0-9]+)/done",
+        serializer_class=StrategyItemSerializer,
+    )
+    def item_done(self, request, pk=None, item_pk=None):
+        """Record an action of the meeting as done (now)."""
+        meeting = self.get_object()
+        item = StrategyItem.objects.filter(meeting=meeting, pk=item_pk).first()
+        if item is None:
+            raise NotFound("No such item on this meeting.")
+        done = complete_strategy_item(acting_user=request.user, item=item)
+        return Response(StrategyItemSerializer(done, context=self.get_serializer_context()).data)
 
     def _sight_context(self, child_ids: set[int]) -> dict:
         sights = sights_by_child(self.request.user, child_ids)
@@ -610,8 +626,11 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
             attendees=[dict(attendee) for attendee in data["attendees"]],
             decisions=data["decisions"],
             next_review_on=data["next_review_on"],
+            items=[dict(item) for item in data["items"]],
+            concern_resolved=data["concern_resolved"],
+            concern_resolved_reason=data["concern_resolved_reason"],
         )
-        meeting = StrategyMeeting.objects.prefetch_related("attendees").get(pk=meeting.pk)
+        meeting = StrategyMeeting.objects.prefetch_related("attendees", "items").get(pk=meeting.pk)
         serializer = self.get_serializer(meeting, context=self._sight_context({meeting.child_id}))
         return self.created(serializer.data)
 
