@@ -501,7 +501,7 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
 
 
 class MashReferralSerializer(StrictModelSerializer):
-    triage = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    triage = serializers.SerializerMethodField(help_text="The triage's id, null until triaged.")
     received_at = AwareDateTimeField(read_only=True)
     police_risk = serializers.CharField(
         source="episode.police_risk",
@@ -514,6 +514,10 @@ class MashReferralSerializer(StrictModelSerializer):
         model = MashReferral
         fields = ["id", "child", "episode", "status", "received_at", "police_risk", "triage"]
         read_only_fields = fields
+
+    def get_triage(self, referral: MashReferral) -> int | None:
+        triage = getattr(referral, "triage", None)  # a reverse one-to-one: absent until triaged
+        return triage.pk if triage is not None else None
 
 
 class MashTriageSerializer(StrictModelSerializer):

@@ -241,6 +241,8 @@ def record_risk_assessment(
     if episode is not None and episode.child_id != child.pk:
         raise Refused("The episode is not this child's.", field="episode")
     if referral is not None:
+        # The referral's status as it is now, not as the caller last read it.
+        referral = MashReferral.objects.select_related("episode").get(pk=referral.pk)
         if referral.child_id != child.pk:
             raise Refused("The referral is not this child's.", field="referral")
         if referral.status == ReferralStatus.OPEN:

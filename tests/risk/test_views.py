@@ -117,7 +117,7 @@ def test_the_triage_page_shows_police_grading_as_context(client, world):
     referral = report(world, police_risk="high").mash_referrals.get()
     response = signed_in(client, world.mash_triage).get(triage_url(referral))
     html = response.content.decode()
-    assert "Police&#x27;s APP risk grading: <strong>High</strong>" in html
+    assert "Police's APP risk grading: <strong>High</strong>" in html
     assert "not the rating" in html
 
 
