@@ -194,7 +194,7 @@ def test_a_strategy_meeting_records_items_a_parent_and_whether_the_concern_is_re
     )
     assert response.status_code == 201, response.json()
     meeting = StrategyMeeting.objects.get()
-    assert [a.agency for a in meeting.attendees.order_by("name")] == [None, world.force]
+    assert [a.agency for a in meeting.attendees.order_by("name")] == [world.force, None]
     kinds = dict(StrategyItem.objects.values_list("kind", "parental_consent"))
     assert kinds == {"missing_persons_desk": "given", "media_strategy": ""}
     assert StrategyItem.objects.get(kind="media_strategy").photo_publication_consent is True
