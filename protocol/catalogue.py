@@ -114,9 +114,10 @@ def describe_rules(settings: ProtocolSettings | None = None) -> list[RuleDescrip
         ),
         (
             Rule.STRATEGY_REVIEW,
-            "Still missing after a strategy meeting",
+            "A strategy meeting that does not record the concern resolved",
             "The next strategy meeting",
-            f"Previous meeting + {days(s.strategy_review_days)}, repeating while missing",
+            f"Previous meeting + {days(s.strategy_review_days)}, repeating until a meeting "
+            "records that the concern is resolved (a return alone does not stop it)",
             "Team manager",
         ),
         (
