@@ -446,6 +446,7 @@ class MashReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
 
     serializer_class = MashReferralSerializer
     filterset_class = MashReferralFilter
+    ordering_fields = ["id", "received_at"]
 
     def get_queryset(self):
         return MashReferral.objects.filter(of_visible_children(self.request.user)).select_related(
