@@ -233,3 +233,32 @@ def test_the_data_migration_makes_each_referrals_first_assessment_its_triage(wor
         "Why red",
     )
     assert (made.triaged_at, made.triaged_by) == (first.assessed_at, world.mash_triage)
+
+
+def test_with_herts_criteria_the_return_forms_facts_open_the_interview_and_a_correction_cancels_it(
+    world, clock, settings
+):
+    from episodes.services import record_return
+
+    settings.PROTOCOL = {"return_interview_scope": "criteria"}
+    episode = report(world, clock, last_seen_at=T0)
+    clock.move_to(T0 + 2 * HOUR)
+    record_return(
+        acting_user=world.social_worker,
+        episode=episode,
+        returned_at=T0 + 2 * HOUR,
+        return_concerns=["harmed"],
+        reason="out_with_friends",
+    )
+    interview = Deadline.objects.get(rule="return_interview")
+    assert interview.status == "open"
+    assert "harmed" in interview.reason
+    update_episode(acting_user=world.social_worker, episode=episode, return_concerns=[])
+    interview.refresh_from_db()
+    assert interview.status == "cancelled", "a short first episode with nothing known"
+    with pytest.raises(Refused):
+        update_episode(acting_user=world.social_worker, episode=episode, return_concerns=["bored"])
+    with pytest.raises(Refused):
+        update_episode(acting_user=world.social_worker, episode=episode, reason="other")
+    episode.refresh_from_db()
+    assert (episode.reason, episode.return_concerns) == ("out_with_friends", [])
