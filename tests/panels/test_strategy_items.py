@@ -140,6 +140,7 @@ def test_the_review_clock_runs_after_the_return_until_a_meeting_records_the_conc
 ):
     frozen.move_to(NOW - 60 * DAY)
     episode = report(world, last_seen_at=NOW - 60 * DAY)
+    frozen.move_to(NOW - 59 * DAY)
     first = _meeting(world, at=NOW - 59 * DAY, episode=episode)
     frozen.move_to(NOW - 50 * DAY)
     record_return(acting_user=world.social_worker, episode=episode, returned_at=NOW - 50 * DAY)
