@@ -13,7 +13,7 @@ from rest_framework.filters import OrderingFilter
 
 from episodes.models import Category
 from protocol.models import Deadline, Rule, Status
-from risk.models import Rag
+from risk.models import Rag, ReferralStatus
 
 
 class AwareDateTimeFormField(forms.DateTimeField):
@@ -103,6 +103,16 @@ class AccessGrantFilter(django_filters.FilterSet):
 
 
 class RiskAssessmentFilter(ChildRecordFilter):
+    episode = IdFilter(field_name="episode_id")
+    rag = django_filters.ChoiceFilter(choices=Rag.choices)
+
+
+class MashReferralFilter(ChildRecordFilter):
+    episode = IdFilter(field_name="episode_id")
+    status = django_filters.ChoiceFilter(choices=ReferralStatus.choices)
+
+
+class MashTriageFilter(ChildRecordFilter):
     episode = IdFilter(field_name="episode_id")
     rag = django_filters.ChoiceFilter(choices=Rag.choices)
 

@@ -167,8 +167,31 @@ RISK_ASSESSMENT = {
     "rag": "amber",
     "threshold_level": 3,
     "indicators": ["cce_county_lines"],
+    "referral": 9,
     "rationale": "Seen with older males; phone credit unexplained.",
+    "plan": "Daily contact by the social worker; police to check the bus station.",
     "assessed_at": "2026-03-29T08:40:00Z",
+}
+MASH_TRIAGE = {
+    "id": 3,
+    "referral": 9,
+    "child": 12,
+    "episode": 41,
+    "rag": "amber",
+    "threshold_level": 3,
+    "reason": "Third episode in six months; seen with older males.",
+    "police_risk_seen": "medium",
+    "triaged_at": "2026-03-28T23:30:00Z",
+    "triaged_by": 4,
+}
+MASH_REFERRAL = {
+    "id": 9,
+    "child": 12,
+    "episode": 41,
+    "status": "triaged",
+    "received_at": "2026-03-28T23:05:00Z",
+    "police_risk": "medium",
+    "triage": 3,
 }
 RETURN_INTERVIEW = {
     "id": 5,
@@ -468,6 +491,46 @@ episodes = extend_schema_view(
     ),
 )
 
+mash_referrals = extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_RISK],
+        summary="List MASH referrals",
+        description="Open (awaiting triage), triaged, closed. `police_risk` is police's grading, "
+        "context for MASH's rating, never the rating.",
+        examples=[_example("A page of referrals", MASH_REFERRAL, status=200)],
+    ),
+    retrieve=extend_schema(tags=[TAG_RISK], summary="One MASH referral"),
+)
+
+mash_triages = extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_RISK],
+        summary="List MASH triages",
+        examples=[_example("A page of triages", MASH_TRIAGE, status=200)],
+    ),
+    retrieve=extend_schema(tags=[TAG_RISK], summary="One MASH triage, with its ETag"),
+    create=extend_schema(
+        tags=[TAG_RISK],
+        summary="Triage a MASH referral (RAG rating, threshold level, reason)",
+        description="Sets the risk_assessment deadline: reported + 4 h if Red, 24 h Amber, 72 h "
+        "Green (Haringey protocol 14.1, 15.3). One triage per referral; correct it with PATCH. "
+        "Red needs a reason. MASH triage staff and the Missing Co-ordinator only.",
+        examples=[
+            _example(
+                "Amber",
+                _strip(MASH_TRIAGE, "id", "child", "episode", "police_risk_seen", "triaged_by"),
+                request=True,
+            ),
+            _example("Recorded", MASH_TRIAGE, status=201),
+        ],
+    ),
+    partial_update=extend_schema(
+        tags=[TAG_RISK],
+        summary="Correct a triage (its maker, while the referral is open)",
+        description="Send If-Match with the ETag of a GET. The deadline moves with the rating.",
+    ),
+)
+
 risk_assessments = extend_schema_view(
     list=extend_schema(
         tags=[TAG_RISK],
@@ -476,13 +539,24 @@ risk_assessments = extend_schema_view(
     ),
     create=extend_schema(
         tags=[TAG_RISK],
-        summary="Record a RAG-rated risk assessment",
-        description="Meets the risk_assessment deadline. A child missing 3 or more times in 6 months "
-        "needs threshold level 3 or above (Haringey protocol 14.5).",
+        summary="Record the missing child risk assessment",
+        description="Indicators, analysis (`rationale`), plan and the rating it concludes. Meets "
+        "the risk_assessment deadline the MASH triage set; `assessed_at` back-dates it. A child "
+        "missing 3 or more times in 6 months needs threshold level 3 or above (Haringey "
+        "protocol 14.5).",
         examples=[
-            _example("Amber", _strip(RISK_ASSESSMENT, "id", "assessed_at"), request=True),
+            _example(
+                "Amber", _strip(RISK_ASSESSMENT, "id", "assessed_at", "referral"), request=True
+            ),
             _example("Recorded", RISK_ASSESSMENT, status=201),
         ],
+    ),
+    retrieve=extend_schema(tags=[TAG_RISK], summary="One risk assessment, with its ETag"),
+    partial_update=extend_schema(
+        tags=[TAG_RISK],
+        summary="Amend an assessment (its assessor, while the referral is open)",
+        description="Send If-Match with the ETag of a GET. `assessed_at` corrects the time it "
+        "was completed; the deadline it met follows.",
     ),
 )
 

@@ -34,11 +34,27 @@ from children.models import (
 from children.selectors import child_visibility, visible_children
 from children.services import PHOTO_MAX_BYTES
 from core.audit import note_record
-from episodes.models import Category, Episode, HowFound, MissingFrom, PoliceRisk, SafeAndWellCheck
-from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
+from episodes.models import (
+    Category,
+    Episode,
+    HowFound,
+    MissingFrom,
+    MissingReason,
+    PoliceRisk,
+    ReturnConcern,
+    SafeAndWellCheck,
+)
+from panels.models import (
+    MeetingKind,
+    MeetingTrigger,
+    ParentalConsent,
+    StrategyItem,
+    StrategyItemKind,
+    StrategyMeeting,
+)
 from protocol.models import Deadline
 from returns.models import Outcome, PullFactor, PushFactor, ReturnInterview
-from risk.models import Indicator, Rag, RiskAssessment
+from risk.models import Indicator, MashReferral, MashTriage, Rag, RiskAssessment
 
 
 # A body naming a field the endpoint does not have is refused (400), not silently ignored
@@ -209,6 +225,22 @@ class EpisodeSerializer(StrictModelSerializer):
         allow_blank=True,
         help_text="Philomena profile Part 2: who the child may be with.",
     )
+    reason = serializers.ChoiceField(
+        choices=MissingReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Why the child went missing, coded as the committee reports count it.",
+    )
+    reason_other = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text='The words, with "other".'
+    )
+    how_found_details = serializers.CharField(read_only=True)
+    found_with = serializers.CharField(read_only=True)
+    return_concerns = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What the return recorded of the time away (the HERTS criteria).",
+    )
     status = serializers.SerializerMethodField(
         help_text="open until the return is recorded, then closed."
     )
@@ -231,6 +263,11 @@ class EpisodeSerializer(StrictModelSerializer):
             "circumstances",
             "clothing_when_last_seen",
             "who_with",
+            "reason",
+            "reason_other",
+            "how_found_details",
+            "found_with",
+            "return_concerns",
             "entered_in_error",
             "updated_at",
         ]
@@ -286,6 +323,11 @@ class EpisodeSerializer(StrictModelSerializer):
                 "circumstances": episode.circumstances,
                 "clothing_when_last_seen": episode.clothing_when_last_seen,
                 "who_with": episode.who_with,
+                "reason": episode.reason,
+                "reason_other": episode.reason_other,
+                "how_found_details": episode.how_found_details,
+                "found_with": episode.found_with,
+                "return_concerns": list(episode.return_concerns),
                 "entered_in_error": bool(episode.entered_in_error),
                 "updated_at": _iso(episode.updated_at, zone),
             }
@@ -308,6 +350,11 @@ _FAST_EPISODE_FIELDS = (
     "circumstances",
     "clothing_when_last_seen",
     "who_with",
+    "reason",
+    "reason_other",
+    "how_found_details",
+    "found_with",
+    "return_concerns",
     "entered_in_error",
     "updated_at",
 )
@@ -378,6 +425,15 @@ class EpisodeUpdateSerializer(StrictSerializer):
         max_length=5000, required=False, allow_blank=True
     )
     who_with = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    reason = serializers.ChoiceField(
+        choices=MissingReason.choices, required=False, allow_blank=True
+    )
+    reason_other = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    how_found_details = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    found_with = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    return_concerns = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReturnConcern.choices), required=False, max_length=10
+    )
 
 
 class ReopenSerializer(serializers.Serializer):
@@ -393,6 +449,34 @@ class ReturnSerializer(StrictSerializer):
     )
     how_found = serializers.ChoiceField(
         choices=HowFound.choices, required=False, allow_blank=True, default=""
+    )
+    how_found_details = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where and how found.",
+    )
+    found_with = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default="", help_text="Who with."
+    )
+    reason = serializers.ChoiceField(
+        choices=MissingReason.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text="Left out: the reason given at the report stays.",
+    )
+    reason_other = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
+    return_concerns = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReturnConcern.choices),
+        required=False,
+        max_length=10,
+        default=list,
+        help_text="What is known or believed of the time away: the HERTS criteria read these.",
     )
 
 
@@ -414,6 +498,74 @@ class SafeAndWellCheckSerializer(StrictModelSerializer):
         read_only_fields = ["id", "episode"]
 
 
+class VisibleReferralField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": "No MASH referral with id {pk_value}.",
+        "incorrect_type": "Give the referral's id: a whole number.",
+    }
+
+    def get_queryset(self):
+        return MashReferral.objects.filter(
+            child_visibility(_user(self), "child_id")
+        ).select_related("child", "episode")
+
+
+class MashReferralSerializer(StrictModelSerializer):
+    triage = serializers.SerializerMethodField(help_text="The triage's id, null until triaged.")
+    received_at = AwareDateTimeField(read_only=True)
+    police_risk = serializers.CharField(
+        source="episode.police_risk",
+        read_only=True,
+        default="",
+        help_text="Police's APP grading of the episode: context for MASH, never the rating.",
+    )
+
+    class Meta:
+        model = MashReferral
+        fields = ["id", "child", "episode", "status", "received_at", "police_risk", "triage"]
+        read_only_fields = fields
+
+    def get_triage(self, referral: MashReferral) -> int | None:
+        triage = getattr(referral, "triage", None)  # a reverse one-to-one: absent until triaged
+        return triage.pk if triage is not None else None
+
+
+class MashTriageSerializer(StrictModelSerializer):
+    referral = VisibleReferralField()
+    rag = serializers.ChoiceField(choices=Rag.choices)
+    threshold_level = serializers.IntegerField(min_value=1, max_value=4)
+    reason = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    triaged_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When MASH triaged it; now if left out. Never before the child was last seen.",
+    )
+
+    class Meta:
+        model = MashTriage
+        fields = [
+            "id",
+            "referral",
+            "child",
+            "episode",
+            "rag",
+            "threshold_level",
+            "reason",
+            "police_risk_seen",
+            "triaged_at",
+            "triaged_by",
+        ]
+        read_only_fields = ["id", "child", "episode", "police_risk_seen", "triaged_by"]
+
+
+class MashTriageCorrectionSerializer(StrictSerializer):
+    rag = serializers.ChoiceField(choices=Rag.choices)
+    threshold_level = serializers.IntegerField(min_value=1, max_value=4)
+    reason = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    triaged_at = AwareDateTimeField(required=False, allow_null=True, default=None)
+
+
 class RiskAssessmentSerializer(StrictModelSerializer):
     child = VisibleChildField()
     episode = VisibleEpisodeField(required=False, allow_null=True)
@@ -426,9 +578,19 @@ class RiskAssessmentSerializer(StrictModelSerializer):
         default=list,
     )
     rationale = serializers.CharField(
-        max_length=10000, required=False, allow_blank=True, default=""
+        max_length=10000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The analysis.",
     )
-    assessed_at = AwareDateTimeField(read_only=True)
+    plan = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    assessed_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the assessment was completed; now if left out.",
+    )
 
     class Meta:
         model = RiskAssessment
@@ -436,13 +598,31 @@ class RiskAssessmentSerializer(StrictModelSerializer):
             "id",
             "child",
             "episode",
+            "referral",
             "rag",
             "threshold_level",
             "indicators",
             "rationale",
+            "plan",
             "assessed_at",
         ]
-        read_only_fields = ["id", "assessed_at"]
+        read_only_fields = ["id", "referral"]
+
+
+class RiskAssessmentCorrectionSerializer(StrictSerializer):
+    rag = serializers.ChoiceField(choices=Rag.choices)
+    threshold_level = serializers.IntegerField(min_value=1, max_value=4)
+    indicators = serializers.ListField(
+        child=serializers.ChoiceField(choices=Indicator.choices),
+        required=False,
+        max_length=20,
+        default=list,
+    )
+    rationale = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
+    plan = serializers.CharField(max_length=10000, required=False, allow_blank=True, default=None)
+    assessed_at = AwareDateTimeField(required=False, allow_null=True, default=None)
 
 
 class InterviewAttemptSerializer(StrictSerializer):
@@ -514,10 +694,60 @@ class ReturnInterviewSerializer(StrictModelSerializer):
 class AttendeeSerializer(StrictSerializer):
     agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Null for a parent or carer: then `role` says who they are.",
         error_messages={"does_not_exist": "No agency with id {pk_value}."},
     )
     name = serializers.CharField(max_length=200)
     role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StrategyItemSerializer(StrictModelSerializer):
+    """One thing HAR 18.4 lists, considered or agreed at the meeting."""
+
+    kind = serializers.ChoiceField(choices=StrategyItemKind.choices)
+    decision = serializers.CharField(max_length=10000)
+    owner_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="For an action."
+    )
+    owner_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), required=False, allow_null=True, default=None
+    )
+    due_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="For an action."
+    )
+    parental_consent = serializers.ChoiceField(
+        choices=ParentalConsent.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Missing persons desk: required where the child is not looked after.",
+    )
+    photo_publication_consent = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Media strategy: the local authority consents to police publishing the "
+        "photograph (HAR 7.4).",
+    )
+    done_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = StrategyItem
+        fields = [
+            "id",
+            "kind",
+            "decision",
+            "owner_name",
+            "owner_agency",
+            "due_on",
+            "parental_consent",
+            "photo_publication_consent",
+            "done_at",
+        ]
+        read_only_fields = ["id", "done_at"]
 
 
 class StrategyMeetingSerializer(StrictModelSerializer):
@@ -535,6 +765,16 @@ class StrategyMeetingSerializer(StrictModelSerializer):
     next_review_on = BoundedDateField(
         required=False, allow_null=True, default=None, allow_future=True
     )
+    items = StrategyItemSerializer(many=True, required=False, default=list)
+    concern_resolved = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The meeting is confident the concern is resolved (HAR 18.3): stops the "
+        "strategy review clock. Needs `concern_resolved_reason`.",
+    )
+    concern_resolved_reason = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
 
     class Meta:
         model = StrategyMeeting
@@ -548,6 +788,9 @@ class StrategyMeetingSerializer(StrictModelSerializer):
             "attendees",
             "decisions",
             "next_review_on",
+            "items",
+            "concern_resolved",
+            "concern_resolved_reason",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]
@@ -558,6 +801,8 @@ class StrategyMeetingSerializer(StrictModelSerializer):
         if sees is not None and meeting.child_id not in sees:
             # Strategy meeting content is social care's (children.permissions.Sight).
             data["decisions"] = None
+            data["items"] = None
+            data["concern_resolved_reason"] = None
         return data
 
     def validate_attendees(self, attendees):

@@ -40,6 +40,8 @@ from api.filters import (
     DeadlineFilter,
     DocumentedOrderingFilter,
     EpisodeFilter,
+    MashReferralFilter,
+    MashTriageFilter,
     ReturnInterviewFilter,
     RiskAssessmentFilter,
     StrategyMeetingFilter,
@@ -61,6 +63,9 @@ from api.serializers import (
     EpisodeUpdateSerializer,
     LegalStatusCorrectionSerializer,
     LegalStatusSerializer,
+    MashReferralSerializer,
+    MashTriageCorrectionSerializer,
+    MashTriageSerializer,
     MediaConsentSerializer,
     PhilomenaSerializer,
     PhotoSerializer,
@@ -71,8 +76,10 @@ from api.serializers import (
     ReopenSerializer,
     ReturnInterviewSerializer,
     ReturnSerializer,
+    RiskAssessmentCorrectionSerializer,
     RiskAssessmentSerializer,
     SafeAndWellCheckSerializer,
+    StrategyItemSerializer,
     StrategyMeetingSerializer,
 )
 from api.throttling import ApiKeyRateThrottle
@@ -116,13 +123,18 @@ from episodes.services import (
     reopen_episode,
     update_episode,
 )
-from panels.models import StrategyMeeting
-from panels.services import record_strategy_meeting
+from panels.models import StrategyItem, StrategyMeeting
+from panels.services import complete_strategy_item, record_strategy_meeting
 from protocol.models import Deadline
 from returns.models import ReturnInterview
 from returns.services import record_return_interview
-from risk.models import RiskAssessment
-from risk.services import record_risk_assessment
+from risk.models import MashReferral, MashTriage, RiskAssessment
+from risk.services import (
+    amend_risk_assessment,
+    correct_mash_triage,
+    record_mash_triage,
+    record_risk_assessment,
+)
 
 
 class ProblemJSONRenderer(JSONRenderer):
@@ -383,6 +395,8 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
             "circumstances": data.get("circumstances", ""),
             "police_reference": data.get("police_reference", ""),
             "police_risk": data.get("police_risk", ""),
+            "reason": data.get("reason", ""),
+            "reason_other": data.get("reason_other", ""),
         }
         with transaction.atomic():
             if "child_details" in data:
@@ -485,6 +499,63 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         return self._render(episode)
 
 
+@schema.mash_referrals
+class MashReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """MASH referrals, read only: what awaits triage, and each one's triage."""
+
+    serializer_class = MashReferralSerializer
+    filterset_class = MashReferralFilter
+    ordering_fields = ["id", "received_at"]
+
+    def get_queryset(self):
+        return MashReferral.objects.filter(of_visible_children(self.request.user)).select_related(
+            "episode", "triage"
+        )
+
+
+@schema.mash_triages
+class MashTriageViewSet(mixins.ListModelMixin, ApiViewSet):
+    """MASH's triage of a referral: the RAG rating that sets the risk assessment's clock."""
+
+    serializer_class = MashTriageSerializer
+    filterset_class = MashTriageFilter
+    ordering_fields = ["id", "triaged_at"]
+
+    def get_queryset(self):
+        return MashTriage.objects.filter(of_visible_children(self.request.user))
+
+    def _render(self, triage: MashTriage, status_code: int = status.HTTP_200_OK) -> Response:
+        data = self.get_serializer(MashTriage.objects.get(pk=triage.pk)).data
+        return Response(data, status=status_code, headers={"ETag": etag_for(data)})
+
+    def retrieve(self, request, pk=None):
+        return self._render(self.get_object())
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        triage = record_mash_triage(
+            acting_user=request.user,
+            referral=data["referral"],
+            rag=data["rag"],
+            threshold_level=data["threshold_level"],
+            reason=data["reason"],
+            triaged_at=data["triaged_at"],
+        )
+        return self._render(triage, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        triage = self.get_object()
+        check_if_match(request, etag_for(self.get_serializer(triage).data))
+        serializer = MashTriageCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        corrected = correct_mash_triage(
+            acting_user=request.user, triage=triage, **serializer.validated_data
+        )
+        return self._render(corrected)
+
+
 @schema.risk_assessments
 class RiskAssessmentViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = RiskAssessmentSerializer
@@ -493,6 +564,15 @@ class RiskAssessmentViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_queryset(self):
         return RiskAssessment.objects.filter(of_visible_children(self.request.user))
+
+    def _render(
+        self, assessment: RiskAssessment, status_code: int = status.HTTP_200_OK
+    ) -> Response:
+        data = self.get_serializer(RiskAssessment.objects.get(pk=assessment.pk)).data
+        return Response(data, status=status_code, headers={"ETag": etag_for(data)})
+
+    def retrieve(self, request, pk=None):
+        return self._render(self.get_object())
 
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -506,8 +586,20 @@ class RiskAssessmentViewSet(mixins.ListModelMixin, ApiViewSet):
             threshold_level=data["threshold_level"],
             indicators=data["indicators"],
             rationale=data["rationale"],
+            plan=data["plan"],
+            assessed_at=data["assessed_at"],
         )
         return self.created(self.get_serializer(assessment).data)
+
+    def partial_update(self, request, pk=None):
+        assessment = self.get_object()
+        check_if_match(request, etag_for(self.get_serializer(assessment).data))
+        serializer = RiskAssessmentCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        amended = amend_risk_assessment(
+            acting_user=request.user, assessment=assessment, **serializer.validated_data
+        )
+        return self._render(amended)
 
 
 @schema.return_interviews
@@ -550,7 +642,7 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
     def get_queryset(self):
         return StrategyMeeting.objects.filter(
             of_visible_children(self.request.user)
-        ).prefetch_related("attendees")
+        ).prefetch_related("attendees", "items")
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -559,6 +651,21 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
             page, many=True, context=self._sight_context({m.child_id for m in page})
         )
         return self.get_paginated_response(serializer.data)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="items/(?P<item_pk>[0-9]+)/done",
+        serializer_class=StrategyItemSerializer,
+    )
+    def item_done(self, request, pk=None, item_pk=None):
+        """Record an action of the meeting as done (now)."""
+        meeting = self.get_object()
+        item = StrategyItem.objects.filter(meeting=meeting, pk=item_pk).first()
+        if item is None:
+            raise NotFound("No such item on this meeting.")
+        done = complete_strategy_item(acting_user=request.user, item=item)
+        return Response(StrategyItemSerializer(done, context=self.get_serializer_context()).data)
 
     def _sight_context(self, child_ids: set[int]) -> dict:
         sights = sights_by_child(self.request.user, child_ids)
@@ -579,8 +686,11 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
             attendees=[dict(attendee) for attendee in data["attendees"]],
             decisions=data["decisions"],
             next_review_on=data["next_review_on"],
+            items=[dict(item) for item in data["items"]],
+            concern_resolved=data["concern_resolved"],
+            concern_resolved_reason=data["concern_resolved_reason"],
         )
-        meeting = StrategyMeeting.objects.prefetch_related("attendees").get(pk=meeting.pk)
+        meeting = StrategyMeeting.objects.prefetch_related("attendees", "items").get(pk=meeting.pk)
         serializer = self.get_serializer(meeting, context=self._sight_context({meeting.child_id}))
         return self.created(serializer.data)
 

@@ -73,7 +73,7 @@ def _meeting_page(deadline: Deadline) -> tuple[str, str, Action | None] | None:
     if deadline.rule == Rule.RISK_ASSESSMENT:
         suffix = f"?episode={deadline.episode_id}" if deadline.episode_id else ""
         url = reverse("risk:assess", args=[deadline.child_id]) + suffix
-        return url, "Rate risk", Action.ASSESS_RISK
+        return url, "Record risk assessment", Action.ASSESS_RISK
     if deadline.rule == Rule.RETURN_INTERVIEW:
         suffix = f"?episode={deadline.episode_id}" if deadline.episode_id else ""
         url = reverse("returns:record", args=[deadline.child_id]) + suffix

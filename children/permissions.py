@@ -42,9 +42,13 @@ class Action(enum.StrEnum):
     PHOTO_MEDIA_CONSENT = "photo_media_consent"
     REOPEN_EPISODE = "reopen_episode"
     CONFIRM_MATCH = "confirm_match"
+    TRIAGE_REFERRAL = "triage_referral"
 
 
 ACTION_ROLES: dict[Action, frozenset[str]] = {
+    # The MASH RAG rating of a referral is MASH's triage decision (Haringey protocol 14.1;
+    # decision 0012); the Missing Co-ordinator works the same queue.
+    Action.TRIAGE_REFERRAL: frozenset({Role.MASH_TRIAGE, Role.MISSING_COORDINATOR}),
     Action.EDIT_CHILD: frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}),
     Action.REPORT_EPISODE: frozenset(
         {

@@ -17,7 +17,14 @@ from agencies.models import Agency, AgencyKind
 from children.forms import DateGroup, DateParts
 from core.clock import AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
 from core.forms import BoundedForm, RecordVersionMixin
-from episodes.models import Category, HowFound, MissingFrom, PoliceRisk
+from episodes.models import (
+    Category,
+    HowFound,
+    MissingFrom,
+    MissingReason,
+    PoliceRisk,
+    ReturnConcern,
+)
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.]?(\d{2})\s*$")
 CLOCK_CHOICES = [
@@ -101,6 +108,26 @@ def _text(label: str, required: bool = False, message: str = "", **attrs) -> for
     )
 
 
+def _reason_fields() -> dict[str, forms.Field]:
+    """The coded reason for going missing (issue 12), on the report and return forms."""
+    return {
+        "reason": forms.ChoiceField(
+            label="Reason for going missing (optional)",
+            choices=[("", "Not known yet"), *MissingReason.choices],
+            required=False,
+            widget=forms.RadioSelect,
+        ),
+        "reason_other": _text("If other, what was the reason?"),
+    }
+
+
+def _clean_reason(form: forms.Form, data: dict) -> None:
+    if data.get("reason") == MissingReason.OTHER and not (data.get("reason_other") or "").strip():
+        form.add_error("reason_other", "Say what the other reason is")
+    if (data.get("reason_other") or "").strip() and data.get("reason") != MissingReason.OTHER:
+        form.add_error("reason_other", 'Choose "Other" to give the reason in words')
+
+
 class ReportEpisodeForm(LondonTimesForm):
     last_seen_location = _text(
         "Where were they last seen?",
@@ -169,6 +196,7 @@ class ReportEpisodeForm(LondonTimesForm):
 
     def __init__(self, *args, child, age: int, is_looked_after: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(_reason_fields())
         self.child = child
         self.last_seen_parts.add_to(self)
         police_force = self.fields["police_force"]
@@ -211,6 +239,7 @@ class ReportEpisodeForm(LondonTimesForm):
         cleaned["last_seen_at"] = self.last_seen_parts.clean_instant(self)
         if cleaned.get("reported_to_police") != "yes":
             cleaned["police_force"] = None
+        _clean_reason(self, cleaned)
         return cleaned
 
 
@@ -231,6 +260,26 @@ class ReturnForm(RecordVersionMixin, LondonTimesForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how the child returned"},
     )
+    how_found_details = forms.CharField(
+        label="Where and how were they found? (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    found_with = forms.CharField(
+        label="Who were they with? (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    return_concerns = forms.MultipleChoiceField(
+        label="What is known of the time away?",
+        choices=ReturnConcern.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply, known or believed. Where the council uses the "
+        "Hertfordshire criteria, any of these means a return interview visit.",
+    )
     returned_parts = DateTimeParts(
         "returned",
         "Date and time returned",
@@ -239,6 +288,7 @@ class ReturnForm(RecordVersionMixin, LondonTimesForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(_reason_fields())
         self.returned_parts.add_to(self)
         self.order_fields(
             [f"returned_{part}" for part in ("day", "month", "year", "time", "clock")]
@@ -251,6 +301,7 @@ class ReturnForm(RecordVersionMixin, LondonTimesForm):
     def clean(self):
         cleaned = super().clean() or self.cleaned_data
         cleaned["returned_at"] = self.returned_parts.clean_instant(self)
+        _clean_reason(self, cleaned)
         return cleaned
 
 

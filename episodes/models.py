@@ -8,7 +8,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
 
@@ -52,6 +52,36 @@ class HowFound(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class MissingReason(models.TextChoices):
+    """Why the child went missing, in the committee reports' categories (Peterborough 2023
+    4.4; Peterborough 2018 CSE and county lines; Haringey 2016 push and pull factors)."""
+
+    OUT_WITH_FRIENDS = "out_with_friends", "Out with friends and late back"
+    FAMILY_CONFLICT = "family_conflict", "Family conflict"
+    PLACEMENT_UNHAPPY = "placement_unhappy", "Unhappy in placement"
+    CSE = "cse", "Exploitation suspected: CSE"
+    CCE_COUNTY_LINES = "cce_county_lines", "Exploitation suspected: CCE / county lines"
+    GANGS = "gangs", "Exploitation suspected: gangs"
+    OTHER = "other", "Other"
+
+
+class ReturnConcern(models.TextChoices):
+    """What the return form records of the time away: the HERTS criteria for a return
+    interview visit that only the return can tell (protocol.rules.RETURN_CONCERNS)."""
+
+    CRIMINAL_ACTIVITY = (
+        "criminal_activity",
+        "Engaged (or believed to have engaged) in criminal activities while away",
+    )
+    HARMED = "harmed", "Hurt or harmed while missing (or believed to have been)"
+    MENTAL_HEALTH = "mental_health", "Known mental health issues"
+    SEXUAL_EXPLOITATION_RISK = "sexual_exploitation_risk", "Identified risk of sexual exploitation"
+    CONTACT_WITH_RISKY_PERSONS = (
+        "contact_with_risky_persons",
+        "Contact with persons posing risk to children",
+    )
+
+
 # The oldest a child may be when recorded "absent" is 13: a child aged 12 or under whose
 # whereabouts are unknown is always missing (PROTOCOL.md "Words"; Haringey protocol 6.2).
 # The database holds this too, in the trigger below, so no path can skip it.
@@ -92,6 +122,17 @@ class Episode(models.Model):
     returned_at = models.DateTimeField(null=True, blank=True)
     return_location = models.CharField(max_length=300, blank=True)
     how_found = models.CharField(max_length=30, choices=HowFound.choices, blank=True)
+    # Issue 12: where and how found, and who with, as free text (structured places are
+    # recorded apart); the coded reason; the HERTS facts of the time away.
+    how_found_details = models.TextField("where and how found", blank=True)
+    found_with = models.TextField("who the child was found with", blank=True)
+    reason = models.CharField(
+        "reason for going missing", max_length=30, choices=MissingReason.choices, blank=True
+    )
+    reason_other = models.CharField("other reason", max_length=500, blank=True)
+    return_concerns = ArrayField(
+        models.CharField(max_length=40, choices=ReturnConcern.choices), default=list, blank=True
+    )
     # Haringey protocol 16.1-16.4: an unaccompanied asylum-seeking child's episode is
     # notified to the Home Office within 24 hours; NRM referral considered if trafficked.
     home_office_informed_at = models.DateTimeField(null=True, blank=True)
@@ -183,6 +224,11 @@ class Episode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} episode from {self.last_seen_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def return_concern_labels(self) -> list[str]:
+        labels = dict(ReturnConcern.choices)
+        return [labels.get(concern, concern) for concern in self.return_concerns]
 
     @property
     def is_open(self) -> bool:

@@ -29,10 +29,12 @@ from episodes.models import (
     Category,
     Episode,
     MissingFrom,
+    MissingReason,
     PoliceRisk,
     PoliceRiskGrading,
     Reclassification,
     Reopening,
+    ReturnConcern,
     SafeAndWellCheck,
 )
 from protocol import reconcile
@@ -59,6 +61,8 @@ class EpisodeReport(TypedDict, total=False):
     police_reference: str
     police_risk: str
     returned_at: dt.datetime | None
+    reason: str
+    reason_other: str
 
 
 @overload
@@ -99,6 +103,27 @@ def _check_category(child: Child, category: str, last_seen_at: dt.datetime) -> N
                 "Away without authorisation applies only to a looked-after child.",
                 field="category",
             )
+
+
+def _check_reason(reason: str, reason_other: str) -> None:
+    """The coded reason (issue 12): one of the committee reports' categories, with the
+    words when it is "other"."""
+    if reason and reason not in MissingReason.values:
+        raise Refused(
+            f"Unknown reason: {reason}. Choose one of {', '.join(MissingReason.values)}.",
+            field="reason",
+        )
+    if reason == MissingReason.OTHER and not reason_other.strip():
+        raise Refused("Say what the other reason is.", field="reason_other")
+    if reason_other.strip() and reason != MissingReason.OTHER:
+        raise Refused('Give the words of a reason only with "other".', field="reason_other")
+
+
+def _check_return_concerns(concerns: list[str] | tuple[str, ...]) -> list[str]:
+    unknown = sorted(set(concerns) - set(ReturnConcern.values))
+    if unknown:
+        raise Refused(f"Unknown return facts: {', '.join(unknown)}", field="return_concerns")
+    return sorted(set(concerns))
 
 
 def _refuse_late_absence(
@@ -173,6 +198,9 @@ def record_episode(*, acting_user: Actor, child: Child, **report: Unpack[Episode
     police_force = report.get("police_force")
     police_reference = report.get("police_reference", "")
     police_risk = report.get("police_risk", "")
+    reason = report.get("reason", "")
+    reason_other = report.get("reason_other", "")
+    _check_reason(reason, reason_other)
     # Lock the child: two reports for one child at once queue here, and the second sees
     # the first's open episode instead of hitting the constraint.
     Child.objects.select_for_update().filter(pk=child.pk).first()
@@ -231,6 +259,8 @@ def record_episode(*, acting_user: Actor, child: Child, **report: Unpack[Episode
             police_reference=police_reference.strip(),
             police_risk=police_risk,
             returned_at=returned_at,
+            reason=reason,
+            reason_other=reason_other.strip(),
         )
     if police_risk:
         PoliceRiskGrading.objects.create(
@@ -251,8 +281,17 @@ def record_return(
     returned_at: dt.datetime,
     return_location: str = "",
     how_found: str = "",
+    how_found_details: str = "",
+    found_with: str = "",
+    reason: str | None = None,
+    reason_other: str = "",
+    return_concerns: list[str] | tuple[str, ...] = (),
 ) -> Episode:
-    """The child is back: close the episode; safe and well check and interview fall due."""
+    """The child is back: close the episode; safe and well check and interview fall due.
+
+    The return form also records where and how the child was found and who with, the
+    reason for going missing (if not given at the report, or now known better), and what
+    is known of the time away that the HERTS return interview criteria read."""
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     require_on_episode(acting_user, Action.RECORD_RETURN, episode.child, episode.police_force_id)
     if episode.entered_in_error:
@@ -267,11 +306,30 @@ def record_return(
     _not_in_future(returned_at, "returned_at", "return time")
     if returned_at < episode.last_seen_at:
         raise Refused("The return cannot be before the child was last seen.", field="returned_at")
+    if reason is not None:
+        _check_reason(reason, reason_other)
+        episode.reason = reason
+        episode.reason_other = reason_other.strip()
+    episode.return_concerns = _check_return_concerns(return_concerns)
     episode.returned_at = returned_at
     episode.return_location = return_location
     episode.how_found = how_found
+    episode.how_found_details = how_found_details.strip()
+    episode.found_with = found_with.strip()
     with translate_integrity_errors():
-        episode.save(update_fields=["returned_at", "return_location", "how_found", "updated_at"])
+        episode.save(
+            update_fields=[
+                "returned_at",
+                "return_location",
+                "how_found",
+                "how_found_details",
+                "found_with",
+                "reason",
+                "reason_other",
+                "return_concerns",
+                "updated_at",
+            ]
+        )
     reconcile(episode.child)
     return episode
 
@@ -291,6 +349,12 @@ EDITABLE_FIELDS = frozenset(
         # Philomena profile, Part 2: known at the time of the report.
         "clothing_when_last_seen",
         "who_with",
+        # Issue 12: the reason, where and how found and who with, the HERTS return facts.
+        "reason",
+        "reason_other",
+        "how_found_details",
+        "found_with",
+        "return_concerns",
     }
 )
 
@@ -347,8 +411,12 @@ def update_episode(*, acting_user: Actor, episode: Episode, **changes) -> Episod
                 raise Refused("This time is required.", field=field)
             changes[field] = _aware(changes[field], field)
             _not_in_future(changes[field], field, field.replace("_at", " time").replace("_", " "))
+    if "return_concerns" in changes:
+        changes["return_concerns"] = _check_return_concerns(changes["return_concerns"])
     for name, value in changes.items():
         setattr(episode, name, value)
+    if "reason" in changes or "reason_other" in changes:
+        _check_reason(episode.reason, episode.reason_other)
     if episode.returned_at is not None and episode.returned_at < episode.last_seen_at:
         raise Refused("The return cannot be before the child was last seen.", field="returned_at")
     if episode.reported_at < episode.last_seen_at:

@@ -99,6 +99,8 @@ def report(request: SignedInRequest, child_id: int) -> HttpResponse:
                     police_force=data["police_force"] if reported_to_police else None,
                     police_reference=data["police_reference"] if reported_to_police else "",
                     police_risk=data["police_risk"],
+                    reason=data["reason"],
+                    reason_other=data["reason_other"],
                 )
                 if data["clothing_when_last_seen"].strip() or data["who_with"].strip():
                     services.record_philomena_part_two(
@@ -224,6 +226,11 @@ def record_return(request: SignedInRequest, episode_id: int) -> HttpResponse:
             returned_at=data["returned_at"],
             return_location=data["return_location"].strip(),
             how_found=data["how_found"],
+            how_found_details=data["how_found_details"],
+            found_with=data["found_with"],
+            reason=data["reason"] or episode.reason,
+            reason_other=data["reason_other"] if data["reason"] else episode.reason_other,
+            return_concerns=data["return_concerns"],
         ),
         success="Return recorded. The safe and well check and the return interview are now due.",
     )
@@ -315,6 +322,11 @@ def _return_initial(episode: Episode) -> dict[str, object]:
         "returned_time": f"{local:%H:%M}",
         "return_location": episode.return_location,
         "how_found": episode.how_found,
+        "how_found_details": episode.how_found_details,
+        "found_with": episode.found_with,
+        "reason": episode.reason,
+        "reason_other": episode.reason_other,
+        "return_concerns": episode.return_concerns,
     }
 
 
@@ -337,6 +349,11 @@ def correct_return(request: SignedInRequest, episode_id: int) -> HttpResponse:
             returned_at=data["returned_at"],
             return_location=data["return_location"].strip(),
             how_found=data["how_found"],
+            how_found_details=data["how_found_details"].strip(),
+            found_with=data["found_with"].strip(),
+            reason=data["reason"],
+            reason_other=data["reason_other"].strip(),
+            return_concerns=data["return_concerns"],
         ),
         success="Return corrected. The deadlines follow the corrected time.",
         form_kwargs=lambda episode: {"initial": _return_initial(episode)},

@@ -8,7 +8,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from core.forms import BoundedForm, GovukDateField, LondonDateTimeField
 from episodes.models import Episode
-from panels.models import MeetingKind, MeetingTrigger, PanelKind
+from panels.models import MeetingKind, MeetingTrigger, PanelKind, ParentalConsent, StrategyItemKind
 
 ATTENDEE_ROWS = 4
 
@@ -63,7 +63,18 @@ class StrategyMeetingForm(BoundedForm):
         allow_future=True,
         label="Next review date",
         required=False,
-        help_text="While the child is still missing: within 42 days.",
+        help_text="Until the concern is resolved: within 42 days.",
+    )
+    concern_resolved = forms.BooleanField(
+        label="The meeting is confident the concern is resolved",
+        required=False,
+        help_text="Stops the six-weekly strategy reviews (Haringey protocol 18.3). A return "
+        "alone does not.",
+    )
+    concern_resolved_reason = forms.CharField(
+        label="Why the concern is resolved",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
     def __init__(self, *args, episodes, agencies, **kwargs):
@@ -80,7 +91,7 @@ class StrategyMeetingForm(BoundedForm):
                 label=f"Attendee {row}: agency",
                 agencies=agencies,
                 required=False,
-                empty_label="Choose an agency",
+                empty_label="No agency (a parent or carer)",
             )
             self.fields[f"attendee_{row}_role"] = forms.CharField(
                 label=f"Attendee {row}: role", required=False
@@ -100,8 +111,12 @@ class StrategyMeetingForm(BoundedForm):
         data = super().clean() or self.cleaned_data
         for row in range(1, ATTENDEE_ROWS + 1):
             name, agency = data.get(f"attendee_{row}_name"), data.get(f"attendee_{row}_agency")
-            if name and not agency:
-                self.add_error(f"attendee_{row}_agency", f"Choose attendee {row}'s agency")
+            role = data.get(f"attendee_{row}_role")
+            if name and not agency and not role:
+                self.add_error(
+                    f"attendee_{row}_agency",
+                    f"Choose attendee {row}'s agency, or give their role (a parent or carer)",
+                )
             if agency and not name:
                 self.add_error(f"attendee_{row}_name", f"Enter attendee {row}'s name")
         return data
@@ -117,6 +132,41 @@ class StrategyMeetingForm(BoundedForm):
             for row in range(1, ATTENDEE_ROWS + 1)
             if data.get(f"attendee_{row}_name")
         ]
+
+
+class StrategyItemForm(BoundedForm):
+    """One item of HAR 18.4, added to a meeting's record."""
+
+    kind = forms.ChoiceField(
+        label="What was considered",
+        choices=[("", "Choose"), *StrategyItemKind.choices],
+        error_messages={"required": "Choose what was considered"},
+    )
+    decision = forms.CharField(
+        label="What was decided or agreed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what was decided or agreed"},
+    )
+    owner_name = forms.CharField(
+        label="Owner (for an action)", required=False, help_text="Who will do it."
+    )
+    due_on = GovukDateField(label="Due date (for an action)", required=False)
+    parental_consent = forms.ChoiceField(
+        label="Parental consent (missing persons desk)",
+        choices=[("", "Not applicable"), *ParentalConsent.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Required where the child is not looked after.",
+    )
+    photo_publication_consent = forms.TypedChoiceField(
+        label="Does the local authority consent to police publishing the photograph? "
+        "(media strategy)",
+        choices=[("", "Not decided"), ("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
 
 class PanelReferralForm(BoundedForm):

@@ -45,6 +45,12 @@ class StrategyMeeting(models.Model):
     )
     decisions = models.TextField(blank=True)
     next_review_on = models.DateField(null=True, blank=True)
+    # Haringey protocol 18.3: strategy meetings continue at least six-weekly "until there
+    # is confidence that the issue has been resolved". That confidence is a decision a
+    # meeting records, with its reason (decision 0012): the strategy review clock stops
+    # only here, not when an episode closes.
+    concern_resolved = models.BooleanField(default=False)
+    concern_resolved_reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -54,6 +60,13 @@ class StrategyMeeting(models.Model):
     class Meta:
         ordering = ["-held_at"]
         indexes = [models.Index(fields=["child", "-held_at"], name="meeting_child_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(concern_resolved=False) | ~Q(concern_resolved_reason=""),
+                name="meeting_resolution_has_reason",
+                violation_error_message="Say why the concern is resolved.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.child} on {self.held_at:%Y-%m-%d}"
@@ -62,7 +75,10 @@ class StrategyMeeting(models.Model):
 @pghistory.track()
 class MeetingAttendance(models.Model):
     meeting = models.ForeignKey(StrategyMeeting, on_delete=models.CASCADE, related_name="attendees")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # No agency for a parent or carer (issue 12): `role` says who they are.
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(max_length=200)
     role = models.CharField(max_length=200, blank=True)
 
@@ -70,7 +86,7 @@ class MeetingAttendance(models.Model):
         ordering = ["meeting", "agency__name", "name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.agency})"
+        return f"{self.name} ({self.agency or self.role or 'no agency'})"
 
 
 class PanelKind(models.TextChoices):
@@ -160,3 +176,78 @@ class PanelAction(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+
+class StrategyItemKind(models.TextChoices):
+    """What Haringey protocol 18.4 says a strategy discussion should also consider."""
+
+    HEALTH_ALERT = "health_alert", "Missing child health alert (HAR 24.1)"
+    MISSING_PERSONS_DESK = "missing_persons_desk", "National missing persons desk alerted"
+    NATIONAL_REFERRAL_MECHANISM = (
+        "national_referral_mechanism",
+        "National Referral Mechanism (exploitation, trafficking, modern slavery)",
+    )
+    COMMUNICATION = (
+        "communication",
+        "Communication agreed between agencies, other authorities and the family",
+    )
+    LOCATE = "locate", "Action to locate the child"
+    RISK_UPDATE = "risk_update", "Update to the risk assessment"
+    MEDIA_STRATEGY = "media_strategy", "Media strategy"
+
+
+# The items that are actions (someone does something by a date): owner and due date required.
+STRATEGY_ACTION_KINDS = frozenset(
+    {
+        StrategyItemKind.HEALTH_ALERT,
+        StrategyItemKind.MISSING_PERSONS_DESK,
+        StrategyItemKind.NATIONAL_REFERRAL_MECHANISM,
+        StrategyItemKind.LOCATE,
+        StrategyItemKind.RISK_UPDATE,
+    }
+)
+
+
+class ParentalConsent(models.TextChoices):
+    GIVEN = "given", "Given"
+    REFUSED = "refused", "Refused"
+    NOT_NEEDED = "not_needed", "Not needed: the child is looked after"
+
+
+@pghistory.track()
+class StrategyItem(models.Model):
+    """One thing a strategy meeting or discussion considered or agreed (HAR 18.4), with
+    an owner and a due date where it is an action, and when it was done."""
+
+    meeting = models.ForeignKey(StrategyMeeting, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=40, choices=StrategyItemKind.choices)
+    # What was decided or agreed (for the NRM: whether a referral is made, and why).
+    decision = models.TextField()
+    owner_name = models.CharField(max_length=200, blank=True)
+    owner_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    # Missing persons desk: parental consent is required where the child is not looked
+    # after (HAR 18.4).
+    parental_consent = models.CharField(max_length=12, choices=ParentalConsent.choices, blank=True)
+    # Media strategy: whether the local authority consents to police publishing the
+    # child's photograph (HAR 7.4). Null: not decided at this meeting.
+    photo_publication_consent = models.BooleanField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "kind", "pk"]
+        indexes = [
+            models.Index(
+                fields=["meeting"], condition=Q(done_at__isnull=True), name="strategy_item_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.decision[:60]}"
+
+    @property
+    def is_action(self) -> bool:
+        return self.kind in STRATEGY_ACTION_KINDS

@@ -20,6 +20,7 @@ from panels.models import (
     PanelAction,
     PanelCase,
     PanelMeeting,
+    StrategyItem,
     StrategyMeeting,
 )
 from protocol.conf import protocol_settings
@@ -36,6 +37,19 @@ def user_authorities(user: User) -> QuerySet[Agency]:
     agency_ids = Membership.objects.filter(user=user, is_active=True).values("team__agency_id")
     return Agency.objects.filter(pk__in=agency_ids, kind=AgencyKind.LOCAL_AUTHORITY).order_by(
         "name"
+    )
+
+
+def strategy_items(meeting: StrategyMeeting):
+    """The HAR 18.4 items of a meeting the caller has shown the user may see."""
+    return StrategyItem.objects.filter(meeting=meeting).select_related("owner_agency")
+
+
+def visible_strategy_item(user: User, pk: int) -> StrategyItem | None:
+    return (
+        StrategyItem.objects.filter(child_visibility(user, "meeting__child_id"), pk=pk)
+        .select_related("meeting__child")
+        .first()
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("children/<int:child_id>/strategy/new/", views.record_meeting, name="record_meeting"),
     path("children/<int:child_id>/refer/", views.refer, name="refer"),
     path("strategy/<int:pk>/", views.meeting, name="meeting"),
+    path("strategy/items/<int:item_pk>/done/", views.complete_item, name="complete_item"),
     path("panels/new/", views.schedule, name="schedule"),
     path("panels/<int:pk>/", views.panel, name="panel"),
     path("panels/<int:pk>/cases/", views.add_case, name="add_case"),

@@ -24,6 +24,7 @@ from panels.forms import (
     PanelCaseForm,
     PanelMeetingForm,
     PanelReferralForm,
+    StrategyItemForm,
     StrategyMeetingForm,
 )
 from panels.models import (
@@ -39,16 +40,20 @@ from panels.selectors import (
     meeting_deadline,
     meetings_overview,
     panel_cases,
+    strategy_items,
     user_authorities,
     visible_action,
     visible_case,
     visible_meeting,
     visible_panel,
+    visible_strategy_item,
 )
 from panels.services import (
     add_panel_action,
     add_panel_case,
+    add_strategy_item,
     complete_panel_action,
+    complete_strategy_item,
     record_strategy_meeting,
     refer_to_panel,
     schedule_panel_meeting,
@@ -103,11 +108,17 @@ def record_meeting(request: SignedInRequest, child_id: int) -> HttpResponse:
                 decisions=data["decisions"],
                 next_review_on=data["next_review_on"],
                 chair=request.user,
+                concern_resolved=data["concern_resolved"],
+                concern_resolved_reason=data["concern_resolved_reason"],
             )
         except NotAllowed as error:
             raise PermissionDenied(error.message) from error
         except ServiceError as error:
-            add_service_error(form, error, {"attendees": "attendee_1_name"})
+            add_service_error(
+                form,
+                error,
+                {"attendees": "attendee_1_name", "concern_resolved": "concern_resolved_reason"},
+            )
         else:
             messages.success(
                 request, f"{meeting.get_kind_display()} recorded for {child.full_name}."
@@ -120,18 +131,67 @@ def record_meeting(request: SignedInRequest, child_id: int) -> HttpResponse:
 
 @login_required
 def meeting(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A strategy meeting's record; those who may record meetings add HAR 18.4 items to
+    it (POST) and mark actions done."""
     strategy_meeting = visible_meeting(request.user, pk)
     if strategy_meeting is None:
         raise Http404("No such meeting")
+    may_record = may(request.user, Action.STRATEGY_MEETING, strategy_meeting.child)
+    sights = sights_for(request.user, strategy_meeting.child)
+    item_form = StrategyItemForm(request.POST or None) if may_record else None
+    if request.method == "POST":
+        if item_form is None:
+            raise PermissionDenied("You may not record strategy meetings for this child.")
+        if item_form.is_valid():
+            data = item_form.cleaned_data
+            try:
+                add_strategy_item(
+                    acting_user=request.user,
+                    meeting=strategy_meeting,
+                    kind=data["kind"],
+                    decision=data["decision"],
+                    owner_name=data["owner_name"],
+                    due_on=data["due_on"],
+                    parental_consent=data["parental_consent"],
+                    photo_publication_consent=data["photo_publication_consent"],
+                )
+            except NotAllowed as error:
+                raise PermissionDenied(error.message) from error
+            except ServiceError as error:
+                add_service_error(item_form, error)
+            else:
+                messages.success(request, "Item added to the meeting's record.")
+                return redirect("panels:meeting", strategy_meeting.pk)
     return render(
         request,
         "panels/meeting.html",
         {
             "meeting": strategy_meeting,
             "child": strategy_meeting.child,
-            "sights": sights_for(request.user, strategy_meeting.child),
+            "sights": sights,
+            "items": strategy_items(strategy_meeting) if "meeting_content" in sights else [],
+            "item_form": item_form,
+            "may_record": may_record,
         },
+        status=400 if item_form is not None and item_form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def complete_item(request: SignedInRequest, item_pk: int) -> HttpResponse:
+    item = visible_strategy_item(request.user, item_pk)
+    if item is None:
+        raise Http404("No such item")
+    try:
+        complete_strategy_item(acting_user=request.user, item=item)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Action recorded as done.")
+    return redirect("panels:meeting", item.meeting_id)
 
 
 @login_required

@@ -27,7 +27,7 @@ class RuleDescription:
 
 # Paragraphs of the sources, as PROTOCOL.md cites them.
 SOURCES: dict[str, str] = {
-    Rule.RISK_ASSESSMENT: "Haringey protocol 6.1, 14.1, 15.3",
+    Rule.RISK_ASSESSMENT: "Haringey protocol 14.1 (MASH RAG rating), 15.3 (72 hours)",
     Rule.ABSENT_REVIEW: "Haringey protocol 6.2",
     Rule.MANAGER_ESCALATION: "Haringey protocol 15.1, 18.6",
     Rule.STRATEGY_MEETING: "Peterborough report 4.10",
@@ -35,7 +35,8 @@ SOURCES: dict[str, str] = {
     Rule.STRATEGY_REVIEW: "Haringey protocol 18.3",
     Rule.MASH_THRESHOLD: "Haringey protocol 14.5",
     Rule.SAFE_AND_WELL_CHECK: "Haringey protocol 21.1; DfE 2014 guidance",
-    Rule.RETURN_INTERVIEW: "Haringey protocol 22.2; DfE 2014 guidance",
+    Rule.RETURN_INTERVIEW: "Haringey protocol 22.2; DfE 2014 guidance; with the criteria "
+    'scope, Hertfordshire briefing, "Criteria for Visiting Children and Young People"',
     Rule.PANEL_REFERRAL: "Haringey protocol 18.5, 11.2",
     Rule.SENIOR_REVIEW: "Haringey protocol 18.6",
     Rule.MISSING_AT_EIGHTEEN: "Haringey protocol 18.6",
@@ -60,18 +61,23 @@ def describe_rules(settings: ProtocolSettings | None = None) -> list[RuleDescrip
     interview_scope = (
         "after every episode"
         if s.return_interview_scope == "every_episode"
-        else "where the Hertfordshire criteria are met (looked after, missing over 24 hours, "
-        "a repeat episode, rated Red or Amber, or an exploitation indicator)"
+        else "where the Hertfordshire criteria are met: looked after for any period; missing "
+        f"over {hours(s.return_interview_criteria_missing_hours)}; missing on two or more "
+        "occasions (any history); or the return records criminal activity, harm, known "
+        "mental health issues, an identified risk of sexual exploitation, or contact with "
+        "persons posing risk to children"
     )
     rows = [
         (
             Rule.RISK_ASSESSMENT,
-            "An episode is reported",
-            "A missing child risk assessment with a RAG rating",
-            f"Reported + {hours(s.risk_assessment_red_hours)} if Red, "
+            "An episode is reported, and MASH triages its referral (RAG rating, threshold "
+            "level, reason)",
+            "The missing child risk assessment record completed: indicators, analysis, plan",
+            f"Reported + {hours(s.risk_assessment_red_hours)} if MASH triaged it Red, "
             f"{hours(s.risk_assessment_amber_hours)} if Amber, "
             f"{hours(s.risk_assessment_green_hours)} if Green; "
-            f"{hours(s.risk_assessment_unrated_hours)} while unrated",
+            f"{hours(s.risk_assessment_unrated_hours)} while not yet triaged. Police's APP "
+            "grading is context for MASH, never the rating",
             "MASH or the allocated social worker",
         ),
         (
@@ -108,9 +114,10 @@ def describe_rules(settings: ProtocolSettings | None = None) -> list[RuleDescrip
         ),
         (
             Rule.STRATEGY_REVIEW,
-            "Still missing after a strategy meeting",
+            "A strategy meeting that does not record the concern resolved",
             "The next strategy meeting",
-            f"Previous meeting + {days(s.strategy_review_days)}, repeating while missing",
+            f"Previous meeting + {days(s.strategy_review_days)}, repeating until a meeting "
+            "records that the concern is resolved (a return alone does not stop it)",
             "Team manager",
         ),
         (

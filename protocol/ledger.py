@@ -27,10 +27,11 @@ from protocol.rules import (
     LegalPeriod,
     MeetingFact,
     Obligation,
+    TriageFact,
     evaluate,
 )
 from returns.models import ReturnInterview
-from risk.models import RiskAssessment
+from risk.models import MashTriage, RiskAssessment
 
 
 def build_state(child: Child) -> ChildState:
@@ -75,6 +76,7 @@ def build_state(child: Child) -> ChildState:
                 ),
                 safe_and_well_checked_at=checks[0].checked_at if checks else None,
                 home_office_informed_at=episode.home_office_informed_at,
+                return_concerns=frozenset(episode.return_concerns),
             )
         )
     valid_ids = {fact.id for fact in episode_facts}
@@ -89,6 +91,11 @@ def build_state(child: Child) -> ChildState:
         for a in RiskAssessment.objects.filter(child=child).order_by("assessed_at")
         if a.episode_id is None or a.episode_id in valid_ids
     )
+    triages = tuple(
+        TriageFact(id=t.pk, episode_id=t.episode_id, rag=t.rag, triaged_at=t.triaged_at)
+        for t in MashTriage.objects.filter(child=child).order_by("triaged_at")
+        if t.episode_id is None or t.episode_id in valid_ids
+    )
     interviews = tuple(
         InterviewFact(
             id=i.pk,
@@ -102,7 +109,12 @@ def build_state(child: Child) -> ChildState:
     )
     meetings = tuple(
         MeetingFact(
-            id=m.pk, kind=m.kind, trigger=m.trigger, held_at=m.held_at, episode_id=m.episode_id
+            id=m.pk,
+            kind=m.kind,
+            trigger=m.trigger,
+            held_at=m.held_at,
+            episode_id=m.episode_id,
+            concern_resolved=m.concern_resolved,
         )
         for m in StrategyMeeting.objects.filter(child=child).order_by("held_at")
     )
@@ -116,6 +128,7 @@ def build_state(child: Child) -> ChildState:
         ),
         episodes=tuple(episode_facts),
         assessments=assessments,
+        triages=triages,
         interviews=interviews,
         meetings=meetings,
         panel_referrals=tuple(

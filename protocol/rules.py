@@ -81,6 +81,9 @@ class EpisodeFact:
     became_missing_at: dt.datetime | None = None
     safe_and_well_checked_at: dt.datetime | None = None
     home_office_informed_at: dt.datetime | None = None
+    # What the return form records of the time away (HERTS criteria for a return
+    # interview visit): the names of the facts found true, e.g. "criminal_activity".
+    return_concerns: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _normalise(
@@ -112,6 +115,19 @@ class AssessmentFact:
 
 
 @dataclasses.dataclass(frozen=True)
+class TriageFact:
+    """MASH's triage of a referral about an episode: the rating that sets the clock."""
+
+    id: int
+    episode_id: int | None
+    rag: str
+    triaged_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        _normalise(self, "triaged_at")
+
+
+@dataclasses.dataclass(frozen=True)
 class InterviewFact:
     id: int
     episode_ids: frozenset[int]
@@ -138,6 +154,8 @@ class MeetingFact:
     trigger: str
     held_at: dt.datetime
     episode_id: int | None = None
+    # The meeting recorded that the concern is resolved (HAR 18.3; decision 0012).
+    concern_resolved: bool = False
 
     def __post_init__(self) -> None:
         _normalise(self, "held_at")
@@ -163,6 +181,7 @@ class ChildState:
     legal_statuses: tuple[LegalPeriod, ...] = ()
     episodes: tuple[EpisodeFact, ...] = ()
     assessments: tuple[AssessmentFact, ...] = ()
+    triages: tuple[TriageFact, ...] = ()
     interviews: tuple[InterviewFact, ...] = ()
     meetings: tuple[MeetingFact, ...] = ()
     panel_referrals: tuple[dt.datetime, ...] = ()
@@ -242,18 +261,11 @@ def episodes_in_window_before(
     ]
 
 
-def police_risk_to_rag(police_risk: str) -> str | None:
-    return {"high": RED, "medium": AMBER, "low": GREEN, "very_low": GREEN}.get(police_risk)
-
-
-def current_rating(state: ChildState, episode: EpisodeFact) -> str | None:
-    """The rating that sets the assessment clock: police's grading of this episode, or
-    else the child's latest rating before it was reported."""
-    from_police = police_risk_to_rag(episode.police_risk)
-    if from_police:
-        return from_police
-    earlier = [a for a in state.assessments if a.assessed_at <= episode.reported_at]
-    return max(earlier, key=lambda a: a.assessed_at).rag if earlier else None
+def triage_of(state: ChildState, episode: EpisodeFact) -> TriageFact | None:
+    """MASH's current triage of the episode: the latest made (a referral has one triage,
+    corrected in place; an episode with two referrals takes the later triage)."""
+    triages = [t for t in state.triages if t.episode_id == episode.id]
+    return max(triages, key=lambda t: (t.triaged_at, t.id)) if triages else None
 
 
 def mash_threshold_minimum_level(
@@ -286,17 +298,23 @@ def _assessment_meets(state: ChildState, assessment: AssessmentFact, episode: Ep
 
 
 def risk_assessment(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
-    """risk_assessment (Haringey protocol 6.1, 14.1, 15.3): every episode reported (missing,
-    absent or away) needs a missing child risk assessment with a RAG rating, by reported
-    + 4 h if Red, 24 h if Amber, 72 h if Green, and 72 h while unrated.
+    """risk_assessment (Haringey protocol 14.1, 15.3): every episode reported (missing,
+    absent or away) needs a missing child risk assessment record, completed within the
+    time the MASH RAG rating sets: reported + 4 h if Red, 24 h if Amber, 72 h if Green,
+    and 72 h while not yet triaged (15.3: "within 72 hours ... on every occasion").
 
-    Reading: the assessment is what produces the episode's RAG rating, so the rating that
-    sets its clock cannot be its own. We take police's current APP grading of the episode
-    (high Red, medium Amber, low or very low Green; a later grading moves the clock), or
-    else the child's latest RAG rating recorded before the report; with neither, 72 h.
-    Met by the first assessment linked to the episode, or by one linked to no episode
-    recorded after the report and before the child's next episode (a triage that did
-    not say which episode it was about)."""
+    Two records, two moments (decision 0012). The MASH triage of the episode's referral
+    (rating, threshold level, reason) sets the clock; the assessment (indicators,
+    analysis, plan) meets it. Readings:
+    - The window counts from the report, as 14.1 and 15.3 say, whenever the triage was
+      made: a Red triage at 00:15 of a report made at 00:15 makes the assessment due at
+      04:15 (elapsed hours, so 05:15 BST on the spring-change night). A triage made
+      after its own window has passed (Red, 5 hours after the report) leaves the
+      assessment overdue from the moment of the triage: the 4 hours were the protocol's.
+    - A corrected triage moves the clock (the triage is the latest of the episode's).
+    - Police's APP grading is police's: shown to MASH as context, it never sets the clock.
+    - Met by the first assessment linked to the episode, or by one linked to no episode
+      recorded after the report and before the child's next episode."""
     windows = {
         RED: settings.hours("risk_assessment_red_hours"),
         AMBER: settings.hours("risk_assessment_amber_hours"),
@@ -304,11 +322,24 @@ def risk_assessment(state: ChildState, settings: ProtocolSettings) -> list[Oblig
     }
     obligations = []
     for episode in state.episodes:
-        rating = current_rating(state, episode)
+        triage = triage_of(state, episode)
+        rating = triage.rag if triage is not None else None
         window = windows.get(rating or "", settings.hours("risk_assessment_unrated_hours"))
         met_at = _first(
             a.assessed_at for a in state.assessments if _assessment_meets(state, a, episode)
         )
+        hours = f"{window.total_seconds() / 3600:g}"
+        if triage is not None:
+            reason = (
+                f"MASH triaged the referral {rating.capitalize()} "  # type: ignore[union-attr]
+                f"({triage.triaged_at.astimezone(LONDON):%d %B %Y, %H:%M}), so the missing "
+                f"child risk assessment is due within {hours} hours of the report."
+            )
+        else:
+            reason = (
+                "Episode reported and not yet triaged by MASH, so the missing child risk "
+                f"assessment is due within {hours} hours of the report."
+            )
         obligations.append(
             Obligation(
                 rule="risk_assessment",
@@ -318,13 +349,7 @@ def risk_assessment(state: ChildState, settings: ProtocolSettings) -> list[Oblig
                 due_at=episode.reported_at + window,
                 met_at=met_at,
                 owner_role=MASH_TRIAGE,
-                reason=(
-                    f"Episode reported and rated {rating.capitalize()}"
-                    if rating
-                    else "Episode reported and not yet RAG rated"
-                )
-                + f", so the risk assessment is due within {window.total_seconds() / 3600:g} "
-                "hours of the report.",
+                reason=reason,
             )
         )
     return obligations
@@ -508,48 +533,41 @@ def strategy_discussion(state: ChildState, settings: ProtocolSettings) -> list[O
 
 
 def strategy_review(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
-    """strategy_review (Haringey protocol 18.3): while the child is still missing after a
-    strategy meeting, the next meeting is held within 42 days, repeating while missing.
-    Each strategy meeting for this episode held while the child is missing starts the
-    next review's clock (42 calendar days, same Europe/London wall-clock time), and the
-    next such meeting meets it, on time or late; a review lapses if the child returns
-    before it falls due. Keyed by the meeting that started it, so a late meeting moves
-    the following review rather than re-dating an old one."""
+    """strategy_review (Haringey protocol 18.3): "continual multi-agency strategy meetings
+    should be held at a minimum of six-weekly intervals ... until there is confidence that
+    the issue has been resolved". Each strategy meeting of the child that does not record
+    the concern resolved starts the next review's clock: 42 calendar days, same
+    Europe/London wall-clock time, met by the child's next strategy meeting, on time or
+    late, whichever episode it is about.
+
+    Readings (decision 0012). The concern, not the episode: a return does not stop the
+    reviews, since a child who came back can still be at risk; a meeting that records
+    "concern resolved", with its reason, does, and so opens no next review. Strategy
+    discussions are not meetings and neither start nor meet a review. Keyed by the meeting
+    that started it, so a late meeting moves the following review rather than re-dating
+    an old one."""
+    held = sorted((m for m in state.meetings if m.kind == MEETING), key=lambda m: (m.held_at, m.id))
     obligations = []
-    for episode in state.episodes:
-        if episode.category != MISSING:
+    for index, meeting in enumerate(held):
+        if meeting.concern_resolved:
             continue
-        held = sorted(
-            (
-                m
-                for m in state.meetings
-                if m.kind == MEETING
-                and m.held_at >= episode.last_seen_at
-                and (episode.returned_at is None or m.held_at < episode.returned_at)
-                and m.episode_id in (None, episode.id)
-            ),
-            key=lambda m: m.held_at,
-        )
-        for index, meeting in enumerate(held):
-            due = add_calendar_days(meeting.held_at, settings.strategy_review_days)
-            if episode.returned_at is not None and episode.returned_at < due:
-                continue
-            following = held[index + 1] if index + 1 < len(held) else None
-            obligations.append(
-                Obligation(
-                    rule="strategy_review",
-                    key=f"strategy_review:episode:{episode.id}:after:{meeting.id}",
-                    episode_id=episode.id,
-                    opens_at=meeting.held_at,
-                    due_at=due,
-                    met_at=following.held_at if following else None,
-                    strategy_meeting_id=following.id if following else None,
-                    owner_role=TEAM_MANAGER,
-                    reason=f"Still missing after the strategy meeting of "
-                    f"{meeting.held_at.astimezone(LONDON):%d %B %Y}: the next within "
-                    f"{settings.strategy_review_days} days.",
-                )
+        due = add_calendar_days(meeting.held_at, settings.strategy_review_days)
+        following = held[index + 1] if index + 1 < len(held) else None
+        obligations.append(
+            Obligation(
+                rule="strategy_review",
+                key=f"strategy_review:after:{meeting.id}",
+                episode_id=meeting.episode_id,
+                opens_at=meeting.held_at,
+                due_at=due,
+                met_at=following.held_at if following else None,
+                strategy_meeting_id=following.id if following else None,
+                owner_role=TEAM_MANAGER,
+                reason=f"Concern not recorded as resolved at the strategy meeting of "
+                f"{meeting.held_at.astimezone(LONDON):%d %B %Y}: the next within "
+                f"{settings.strategy_review_days} days.",
             )
+        )
     return obligations
 
 
@@ -578,41 +596,71 @@ def safe_and_well_check(state: ChildState, settings: ProtocolSettings) -> list[O
     ]
 
 
+# The return form's facts of the time away that are HERTS criteria, in the briefing's order.
+RETURN_CONCERNS = (
+    "criminal_activity",
+    "harmed",
+    "mental_health",
+    "sexual_exploitation_risk",
+    "contact_with_risky_persons",
+)
+
+
+def return_interview_criteria_met(
+    state: ChildState, episode: EpisodeFact, settings: ProtocolSettings
+) -> list[str]:
+    """The Hertfordshire criteria for a return interview visit (HERTS, "Criteria for
+    Visiting Children and Young People"), as written, that this episode meets:
+
+    - "Child Looked After (for any period of time)": looked after on any day from the
+      date last seen to the date of return (Europe/London);
+    - "Been missing for over 24 hours": returned more than 24 hours after last seen
+      (`return_interview_criteria_missing_hours`; exactly 24:00:00 is not over);
+    - "Been missing on two or more occasions (any historical instances of missing
+      episodes should be considered)": this is at least the child's second missing
+      episode, at any time before (absent and away episodes are not "missing");
+    - engaged (or believed to have engaged) in criminal activities during the absence;
+      hurt or harmed while missing (or believed so); known mental health issues;
+      identified risk of sexual exploitation; contact with persons posing risk to
+      children: the facts the return form records (`EpisodeFact.return_concerns`).
+
+    Returns the names of the criteria met, in that order (empty: none)."""
+    met = []
+    last_day = london_date(episode.returned_at or episode.last_seen_at)
+    first_day = london_date(episode.last_seen_at)
+    if any(
+        period.status == LOOKED_AFTER
+        and period.start_date <= last_day
+        and (period.end_date is None or period.end_date >= first_day)
+        for period in state.legal_statuses
+    ):
+        met.append("looked_after")
+    longest = settings.hours("return_interview_criteria_missing_hours")
+    if episode.returned_at and episode.returned_at - episode.last_seen_at > longest:
+        met.append("missing_over_24_hours")
+    occasions = [
+        other
+        for other in state.episodes
+        if other.category == MISSING and other.last_seen_at <= episode.last_seen_at
+    ]
+    if episode.category == MISSING and len(occasions) >= 2:
+        met.append("missing_two_or_more_occasions")
+    met.extend(concern for concern in RETURN_CONCERNS if concern in episode.return_concerns)
+    return met
+
+
 def meets_return_interview_criteria(
     state: ChildState, episode: EpisodeFact, settings: ProtocolSettings
 ) -> bool:
-    """The Hertfordshire criteria, used when return_interview_scope is "criteria": looked
-    after, away more than 24 hours (`return_interview_criteria_missing_hours`), a repeat
-    episode (3 in 90 days), police grading high or medium, or the latest RAG rating known
-    at the return Red or Amber or carrying any exploitation indicator."""
-    if state.is_looked_after_on(london_date(episode.last_seen_at)):
-        return True
-    longest = settings.hours("return_interview_criteria_missing_hours")
-    if episode.returned_at and episode.returned_at - episode.last_seen_at > longest:
-        return True
-    if police_risk_to_rag(episode.police_risk) in (RED, AMBER):
-        return True
-    if (
-        len(episodes_in_window_before(state, episode, settings.repeat_window_days))
-        >= settings.repeat_episode_count
-    ):
-        return True
-    assessed = [
-        a
-        for a in state.assessments
-        if a.assessed_at <= (episode.returned_at or episode.reported_at)
-    ]
-    if assessed:
-        latest = max(assessed, key=lambda a: a.assessed_at)
-        return latest.rag in (RED, AMBER) or bool(latest.indicators)
-    return False
+    return bool(return_interview_criteria_met(state, episode, settings))
 
 
 def return_interview(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """return_interview (Haringey protocol 22.2; DfE 2014): an independent return interview
     is offered after the child returns and its outcome recorded (held, declined, or no
     engagement after recorded attempts) within 72 hours. After every episode by default,
-    or only those meeting the HERTS criteria when `return_interview_scope` is "criteria".
+    or only those meeting the HERTS criteria when `return_interview_scope` is "criteria"
+    (`return_interview_criteria_met`).
     One deadline per episode, so a child who goes missing again before the first
     interview has two; one interview covering several episodes meets each of them.
 
@@ -624,10 +672,12 @@ def return_interview(state: ChildState, settings: ProtocolSettings) -> list[Obli
     for episode in state.episodes:
         if episode.returned_at is None:
             continue
-        if settings.return_interview_scope == "criteria" and not meets_return_interview_criteria(
-            state, episode, settings
-        ):
-            continue
+        criteria = ""
+        if settings.return_interview_scope == "criteria":
+            met = return_interview_criteria_met(state, episode, settings)
+            if not met:
+                continue
+            criteria = f" (HERTS criteria met: {', '.join(m.replace('_', ' ') for m in met)})"
         covering = [
             (completed, interview.id)
             for interview in state.interviews
@@ -645,7 +695,7 @@ def return_interview(state: ChildState, settings: ProtocolSettings) -> list[Obli
                 return_interview_id=interview_id,
                 owner_role=RETURN_INTERVIEW_OFFICER,
                 reason=f"Returned: an independent return interview offered and its outcome recorded "
-                f"within {window.total_seconds() / 3600:g} hours.",
+                f"within {window.total_seconds() / 3600:g} hours{criteria}.",
             )
         )
     return obligations

@@ -7,8 +7,9 @@ from django.db.models import F, OuterRef, Subquery
 from agencies.models import User
 from children.models import Child
 from children.selectors import child_visibility
+from episodes.models import Episode
 from protocol.models import Deadline, Rule, Status
-from risk.models import MashReferral, ReferralStatus, RiskAssessment
+from risk.models import MashReferral, MashTriage, ReferralStatus, RiskAssessment
 
 
 def triage_queue(user):
@@ -35,22 +36,36 @@ def child_referral(child: Child, referral_id: int) -> MashReferral | None:
 
 
 def rated_referrals(user):
-    """Referrals rated but not yet closed, for children the user may see, with the latest
-    rating of each: MASH keeps sight of them, amends its own rating, and closes them."""
+    """Referrals triaged but not yet closed, for children the user may see, with the triage
+    and the latest assessment recorded against each, and when the assessment is due: MASH
+    keeps sight of them, corrects its own triage, records the assessment, and closes them."""
     latest = RiskAssessment.objects.filter(referral_id=OuterRef("pk")).order_by(
         "-assessed_at", "-pk"
     )
+    assessment_due = Deadline.objects.filter(
+        rule=Rule.RISK_ASSESSMENT, episode_id=OuterRef("episode_id")
+    ).exclude(status=Status.CANCELLED)
     return (
         MashReferral.objects.filter(status=ReferralStatus.TRIAGED)
         .filter(child_visibility(user, "child_id"))
-        .select_related("child", "episode")
+        .select_related("child", "episode", "triage")
         .annotate(
             assessment_id=Subquery(latest.values("pk")[:1]),
-            rag=Subquery(latest.values("rag")[:1]),
             assessed_at=Subquery(latest.values("assessed_at")[:1]),
             assessed_by_id=Subquery(latest.values("assessed_by_id")[:1]),
+            assessment_due_at=Subquery(assessment_due.values("due_at")[:1]),
+            assessment_status=Subquery(assessment_due.values("status")[:1]),
         )
-        .order_by("-assessed_at", "-pk")
+        .order_by(F("assessment_due_at").asc(nulls_last=True), "received_at", "pk")
+    )
+
+
+def visible_triage(user: User, pk: int) -> MashTriage | None:
+    """A triage of a child the user may see, with its referral, child and episode."""
+    return (
+        MashTriage.objects.filter(child_visibility(user, "child_id"), pk=pk)
+        .select_related("child", "referral", "episode")
+        .first()
     )
 
 
@@ -66,6 +81,16 @@ def visible_assessment(user: User, pk: int) -> RiskAssessment | None:
 def visible_referral(user: User, pk: int) -> MashReferral | None:
     return (
         MashReferral.objects.filter(child_visibility(user, "child_id"), pk=pk)
-        .select_related("child")
+        .select_related("child", "episode")
         .first()
     )
+
+
+def triage_for(referral: MashReferral | None, episode: Episode | None) -> MashTriage | None:
+    """The triage of a referral, or else the latest of an episode (the child is one the
+    caller has already checked the user may see)."""
+    if referral is not None:
+        return MashTriage.objects.filter(referral=referral).first()
+    if episode is not None:
+        return MashTriage.objects.filter(episode=episode).order_by("-triaged_at", "-pk").first()
+    return None

@@ -38,7 +38,7 @@ from panels.services import (
 from protocol.services import sweep
 from returns.services import record_return_interview
 from risk.models import MashReferral
-from risk.services import record_risk_assessment
+from risk.services import record_mash_triage, record_risk_assessment
 from tests.factories import AllocationFactory, ChildFactory, UserFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
@@ -138,6 +138,13 @@ def seeded(world):
             circumstances="Did not come home from school.",
         )
         referral = MashReferral.objects.get(episode=missing)
+        record_mash_triage(
+            acting_user=world.mash_triage,
+            referral=referral,
+            rag="red",
+            threshold_level=4,
+            reason="Police grade high; seen with older men.",
+        )
         record_risk_assessment(
             acting_user=world.mash_triage,
             child=world.child,

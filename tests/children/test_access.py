@@ -15,7 +15,7 @@ from children.services import grant_child_access
 from episodes.models import Episode
 from episodes.services import record_return
 from risk.models import MashReferral, RiskAssessment
-from risk.services import close_mash_referral, record_risk_assessment
+from risk.services import close_mash_referral, record_mash_triage, record_risk_assessment
 from tests.factories import ChildFactory, PlacementFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
@@ -89,6 +89,12 @@ def test_mash_triage_sees_a_child_it_rated_until_the_referral_is_closed(world):
         reported_at=NOW - dt.timedelta(hours=1),
     )
     assert visible_children(world.mash_triage).filter(pk=world.child.pk).exists()
+    record_mash_triage(
+        acting_user=world.mash_triage,
+        referral=MashReferral.objects.get(),
+        rag="green",
+        threshold_level=1,
+    )
     record_risk_assessment(
         acting_user=world.mash_triage,
         child=world.child,

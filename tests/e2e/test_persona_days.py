@@ -18,7 +18,7 @@ from episodes.models import SafeAndWellCheck
 from panels.models import PanelAction, StrategyMeeting
 from panels.services import add_panel_case, schedule_panel_meeting
 from returns.models import ReturnInterview
-from risk.models import MashReferral, RiskAssessment
+from risk.models import MashReferral, MashTriage, RiskAssessment
 from risk.services import record_risk_assessment
 from tests.factories import AllocationFactory, ChildFactory, LegalStatusFactory, UserFactory
 from tests.risk.support import fill_date, report_at, returned_at
@@ -86,7 +86,8 @@ def test_the_social_workers_day(page, e2e_world, signed_in, axe_check):
 
 
 def test_the_mash_triage_day(page, e2e_world, signed_in, axe_check):
-    """Dana rates a referral Red (with its reason), amends it, and closes the referral."""
+    """Dana triages a referral Red (with its reason), corrects the triage, records the
+    risk assessment the triage set the clock for, and closes the referral."""
     world = e2e_world
     now = timezone.now()
     episode = report_at(
@@ -95,23 +96,32 @@ def test_the_mash_triage_day(page, e2e_world, signed_in, axe_check):
     signed_in(page, world.mash_triage)
     nav(page, "MASH triage")
     queue = page.get_by_test_id("triage-queue")
-    queue.get_by_role("link", name="Rate risk").click()
+    queue.get_by_role("link", name="Triage").click()
     page.get_by_label("Red", exact=True).check()
     page.get_by_label("Level 4: statutory (child protection)").check()
-    page.get_by_role("button", name="Save rating").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Say why the child is rated Red")
+    page.get_by_role("button", name="Save triage").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Say why the referral is triaged Red"
+    )
     axe_check(page)
-    page.get_by_label("Why this rating").fill("Seen getting into a car with older men.")
-    page.get_by_role("button", name="Save rating").click()
-    success(page, "Risk rating recorded for Jamie Fictional")
+    page.get_by_label("Reason for this rating").fill("Seen getting into a car with older men.")
+    page.get_by_role("button", name="Save triage").click()
+    success(page, "Triage recorded for Jamie Fictional")
     rated = page.get_by_test_id("rated-referrals")
     expect(rated).to_contain_text("Jamie Fictional")
     axe_check(page)
-    rated.get_by_role("link", name="Amend rating").click()
+    rated.get_by_role("link", name="Correct triage").click()
     page.get_by_label("Amber", exact=True).check()
-    page.get_by_label("Why this rating").fill("Police found him at a friend's; no older men.")
-    page.get_by_role("button", name="Save rating").click()
-    success(page, "Risk rating amended")
+    page.get_by_label("Reason for this rating").fill(
+        "Police found him at a friend's; no older men."
+    )
+    page.get_by_role("button", name="Save triage").click()
+    success(page, "Triage corrected")
+    assert MashTriage.objects.get(episode=episode).rag == "amber"
+    page.get_by_test_id("rated-referrals").get_by_role("link", name="Record assessment").click()
+    page.get_by_label("Analysis", exact=True).fill("School and police checks: safe with a friend.")
+    page.get_by_role("button", name="Save assessment").click()
+    success(page, "Risk assessment recorded for Jamie Fictional")
     assert RiskAssessment.objects.get(episode=episode).rag == "amber"
     page.get_by_test_id("rated-referrals").get_by_role("button", name="Close referral").click()
     success(page, "Referral for Jamie Fictional closed")
@@ -197,7 +207,7 @@ def test_the_return_officers_day(page, e2e_world, signed_in, axe_check):
     assert ReturnInterview.objects.filter(child=world.child).exists()
     # The child's record is open to him, and shows him no link he may not follow.
     page.get_by_role("link", name="Jamie Fictional").first.click()
-    expect(page.get_by_role("link", name="Rate risk")).to_have_count(0)
+    expect(page.get_by_role("link", name="Record risk assessment")).to_have_count(0)
     axe_check(page)
 
 
@@ -249,10 +259,10 @@ def test_the_senior_managers_day(page, e2e_world, signed_in, axe_check):
     nav(page, "Escalations")
     queue = page.get_by_test_id("escalation-queue")
     expect(queue).to_contain_text("Jamie Fictional")
-    expect(queue.get_by_role("link", name="Rate risk")).to_have_count(0)
+    expect(queue.get_by_role("link", name="Record risk assessment")).to_have_count(0)
     axe_check(page)
     queue.get_by_role("link", name="Jamie Fictional").first.click()
-    expect(page.get_by_role("link", name="Rate risk")).to_have_count(0)
+    expect(page.get_by_role("link", name="Record risk assessment")).to_have_count(0)
     axe_check(page)
     nav(page, "Meetings")
     expect(page.get_by_role("heading", name="Meetings", exact=True)).to_be_visible()
@@ -275,7 +285,7 @@ def test_the_police_liaison_officers_day_in_the_browser(page, e2e_world, signed_
     page.get_by_label("Search by name, date of birth or police reference").fill("Jamie")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Jamie Fictional").click()
-    expect(page.get_by_role("link", name="Rate risk")).to_have_count(0)
+    expect(page.get_by_role("link", name="Record risk assessment")).to_have_count(0)
     axe_check(page)
     page.get_by_role("link", name="Record safe and well check").first.click()
     checked = timezone.localtime(now - HOUR)

@@ -118,10 +118,11 @@ def test_reporting_records_the_episode_and_shows_the_deadlines_it_opened(client,
     html = response.content.decode()
     assert "govuk-notification-banner--success" in html
     assert "Missing episode reported for Jamie Fictional" in html
-    # Police graded it medium (Amber): the risk assessment is due 24 hours after the report.
+    # Police graded it medium: police's, not the rating. Until MASH triages it, the risk
+    # assessment is due 72 hours after the report (decision 0012).
     assessment = Deadline.objects.get(episode=episode, rule="risk_assessment")
-    assert assessment.due_at == NOW + dt.timedelta(hours=24)
-    assert 'data-rule="risk_assessment"' in html and "due in 1 day" in html
+    assert assessment.due_at == NOW + dt.timedelta(hours=72)
+    assert 'data-rule="risk_assessment"' in html and "due in 3 days" in html
 
 
 def test_absent_is_offered_for_a_child_aged_13_or_over(client, world):

@@ -117,12 +117,16 @@ def test_a_strategy_discussion_deadline_prefills_a_discussion(client, world):
     )
 
 
-def test_an_attendee_without_an_agency_and_a_review_before_the_meeting_are_field_errors(
+def test_an_attendee_with_neither_agency_nor_role_and_a_review_before_the_meeting_are_field_errors(
     client, world
 ):
+    # A parent or carer attends without an agency, named by role (issue 12); an attendee
+    # with neither is an error.
     client = signed_in(client, world.team_manager)
-    response = client.post(meeting_url(world.child), meeting_post())
-    assert response.context["form"].errors["attendee_1_agency"] == ["Choose attendee 1's agency"]
+    response = client.post(meeting_url(world.child), meeting_post(attendee_1_role=""))
+    assert response.context["form"].errors["attendee_1_agency"] == [
+        "Choose attendee 1's agency, or give their role (a parent or carer)"
+    ]
     response = client.post(
         meeting_url(world.child),
         meeting_post(

@@ -15,6 +15,7 @@ from protocol.rules import (
     LegalPeriod,
     MeetingFact,
     Obligation,
+    TriageFact,
 )
 from tests.kit import utc
 
@@ -64,6 +65,12 @@ def assessment(
     )
 
 
+def triage(
+    id: int = 400, *, rag: str, triaged_at: dt.datetime, episode_id: int | None = 1
+) -> TriageFact:
+    return TriageFact(id=id, episode_id=episode_id, rag=rag, triaged_at=triaged_at)
+
+
 def interview(
     id: int = 200, *, episode_ids, offered_at, outcome="", held_at=None, recorded_at=None
 ):
@@ -95,7 +102,14 @@ def looked_after(start: dt.date = dt.date(2020, 1, 1), end: dt.date | None = Non
 def state(
     *episodes: EpisodeFact, date_of_birth: dt.date = dt.date(2010, 6, 1), **facts
 ) -> ChildState:
-    for name in ("assessments", "interviews", "meetings", "legal_statuses", "panel_referrals"):
+    for name in (
+        "assessments",
+        "triages",
+        "interviews",
+        "meetings",
+        "legal_statuses",
+        "panel_referrals",
+    ):
         if name in facts:
             facts[name] = tuple(facts[name])
     return ChildState(child_id=1, date_of_birth=date_of_birth, episodes=tuple(episodes), **facts)

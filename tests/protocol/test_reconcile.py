@@ -22,7 +22,7 @@ from episodes.services import (
 from panels.services import record_strategy_meeting, refer_to_panel
 from protocol.models import Deadline
 from returns.services import record_return_interview
-from risk.services import record_risk_assessment
+from risk.services import record_mash_triage, record_risk_assessment
 from tests.protocol.reconcilekit import (
     DAY,
     HOUR,
@@ -152,8 +152,18 @@ def test_a_child_missing_again_before_the_interview_has_two_deadlines_met_by_one
 # --- risk_assessment -----------------------------------------------------------------
 
 
-def test_risk_assessment_for_a_high_risk_episode_is_due_4_hours_after_the_report(world, clock):
+def test_risk_assessment_for_an_episode_triaged_red_is_due_4_hours_after_the_report(world, clock):
     episode = report(world, clock, last_seen_at=T0, reported_at=T0 + HOUR, police_risk="high")
+    assert deadline(world.child, "risk_assessment", episode).due_at == T0 + 73 * HOUR, (
+        "police's grading is not the rating"
+    )
+    record_mash_triage(
+        acting_user=world.mash_triage,
+        referral=episode.mash_referrals.get(),
+        rag="red",
+        threshold_level=3,
+        reason="High risk: police grading and history.",
+    )
     reconcile_at(clock, world.child, T0 + 5 * HOUR - SECOND)
     ledger = deadline(world.child, "risk_assessment", episode)
     assert ledger.due_at == T0 + 5 * HOUR
@@ -162,13 +172,19 @@ def test_risk_assessment_for_a_high_risk_episode_is_due_4_hours_after_the_report
     assert is_due(ledger)
 
 
-def test_risk_assessment_for_an_unrated_episode_is_due_72_hours_after_the_report(world, clock):
+def test_risk_assessment_for_an_untriaged_episode_is_due_72_hours_after_the_report(world, clock):
     episode = report(world, clock, last_seen_at=T0, reported_at=T0 + HOUR)
     assert deadline(world.child, "risk_assessment", episode).due_at == T0 + 73 * HOUR
 
 
 def test_risk_assessment_is_met_by_recording_it(world, clock):
-    episode = report(world, clock, last_seen_at=T0, reported_at=T0 + HOUR, police_risk="medium")
+    episode = report(world, clock, last_seen_at=T0, reported_at=T0 + HOUR)
+    record_mash_triage(
+        acting_user=world.mash_triage,
+        referral=episode.mash_referrals.get(),
+        rag="amber",
+        threshold_level=2,
+    )
     assert deadline(world.child, "risk_assessment", episode).due_at == T0 + 25 * HOUR
     clock.move_to(T0 + 25 * HOUR - SECOND)
     record_risk_assessment(
@@ -335,10 +351,10 @@ def test_a_return_one_second_before_120_hours_cancels_the_strategy_discussion(wo
     assert deadline(world.child, "strategy_discussion", episode).status == "cancelled"
 
 
-# --- strategy_review (every 42 days while missing) -----------------------------------
+# --- strategy_review (every 42 days until the concern is resolved) --------------------
 
 
-def test_strategy_review_repeats_every_42_days_while_missing_and_lapses_on_return(world, clock):
+def test_strategy_review_repeats_every_42_days_and_a_return_does_not_stop_it(world, clock):
     episode = report(world, clock, last_seen_at=T0)
     first = strategy_meeting(world, clock, at=T0 + 2 * DAY, episode=episode)
     review = Deadline.objects.get(child=world.child, rule="strategy_review")
@@ -352,7 +368,7 @@ def test_strategy_review_repeats_every_42_days_while_missing_and_lapses_on_retur
         (str(second.pk), "open", None),
     ]
     come_back(world, clock, episode, T0 + 50 * DAY)
-    assert [r.status for r in reviews.all()] == ["met", "cancelled"]
+    assert [r.status for r in reviews.all()] == ["met", "open"], "the concern is not resolved"
 
 
 def test_strategy_review_is_due_42_calendar_days_later_at_the_same_wall_clock_time_across_the_autumn_change(

@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from protocol.models import Rule
-from protocol.rules import RULES, evaluate
+from protocol.rules import RULES, MeetingFact, evaluate
 from tests.protocol.rulekit import (
     DAY,
     DEFAULTS,
@@ -29,6 +29,7 @@ from tests.protocol.rulekit import (
     obligations,
     only,
     state,
+    triage,
     utc,
 )
 
@@ -75,34 +76,6 @@ def test_risk_assessment_is_due_72_hours_after_the_report_while_unrated():
     assert due.met_at is None
 
 
-@pytest.mark.parametrize(
-    ("police_risk", "hours"), [("high", 4), ("medium", 24), ("low", 72), ("very_low", 72)]
-)
-def test_risk_assessment_clock_follows_the_police_grading(police_risk, hours):
-    due = only("risk_assessment", state(episode(police_risk=police_risk)))
-    assert due.due_at == T0 + hours * HOUR
-
-
-@pytest.mark.parametrize(("rag", "hours"), [("red", 4), ("amber", 24), ("green", 72)])
-def test_risk_assessment_clock_follows_the_childs_latest_rating_recorded_by_the_report(rag, hours):
-    earlier = assessment(rag="green", assessed_at=T0 - 60 * DAY, episode_id=None)
-    latest = assessment(101, rag=rag, assessed_at=T0, episode_id=None)
-    due = only("risk_assessment", state(episode(2), assessments=[earlier, latest]))
-    assert due.due_at == T0 + hours * HOUR
-
-
-def test_a_rating_recorded_one_second_after_the_report_does_not_set_the_risk_assessment_clock():
-    later = assessment(rag="red", assessed_at=T0 + SECOND, episode_id=99)
-    due = only("risk_assessment", state(episode(), assessments=[later]))
-    assert due.due_at == T0 + 72 * HOUR
-
-
-def test_police_grading_sets_the_risk_assessment_clock_over_the_childs_earlier_rating():
-    earlier = assessment(rag="green", assessed_at=T0 - DAY, episode_id=None)
-    due = only("risk_assessment", state(episode(police_risk="high"), assessments=[earlier]))
-    assert due.due_at == T0 + 4 * HOUR
-
-
 def test_risk_assessment_is_met_by_the_first_assessment_of_the_episode():
     first = assessment(rag="amber", assessed_at=T0 + 3 * HOUR)
     second = assessment(101, rag="red", assessed_at=T0 + 5 * HOUR)
@@ -143,16 +116,9 @@ def test_every_kind_of_episode_needs_a_risk_assessment(category):
     )
 
 
-@pytest.mark.parametrize(("police_risk", "hours"), [("low", 48), ("very_low", 48), ("", 72)])
-def test_police_low_and_very_low_gradings_are_green_not_unrated(police_risk, hours):
-    due = only(
-        "risk_assessment", state(episode(police_risk=police_risk)), risk_assessment_green_hours=48
-    )
-    assert due.due_at == T0 + hours * HOUR
-
-
 def test_risk_assessment_windows_come_from_the_settings():
-    due = only("risk_assessment", state(episode(police_risk="high")), risk_assessment_red_hours=2.5)
+    red = triage(rag="red", triaged_at=T0)
+    due = only("risk_assessment", state(episode(), triages=[red]), risk_assessment_red_hours=2.5)
     assert due.due_at == T0 + 2.5 * HOUR
 
 
@@ -342,15 +308,15 @@ def test_strategy_discussion_threshold_comes_from_the_settings():
     assert due.opens_at == T0 + 96 * HOUR
 
 
-# --- strategy_review (every 42 days while missing) -----------------------------------
+# --- strategy_review (every 42 days until the concern is resolved) --------------------
 
 
-def test_strategy_review_is_due_42_calendar_days_after_a_strategy_meeting_while_missing():
+def test_strategy_review_is_due_42_calendar_days_after_a_strategy_meeting():
     held = meeting(held_at=T0 + 2 * DAY)
     due = only("strategy_review", state(episode(), meetings=[held]))
     assert due.opens_at == held.held_at
     assert due.due_at == held.held_at + 42 * DAY, "no clock change between June and July"
-    assert due.key == f"strategy_review:episode:1:after:{held.id}"
+    assert due.key == f"strategy_review:after:{held.id}"
     assert due.met_at is None
 
 
@@ -376,28 +342,48 @@ def test_a_strategy_review_meeting_held_late_still_meets_it():
     assert reviews[0].met_at == late.held_at > reviews[0].due_at
 
 
-def test_a_return_one_second_before_the_review_falls_due_lapses_it():
-    held = meeting(held_at=T0 + 2 * DAY)
-    back = episode(returned_at=held.held_at + 42 * DAY - SECOND)
-    assert obligations("strategy_review", state(back, meetings=[held])) == []
+def test_a_return_does_not_stop_the_strategy_reviews_while_the_concern_is_unresolved():
+    # HAR 18.3: "until there is confidence that the issue has been resolved" (decision 0012).
+    held = meeting(held_at=T0 + 2 * DAY, episode_id=1)
+    back = episode(returned_at=T0 + 3 * DAY)
+    due = only("strategy_review", state(back, meetings=[held]))
+    assert (due.due_at, due.met_at) == (held.held_at + 42 * DAY, None)
 
 
-def test_a_return_at_the_review_due_time_keeps_it():
-    held = meeting(held_at=T0 + 2 * DAY)
-    back = episode(returned_at=held.held_at + 42 * DAY)
-    assert len(obligations("strategy_review", state(back, meetings=[held]))) == 1
+def test_a_meeting_that_records_the_concern_resolved_starts_no_review_and_meets_the_last():
+    first = meeting(300, held_at=T0 + 2 * DAY)
+    resolved = MeetingFact(
+        id=301,
+        kind="strategy_meeting",
+        trigger="review",
+        held_at=T0 + 30 * DAY,
+        concern_resolved=True,
+    )
+    reviews = obligations("strategy_review", state(episode(), meetings=[first, resolved]))
+    assert [(r.key, r.met_at) for r in reviews] == [
+        (f"strategy_review:after:{first.id}", resolved.held_at)
+    ]
 
 
-def test_meetings_outside_the_episode_start_no_strategy_review():
+def test_a_meeting_after_the_concern_was_resolved_starts_the_reviews_again():
+    resolved = MeetingFact(
+        id=301, kind="strategy_meeting", trigger="other", held_at=T0, concern_resolved=True
+    )
+    again = meeting(302, held_at=T0 + 90 * DAY)
+    reviews = obligations("strategy_review", state(episode(), meetings=[resolved, again]))
+    assert [r.key for r in reviews] == [f"strategy_review:after:{again.id}"]
+
+
+def test_strategy_discussions_neither_start_nor_meet_a_review():
     child = state(
         episode(returned_at=T0 + 60 * DAY),
         meetings=[
-            meeting(300, held_at=T0 - SECOND),
-            meeting(301, held_at=T0 + 60 * DAY),
-            meeting(302, held_at=T0 + DAY, kind="strategy_discussion"),
+            meeting(300, held_at=T0 + DAY),
+            meeting(302, held_at=T0 + 2 * DAY, kind="strategy_discussion"),
         ],
     )
-    assert obligations("strategy_review", child) == []
+    due = only("strategy_review", child)
+    assert (due.key, due.met_at) == ("strategy_review:after:300", None)
 
 
 # --- safe_and_well_check -------------------------------------------------------------
@@ -538,60 +524,7 @@ def _criteria(child):
     return obligations("return_interview", child, return_interview_scope="criteria")
 
 
-def test_with_criteria_scope_a_short_green_first_episode_needs_no_return_interview():
-    short = episode(returned_at=T0 + 24 * HOUR)
-    assert (
-        _criteria(state(short, assessments=[assessment(rag="green", assessed_at=T0 + HOUR)])) == []
-    )
-
-
-def test_with_criteria_scope_an_episode_longer_than_24_hours_needs_a_return_interview():
-    assert len(_criteria(state(episode(returned_at=T0 + 24 * HOUR + SECOND)))) == 1
-
-
-def test_with_criteria_scope_a_looked_after_child_needs_a_return_interview():
-    short = episode(returned_at=T0 + HOUR)
-    assert len(_criteria(state(short, legal_statuses=[looked_after()]))) == 1
-
-
-@pytest.mark.parametrize(
-    ("rag", "indicators", "needed"),
-    [
-        ("red", (), True),
-        ("amber", (), True),
-        ("green", ("cse",), True),
-        ("green", (), False),
-    ],
-)
-def test_with_criteria_scope_the_latest_rating_decides(rag, indicators, needed):
-    short = episode(returned_at=T0 + HOUR)
-    rated = assessment(rag=rag, assessed_at=T0 + HOUR, indicators=indicators)
-    assert bool(_criteria(state(short, assessments=[rated]))) is needed
-
-
-def test_with_criteria_scope_a_rating_made_after_the_return_does_not_decide():
-    short = episode(returned_at=T0 + HOUR)
-    rated = assessment(rag="red", assessed_at=T0 + HOUR + SECOND)
-    assert _criteria(state(short, assessments=[rated])) == []
-
-
-@pytest.mark.parametrize(
-    ("police_risk", "needed"), [("high", True), ("medium", True), ("low", False)]
-)
-def test_with_criteria_scope_police_grading_high_or_medium_needs_a_return_interview(
-    police_risk, needed
-):
-    short = episode(returned_at=T0 + HOUR, police_risk=police_risk)
-    assert bool(_criteria(state(short))) is needed
-
-
-def test_with_criteria_scope_a_third_episode_in_90_days_needs_a_return_interview():
-    first = episode(1, last_seen_at=T0 - 90 * DAY, returned_at=T0 - 90 * DAY + HOUR)
-    second = episode(2, last_seen_at=T0 - 10 * DAY, returned_at=T0 - 10 * DAY + HOUR)
-    third = episode(3, last_seen_at=T0, returned_at=T0 + HOUR)
-    assert [o.episode_id for o in _criteria(state(first, second, third))] == [3]
-    earlier = episode(1, last_seen_at=T0 - 91 * DAY, returned_at=T0 - 91 * DAY + HOUR)
-    assert _criteria(state(earlier, second, third)) == []
+# The HERTS criteria on both sides of each are in test_rules_triage.py.
 
 
 # --- panel_referral ------------------------------------------------------------------

@@ -29,7 +29,8 @@ from episodes.services import (
 )
 from panels.services import record_strategy_meeting, refer_to_panel
 from returns.services import record_return_interview
-from risk.services import record_risk_assessment
+from risk.models import MashReferral
+from risk.services import record_mash_triage, record_risk_assessment
 
 DEMO_PASSWORD = "homeward-demo"
 # Every demo user's authenticator key, public like the password (demo only; README):
@@ -385,6 +386,13 @@ class Command(BaseCommand):
                     checked_at=ep.returned_at + 5 * hours,
                     officer_name="PC Demo",
                 )
+                record_mash_triage(
+                    acting_user=p["mash_triage"],
+                    referral=MashReferral.objects.get(episode=ep),
+                    rag="amber",
+                    threshold_level=3,
+                    triaged_at=ep.reported_at + 6 * hours - hours,
+                )
                 record_risk_assessment(
                     acting_user=p["mash_triage"],
                     child=child,
@@ -415,6 +423,14 @@ class Command(BaseCommand):
             child = new_child(index, age=15, team_key="team_1", looked_after=True)
             ep = episode(
                 child, sw, last_seen_hours_ago=80, returned_hours_ago=50, police_risk="high"
+            )
+            record_mash_triage(
+                acting_user=p["mash_triage"],
+                referral=MashReferral.objects.get(episode=ep),
+                rag="red",
+                threshold_level=4,
+                reason="Found in the company of adults of concern.",
+                triaged_at=ep.reported_at + 2 * hours - hours,
             )
             record_risk_assessment(
                 acting_user=p["mash_triage"],
@@ -485,6 +501,13 @@ class Command(BaseCommand):
                     last_seen_hours_ago=last_seen,
                     returned_hours_ago=last_seen - rng.randint(3, 20),
                     force=force,
+                )
+                record_mash_triage(
+                    acting_user=p["mash_triage"],
+                    referral=MashReferral.objects.get(episode=ep),
+                    rag="green",
+                    threshold_level=2,
+                    triaged_at=ep.reported_at + 1 * hours - hours,
                 )
                 record_risk_assessment(
                     acting_user=p["mash_triage"],
