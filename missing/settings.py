@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "episodes",
     "risk",
     "returns",
+    "contextual",
     "panels",
     "protocol",
     "notifications",
