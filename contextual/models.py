@@ -218,9 +218,7 @@ class AssociateLink(models.Model):
     how_known = models.CharField(max_length=500)
     source = models.CharField(max_length=200, help_text="who said so, e.g. police intelligence")
     source_evaluation = models.CharField(max_length=1, choices=SourceEvaluation.choices)
-    intelligence_assessment = models.CharField(
-        max_length=1, choices=IntelligenceAssessment.choices
-    )
+    intelligence_assessment = models.CharField(max_length=1, choices=IntelligenceAssessment.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

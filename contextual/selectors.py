@@ -105,6 +105,31 @@ def missing_with_on_episode(user, episode) -> list[tuple[MissingWith, Child | No
     return [(link, visible.get(link.other_child_id)) for link in links]
 
 
+def missing_with_on_children(
+    user, child_ids: list[int]
+) -> list[tuple[int, MissingWith, Child | None]]:
+    """(child id, link, the other child if the reader sees them) for each link naming one
+    of the children either way round: on their episodes the reader sees, or on another
+    child's episode. Two queries, however many children."""
+    wanted = set(child_ids)
+    links = list(
+        MissingWith.objects.filter(
+            Q(child_id__in=wanted, episode__in=visible_episodes(user))
+            | Q(other_child_id__in=wanted)
+        ).order_by("recorded_at", "pk")
+    )
+    rows: list[tuple[int, int, MissingWith]] = []
+    for link in links:
+        if link.child_id in wanted:
+            rows.append((link.child_id, link.other_child_id, link))
+        if link.other_child_id in wanted:
+            rows.append((link.other_child_id, link.child_id, link))
+    visible = {
+        c.pk: c for c in visible_children(user).filter(pk__in={other for _c, other, _l in rows})
+    }
+    return [(child_id, link, visible.get(other)) for child_id, other, link in rows]
+
+
 def missing_with_choices(user, episode) -> QuerySet[Child]:
     """Children the recorder may name: those they see, of the episode child's authority."""
     return (
@@ -232,9 +257,11 @@ def hotspot_authorities(user) -> QuerySet[Agency]:
 def is_own_staff(user, authority: Agency) -> bool:
     """The authority's own staff hold a working role in one of its teams; someone who
     holds only a panel seat there (police, health, education partners) does not."""
-    return Membership.objects.filter(
-        user=user, is_active=True, team__agency=authority
-    ).exclude(role=Role.PANEL_MEMBER).exists()
+    return (
+        Membership.objects.filter(user=user, is_active=True, team__agency=authority)
+        .exclude(role=Role.PANEL_MEMBER)
+        .exists()
+    )
 
 
 @dataclasses.dataclass
@@ -282,13 +309,17 @@ def hotspots(
     links = EpisodePlace.objects.filter(in_period)
     places = list(
         links.values("place_id", "place__name", "place__kind", "place__postcode")
-        .annotate(episodes=Count("episode_id", distinct=True), children=Count("child_id", distinct=True))
+        .annotate(
+            episodes=Count("episode_id", distinct=True), children=Count("child_id", distinct=True)
+        )
         .order_by("-episodes", "-children", "place__name")[:limit]
     )
     sectors = list(
         links.exclude(place__postcode_sector="")
         .values("place__postcode_sector")
-        .annotate(episodes=Count("episode_id", distinct=True), children=Count("child_id", distinct=True))
+        .annotate(
+            episodes=Count("episode_id", distinct=True), children=Count("child_id", distinct=True)
+        )
         .order_by("-episodes", "-children", "place__postcode_sector")[:limit]
     )
     kinds = dict(PlaceKind.choices)
@@ -299,7 +330,9 @@ def hotspots(
         row["children"] = _count(row["children"], suppress)
     pairs = list(
         MissingWith.objects.filter(in_period)
-        .annotate(first=Least("child_id", "other_child_id"), second=Greatest("child_id", "other_child_id"))
+        .annotate(
+            first=Least("child_id", "other_child_id"), second=Greatest("child_id", "other_child_id")
+        )
         .values("first", "second")
         .annotate(times=Count("episode_id", distinct=True), last=Max("episode__last_seen_at"))
         .filter(times__gte=2)
@@ -330,4 +363,3 @@ def hotspots(
         groups=groups[:limit],
         hidden_groups=_count(hidden, suppress),
     )
-

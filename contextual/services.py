@@ -12,8 +12,6 @@ from agencies.models import Actor, acting_person
 from children.models import Child
 from children.permissions import Action, may, require_on_episode
 from children.selectors import get_visible_child
-from core.errors import Conflict, NotAllowed, Refused
-from core.history import records
 from contextual.models import (
     AgeGroup,
     Associate,
@@ -29,6 +27,8 @@ from contextual.models import (
     SourceEvaluation,
     normalise_postcode,
 )
+from core.errors import Conflict, NotAllowed, Refused
+from core.history import records
 from episodes.models import Episode
 
 LINE = 500
@@ -81,7 +81,9 @@ def link_episode_place(
 ) -> EpisodePlace:
     _require_episode_writer(acting_user, episode)
     if role not in PlaceRole.values:
-        raise Refused("Choose whether the child was last seen, found or reported there.", field="role")
+        raise Refused(
+            "Choose whether the child was last seen, found or reported there.", field="role"
+        )
     if place.authority_id != episode.child.responsible_authority_id:
         raise Refused("Choose a place of the child's local authority.", field="place")
     if EpisodePlace.objects.filter(episode=episode, place=place, role=role).exists():
@@ -121,7 +123,9 @@ def record_missing_with(
     if certainty not in Certainty.values:
         raise Refused("Say whether this is known or believed.", field="certainty")
     if MissingWith.objects.filter(episode=episode, other_child=other).exists():
-        raise Conflict(f"{other.full_name} is already recorded on this episode.", field="other_child")
+        raise Conflict(
+            f"{other.full_name} is already recorded on this episode.", field="other_child"
+        )
     return MissingWith.objects.create(
         episode=episode,
         child_id=episode.child_id,
@@ -192,4 +196,3 @@ def link_associate(
         recorded_by=person,
         recorded_at=timezone.now(),
     )
-

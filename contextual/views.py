@@ -58,9 +58,7 @@ def episode_context(request: SignedInRequest, episode_id: int) -> HttpResponse:
     )
     places = choosable_places(request.user, episode.child.responsible_authority_id)
     place_form = EpisodePlaceForm(places=places, prefix="place")
-    with_form = MissingWithForm(
-        children=missing_with_choices(request.user, episode), prefix="with"
-    )
+    with_form = MissingWithForm(children=missing_with_choices(request.user, episode), prefix="with")
     status = 200
     if request.method == "POST":
         if not may_write:
@@ -102,7 +100,9 @@ def _save_place(request, episode, form) -> bool:
             kind=data["kind"],
             postcode=data["postcode"],
         )
-        link_episode_place(acting_user=request.user, episode=episode, place=place, role=data["role"])
+        link_episode_place(
+            acting_user=request.user, episode=episode, place=place, role=data["role"]
+        )
     except NotAllowed as error:
         raise PermissionDenied(error.message) from error
     except ServiceError as error:
@@ -190,7 +190,11 @@ def hotspot_list(request: SignedInRequest) -> HttpResponse:
         # authority's teams reaches no authority: say so rather than refuse.
         return render(request, "contextual/hotspots.html", {"form": None, "result": None})
     today = timezone.localdate()
-    initial = {"authority": authorities.first(), "start": today - dt.timedelta(days=90), "end": today}
+    initial = {
+        "authority": authorities.first(),
+        "start": today - dt.timedelta(days=90),
+        "end": today,
+    }
     form = HotspotForm(request.GET or None, authorities=authorities, initial=initial)
     result = None
     status = 200

@@ -295,9 +295,21 @@ class PanelIntelligence(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(episode_place__isnull=False, associate_link__isnull=True, missing_with__isnull=True)
-                    | Q(episode_place__isnull=True, associate_link__isnull=False, missing_with__isnull=True)
-                    | Q(episode_place__isnull=True, associate_link__isnull=True, missing_with__isnull=False)
+                    Q(
+                        episode_place__isnull=False,
+                        associate_link__isnull=True,
+                        missing_with__isnull=True,
+                    )
+                    | Q(
+                        episode_place__isnull=True,
+                        associate_link__isnull=False,
+                        missing_with__isnull=True,
+                    )
+                    | Q(
+                        episode_place__isnull=True,
+                        associate_link__isnull=True,
+                        missing_with__isnull=False,
+                    )
                 ),
                 name="panel_intelligence_links_one_record",
             )

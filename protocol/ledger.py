@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from children.models import Allocation, Child
 from episodes.models import Category, Episode, Reclassification, SafeAndWellCheck
-from panels.models import PanelReferral, StrategyMeeting
+from panels.models import PanelCase, PanelReferral, StrategyMeeting
 from protocol.conf import protocol_settings
 from protocol.models import Deadline, Status
 from protocol.rules import (
@@ -120,6 +120,11 @@ def build_state(child: Child) -> ChildState:
         meetings=meetings,
         panel_referrals=tuple(
             PanelReferral.objects.filter(child=child).values_list("referred_at", flat=True)
+        ),
+        panel_discussions=tuple(
+            PanelCase.objects.filter(child=child, discussed_at__isnull=False)
+            .order_by("discussed_at")
+            .values_list("discussed_at", flat=True)
         ),
     )
 

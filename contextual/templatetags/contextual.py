@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from children.permissions import Action, Sight, may_on_episode, sights_for
+from children.permissions import Action, Sight, may, may_on_episode, sights_for
 from contextual.selectors import associates_of, missing_with_for_child
 
 register = template.Library()
@@ -24,6 +24,7 @@ def child_context(context, child):
         "sees_associates": sees_associates,
         "associates_total": len(associate_rows),
         "associates_unverified": sum(1 for row in associate_rows if not row.verified),
+        "may_refer": may(user, Action.REFER_TO_PANEL, child),
     }
 
 

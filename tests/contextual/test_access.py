@@ -56,11 +56,16 @@ def together(world):
         given_name="Sam", family_name="Secondchild", responsible_authority=world.council
     )
     AllocationFactory(
-        child=sam, team=world.other_team, worker=world.other_social_worker, started_at=utc(2020, 1, 1)
+        child=sam,
+        team=world.other_team,
+        worker=world.other_social_worker,
+        started_at=utc(2020, 1, 1),
     )
     with time_machine.travel(utc(2026, 5, 1, 12), tick=False):
         first = report(world, last_seen_at=utc(2026, 5, 1, 10), police_force=world.force)
-        record_return(acting_user=world.social_worker, episode=first, returned_at=utc(2026, 5, 1, 11))
+        record_return(
+            acting_user=world.social_worker, episode=first, returned_at=utc(2026, 5, 1, 11)
+        )
     with time_machine.travel(NOW, tick=False):
         second = report(world, last_seen_at=utc(2026, 5, 20, 10), police_force=world.force)
         sams = report(
@@ -86,7 +91,10 @@ def together(world):
             )
         for episode in (second, sams):
             link_episode_place(
-                acting_user=world.missing_coordinator, episode=episode, place=place, role="last_seen"
+                acting_user=world.missing_coordinator,
+                episode=episode,
+                place=place,
+                role="last_seen",
             )
     return sam, second, place
 
@@ -197,5 +205,8 @@ def test_a_link_cannot_name_a_child_the_recorder_may_not_see(world, together):
     sam, episode, _place = together
     with time_machine.travel(NOW, tick=False), pytest.raises(Refused):
         record_missing_with(
-            acting_user=world.social_worker, episode=episode, other_child_id=sam.pk, certainty="believed"
+            acting_user=world.social_worker,
+            episode=episode,
+            other_child_id=sam.pk,
+            certainty="believed",
         )

@@ -95,7 +95,14 @@ def looked_after(start: dt.date = dt.date(2020, 1, 1), end: dt.date | None = Non
 def state(
     *episodes: EpisodeFact, date_of_birth: dt.date = dt.date(2010, 6, 1), **facts
 ) -> ChildState:
-    for name in ("assessments", "interviews", "meetings", "legal_statuses", "panel_referrals"):
+    for name in (
+        "assessments",
+        "interviews",
+        "meetings",
+        "legal_statuses",
+        "panel_referrals",
+        "panel_discussions",
+    ):
         if name in facts:
             facts[name] = tuple(facts[name])
     return ChildState(child_id=1, date_of_birth=date_of_birth, episodes=tuple(episodes), **facts)
