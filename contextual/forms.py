@@ -25,7 +25,7 @@ class EpisodePlaceForm(BoundedForm):
     role = forms.ChoiceField(
         label="What happened there", choices=PlaceRole.choices, widget=forms.RadioSelect
     )
-    place = forms.ModelChoiceField(
+    place: forms.ModelChoiceField = forms.ModelChoiceField(
         label="A place already recorded",
         queryset=None,
         required=False,
@@ -77,7 +77,7 @@ class MissingWithForm(BoundedForm):
 
 
 class AssociateForm(BoundedForm):
-    associate = forms.ModelChoiceField(
+    associate: forms.ModelChoiceField = forms.ModelChoiceField(
         label="A person already recorded",
         queryset=None,
         required=False,

@@ -307,21 +307,23 @@ def hotspots(
         episode__entered_in_error=False,
     )
     links = EpisodePlace.objects.filter(in_period)
-    places = list(
-        links.values("place_id", "place__name", "place__kind", "place__postcode")
+    places: list[dict] = [
+        dict(row)
+        for row in links.values("place_id", "place__name", "place__kind", "place__postcode")
         .annotate(
             episodes=Count("episode_id", distinct=True), children=Count("child_id", distinct=True)
         )
         .order_by("-episodes", "-children", "place__name")[:limit]
-    )
-    sectors = list(
-        links.exclude(place__postcode_sector="")
+    ]
+    sectors: list[dict] = [
+        dict(row)
+        for row in links.exclude(place__postcode_sector="")
         .values("place__postcode_sector")
         .annotate(
             episodes=Count("episode_id", distinct=True), children=Count("child_id", distinct=True)
         )
         .order_by("-episodes", "-children", "place__postcode_sector")[:limit]
-    )
+    ]
     kinds = dict(PlaceKind.choices)
     for row in places:
         row["kind_label"] = kinds.get(row["place__kind"], row["place__kind"])

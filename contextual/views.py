@@ -4,6 +4,7 @@ associates, hotspots (issue 12, decision 0013). Views parse, check, call, render
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -190,7 +191,7 @@ def hotspot_list(request: SignedInRequest) -> HttpResponse:
         # authority's teams reaches no authority: say so rather than refuse.
         return render(request, "contextual/hotspots.html", {"form": None, "result": None})
     today = timezone.localdate()
-    initial = {
+    initial: dict[str, Any] = {
         "authority": authorities.first(),
         "start": today - dt.timedelta(days=90),
         "end": today,
@@ -198,6 +199,7 @@ def hotspot_list(request: SignedInRequest) -> HttpResponse:
     form = HotspotForm(request.GET or None, authorities=authorities, initial=initial)
     result = None
     status = 200
+    data: dict[str, Any] | None
     if not request.GET:
         data = initial
     elif form.is_valid():

@@ -257,17 +257,18 @@ def intelligence_choices(user, children: list[Child]) -> dict[int, list[tuple[st
     with. A constant number of queries, however many children are on the agenda."""
     ids = [child.pk for child in children]
     choices: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
-    for link in (
+    for place_link in (
         visible_place_links(user)
         .filter(child_id__in=ids)
         .select_related("place", "episode")
         .order_by("-episode__last_seen_at", "pk")
     ):
-        last_seen = timezone.localtime(link.episode.last_seen_at)
-        choices[link.child_id].append(
+        last_seen = timezone.localtime(place_link.episode.last_seen_at)
+        choices[place_link.child_id].append(
             (
-                f"place:{link.pk}",
-                f"Place: {link.place} ({link.get_role_display().lower()}, {last_seen:%d %B %Y})",
+                f"place:{place_link.pk}",
+                f"Place: {place_link.place} ({place_link.get_role_display().lower()}, "
+                f"{last_seen:%d %B %Y})",
             )
         )
     sights = sights_by_child(user, ids)

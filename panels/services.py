@@ -395,7 +395,7 @@ def record_panel_attendance(
 ) -> list[PanelAttendance]:
     """Who attended, sent apologies or did not attend, member by member."""
     _require_runs_panels(acting_user, meeting.authority)
-    if meeting.panel_id is None:
+    if meeting.panel is None:
         raise Refused("Set up the panel and its members first.", field="attendance")
     members = {m.pk: m for m in meeting.panel.members.all()}
     rows = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -244,10 +245,8 @@ def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_i
         case.intelligence_form = IntelligenceForm(  # type: ignore[attr-defined]
             choices=choices[case.child_id], prefix=f"intel-{case.pk}"
         )
-    members = list(panel.panel.members.select_related("agency")) if panel.panel_id else []
-    attendance = {
-        row.member_id: row for row in panel.attendance.select_related("member__agency")
-    }
+    members = list(panel.panel.members.select_related("agency")) if panel.panel else []
+    attendance = {row.member_id: row for row in panel.attendance.select_related("member__agency")}
     attendance_form = AttendanceForm(
         members=members,
         initial={f"member_{pk}": row.status for pk, row in attendance.items()},
@@ -360,7 +359,7 @@ def discuss(request: SignedInRequest, case_pk: int) -> HttpResponse:
     return redirect("panels:panel", case.meeting_id)
 
 
-INTELLIGENCE_KINDS = {
+INTELLIGENCE_KINDS: dict[str, tuple[str, Any]] = {
     "place": ("episode_place", EpisodePlace),
     "associate": ("associate_link", AssociateLink),
     "with": ("missing_with", MissingWith),
@@ -398,7 +397,7 @@ def link_intelligence(request: SignedInRequest, case_pk: int) -> HttpResponse:
 @require_POST
 def attendance(request: SignedInRequest, pk: int) -> HttpResponse:
     panel = _panel_or_404(request.user, pk)
-    members = list(panel.panel.members.select_related("agency")) if panel.panel_id else []
+    members = list(panel.panel.members.select_related("agency")) if panel.panel else []
     form = AttendanceForm(request.POST, members=members, prefix="attendance")
     if form.is_valid():
         _rows, error = _service_call(
@@ -468,7 +467,7 @@ def add_member(request: SignedInRequest, pk: int) -> HttpResponse:
 def schedule_next(request: SignedInRequest, pk: int) -> HttpResponse:
     """The next meeting of this meeting's panel, one cadence on."""
     panel = _panel_or_404(request.user, pk)
-    if panel.panel_id is None:
+    if panel.panel is None:
         raise Http404("This meeting belongs to no standing panel")
     meeting, error = _service_call(request, schedule_next_panel_meeting, panel=panel.panel)
     if error is not None:

@@ -122,9 +122,11 @@ def build_state(child: Child) -> ChildState:
             PanelReferral.objects.filter(child=child).values_list("referred_at", flat=True)
         ),
         panel_discussions=tuple(
-            PanelCase.objects.filter(child=child, discussed_at__isnull=False)
+            discussed
+            for discussed in PanelCase.objects.filter(child=child, discussed_at__isnull=False)
             .order_by("discussed_at")
             .values_list("discussed_at", flat=True)
+            if discussed is not None
         ),
     )
 
