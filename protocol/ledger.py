@@ -121,7 +121,14 @@ def build_state(child: Child) -> ChildState:
         panel_referrals=tuple(
             PanelReferral.objects.filter(child=child).values_list("referred_at", flat=True)
         ),
+        # A referral recorded before issue 12 named no panel (`panel_kind` blank) and met
+        # the deadline under the old rule: it still does, so no met deadline re-opens.
         panel_discussions=tuple(
+            PanelReferral.objects.filter(child=child, panel_kind="").values_list(
+                "referred_at", flat=True
+            )
+        )
+        + tuple(
             discussed
             for discussed in PanelCase.objects.filter(child=child, discussed_at__isnull=False)
             .order_by("discussed_at")
