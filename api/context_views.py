@@ -57,6 +57,7 @@ class PanelReferralViewSet(mixins.ListModelMixin, ApiViewSet):
 class MissingWithSerializer(StrictModelSerializer):
     episode = VisibleEpisodeField()
     other_child = serializers.IntegerField(
+        source="other_child_id",
         help_text="The other child's id; null in answers where you may not see that child."
     )
     certainty = serializers.ChoiceField(choices=Certainty.choices)
@@ -105,7 +106,7 @@ class MissingWithViewSet(mixins.ListModelMixin, ApiViewSet):
         link = record_missing_with(
             acting_user=request.user,
             episode=data["episode"],
-            other_child_id=data["other_child"],
+            other_child_id=data["other_child_id"],
             certainty=data["certainty"],
             note=data["note"],
         )
