@@ -58,7 +58,7 @@ class MissingWithSerializer(StrictModelSerializer):
     episode = VisibleEpisodeField()
     other_child = serializers.IntegerField(
         source="other_child_id",
-        help_text="The other child's id; null in answers where you may not see that child."
+        help_text="The other child's id; null in answers where you may not see that child.",
     )
     certainty = serializers.ChoiceField(choices=Certainty.choices)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
