@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api import docs, reports, views
+from api import context_views, docs, reports, views
 
 app_name = "api"
 
@@ -21,6 +21,9 @@ router.register("legal-statuses", views.LegalStatusViewSet, basename="legal-stat
 router.register("placements", views.PlacementViewSet, basename="placement")
 router.register("allocations", views.AllocationViewSet, basename="allocation")
 router.register("access-grants", views.AccessGrantViewSet, basename="access-grant")
+router.register("panel-referrals", context_views.PanelReferralViewSet, basename="panel-referral")
+router.register("missing-with", context_views.MissingWithViewSet, basename="missing-with")
+router.register("episode-places", context_views.EpisodePlaceViewSet, basename="episode-place")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -64,6 +64,12 @@ NAVIGATION: tuple[NavItem, ...] = (
         ),
     ),
     NavItem(
+        "Hotspots",
+        "contextual:hotspots",
+        view_names=("contextual:hotspots",),
+        roles=frozenset({Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER, Role.PANEL_MEMBER}),
+    ),
+    NavItem(
         "Escalations",
         "casework:escalations",
         view_names=("casework:escalations",),

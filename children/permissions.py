@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     RETURN_INTERVIEW = "return_interview"
     STRATEGY_MEETING = "strategy_meeting"
     PANEL = "panel"
+    REFER_TO_PANEL = "refer_to_panel"
     GRANT_ACCESS = "grant_access"
     ALLOCATE = "allocate"
     EDIT_PHILOMENA = "edit_philomena"
@@ -84,6 +85,19 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     ),
     Action.PANEL: frozenset(
         {Role.PANEL_MEMBER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
+    ),
+    # Issue 12: a referral to a panel can come from any agency that knows the child.
+    Action.REFER_TO_PANEL: frozenset(
+        {
+            Role.SOCIAL_WORKER,
+            Role.TEAM_MANAGER,
+            Role.MASH_TRIAGE,
+            Role.MISSING_COORDINATOR,
+            Role.RETURN_INTERVIEW_OFFICER,
+            Role.POLICE_LIAISON,
+            Role.PANEL_MEMBER,
+            Role.SENIOR_MANAGER,
+        }
     ),
     Action.GRANT_ACCESS: frozenset(
         {Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "episodes",
     "risk",
     "returns",
+    "contextual",
     "panels",
     "protocol",
     "notifications",

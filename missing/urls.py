@@ -25,6 +25,7 @@ urlpatterns = [
     path("mash/", include("risk.urls")),
     path("return-interviews/", include("returns.urls")),
     path("meetings/", include("panels.urls")),
+    path("context/", include("contextual.urls")),
     path("", include("protocol.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),

@@ -8,7 +8,16 @@ from django.utils import timezone
 from agencies.models import Agency
 from core.forms import BoundedForm, GovukDateField, LondonDateTimeField
 from episodes.models import Episode
-from panels.models import MeetingKind, MeetingTrigger, PanelKind, ParentalConsent, StrategyItemKind
+from panels.models import (
+    Attendance,
+    Cadence,
+    MeetingKind,
+    MeetingTrigger,
+    PanelKind,
+    ParentalConsent,
+    StrategyItemKind,
+)
+from risk.models import Indicator
 
 ATTENDEE_ROWS = 4
 
@@ -170,11 +179,98 @@ class StrategyItemForm(BoundedForm):
 
 
 class PanelReferralForm(BoundedForm):
+    panel_kind = forms.ChoiceField(
+        label="Which panel",
+        choices=PanelKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the panel"},
+    )
+    indicators = forms.MultipleChoiceField(
+        label="Exploitation indicators (optional)",
+        choices=Indicator.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     reason = forms.CharField(
-        label="Why refer to the exploitation panel",
+        label="Why refer to the panel",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say why the child is referred to the panel"},
     )
+
+
+class PanelSetUpForm(BoundedForm):
+    authority = AgencyChoiceField(
+        label="Local authority", queryset=Agency.objects.none(), empty_label=None
+    )
+    kind = forms.ChoiceField(label="Panel", choices=PanelKind.choices, widget=forms.RadioSelect)
+    cadence = forms.ChoiceField(
+        label="How often it meets", choices=Cadence.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, authorities, **kwargs):
+        super().__init__(*args, **kwargs)
+        authority_field = self.fields["authority"]
+        assert isinstance(authority_field, forms.ModelChoiceField)
+        authority_field.queryset = authorities
+
+
+class PanelMemberForm(BoundedForm):
+    name = forms.CharField(
+        label="Member's name", max_length=200, error_messages={"required": "Enter the name"}
+    )
+    role = forms.CharField(label="Role (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, agencies: dict[int, Agency], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"] = AgencyListField(
+            label="Agency",
+            agencies=agencies,
+            empty_label="Choose the agency they speak for",
+            error_messages={"required": "Choose the member's agency"},
+        )
+
+
+class AttendanceForm(BoundedForm):
+    """One row of radios per member of the panel."""
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(members)
+        for member in self.members:
+            self.fields[f"member_{member.pk}"] = forms.ChoiceField(
+                label=f"{member.name} ({member.agency.name})",
+                choices=Attendance.choices,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+    def statuses(self) -> dict[int, str]:
+        return {
+            member.pk: self.cleaned_data[f"member_{member.pk}"]
+            for member in self.members
+            if self.cleaned_data.get(f"member_{member.pk}")
+        }
+
+
+class DiscussionForm(BoundedForm):
+    discussion = forms.CharField(
+        label="What the panel discussed and decided",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Record what the panel discussed"},
+    )
+
+
+class IntelligenceForm(BoundedForm):
+    record = forms.ChoiceField(
+        label="Record to link", error_messages={"required": "Choose a record to link"}
+    )
+    note = forms.CharField(label="What was shared (optional)", max_length=500, required=False)
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        record = self.fields["record"]
+        assert isinstance(record, forms.ChoiceField)
+        record.choices = [("", "Choose a record"), *choices]
 
 
 class PanelMeetingForm(BoundedForm):

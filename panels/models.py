@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
 from agencies.models import Agency
 from children.models import Child
+from contextual.models import AssociateLink, EpisodePlace, MissingWith
 from episodes.models import Episode
 
 
@@ -93,6 +95,65 @@ class PanelKind(models.TextChoices):
     MACE = "mace", "Multi-Agency Child Exploitation panel (MACE)"
     MASE = "mase", "Multi-Agency Sexual Exploitation panel (MASE)"
     SEARCH = "search", "SEARCH panel"
+    EXPLOITATION = "exploitation", "Exploitation Panel"
+
+
+class Cadence(models.TextChoices):
+    """How often a panel meets: the next meeting is the last one plus this."""
+
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Every two weeks"
+    THREE_WEEKLY = "three_weekly", "Every three weeks"
+    MONTHLY = "monthly", "Monthly"
+
+
+CADENCE_DAYS = {
+    Cadence.WEEKLY: 7,
+    Cadence.FORTNIGHTLY: 14,
+    Cadence.THREE_WEEKLY: 21,
+}
+
+
+@pghistory.track()
+class Panel(models.Model):
+    """A standing multi-agency panel of an authority (Haringey protocol 18.5: the monthly
+    Exploitation Panel), its members and how often it meets."""
+
+    authority = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="panels")
+    kind = models.CharField(max_length=20, choices=PanelKind.choices)
+    cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["authority__name", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "kind"], name="panel_once_per_authority")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}, {self.authority}"
+
+
+@pghistory.track()
+class PanelMember(models.Model):
+    """A person who sits on a panel, and the agency they speak for."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(max_length=200)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
 
 
 @pghistory.track()
@@ -100,10 +161,19 @@ class PanelReferral(models.Model):
     """A child referred to the exploitation panel (Haringey protocol 18.5, 11.2)."""
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="panel_referrals")
+    # Which panel: the child's responsible authority's panel of this kind. Blank on
+    # referrals made before issue 12 (they named no panel).
+    panel_kind = models.CharField(max_length=20, choices=PanelKind.choices, blank=True)
     referred_at = models.DateTimeField()
     reason = models.TextField()
+    # Exploitation indicators (risk.models.Indicator values) the referrer sees: a referral
+    # criterion of its own, not only a Red rating or repeat episodes.
+    indicators = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    referring_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -116,7 +186,10 @@ class PanelReferral(models.Model):
 @pghistory.track()
 class PanelMeeting(models.Model):
     authority = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="panel_meetings")
-    kind = models.CharField(max_length=10, choices=PanelKind.choices, default=PanelKind.MACE)
+    panel = models.ForeignKey(
+        Panel, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
+    )
+    kind = models.CharField(max_length=20, choices=PanelKind.choices, default=PanelKind.MACE)
     meets_at = models.DateTimeField()
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -137,11 +210,23 @@ class PanelCase(models.Model):
     meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="cases")
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="panel_cases")
     reason = models.CharField(max_length=300)
+    referral = models.ForeignKey(
+        PanelReferral, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
     discussion = models.TextField(blank=True)
+    # When the panel discussed the child: meets the panel_referral deadline (decision 0013).
+    discussed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["meeting", "child"], name="panel_case_once_per_meeting")
+        ]
+        indexes = [
+            models.Index(
+                fields=["child", "discussed_at"],
+                condition=Q(discussed_at__isnull=False),
+                name="panel_case_discussed",
+            )
         ]
 
     def __str__(self) -> str:
@@ -251,3 +336,75 @@ class StrategyItem(models.Model):
     @property
     def is_action(self) -> bool:
         return self.kind in STRATEGY_ACTION_KINDS
+
+
+class Attendance(models.TextChoices):
+    ATTENDED = "attended", "Attended"
+    APOLOGIES = "apologies", "Sent apologies"
+    ABSENT = "absent", "Did not attend"
+
+
+@pghistory.track()
+class PanelAttendance(models.Model):
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(PanelMember, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(max_length=10, choices=Attendance.choices)
+
+    class Meta:
+        ordering = ["member__agency__name", "member__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="panel_attendance_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_status_display()}"
+
+
+@pghistory.track()
+class PanelIntelligence(models.Model):
+    """Intelligence shared at a panel about a child on its agenda: a link to the place,
+    associate or missing-together record, never a retyped copy (issue 12)."""
+
+    case = models.ForeignKey(PanelCase, on_delete=models.CASCADE, related_name="intelligence")
+    episode_place = models.ForeignKey(
+        EpisodePlace, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    associate_link = models.ForeignKey(
+        AssociateLink, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    missing_with = models.ForeignKey(
+        MissingWith, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["shared_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        episode_place__isnull=False,
+                        associate_link__isnull=True,
+                        missing_with__isnull=True,
+                    )
+                    | Q(
+                        episode_place__isnull=True,
+                        associate_link__isnull=False,
+                        missing_with__isnull=True,
+                    )
+                    | Q(
+                        episode_place__isnull=True,
+                        associate_link__isnull=True,
+                        missing_with__isnull=False,
+                    )
+                ),
+                name="panel_intelligence_links_one_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Intelligence at {self.case}"

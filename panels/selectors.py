@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 from typing import Any
@@ -9,23 +10,29 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyKind, Membership, User
+from agencies.models import Agency, AgencyKind, Membership, Role, User
 from children.models import Child
+from children.permissions import Sight, sights_by_child
 from children.selectors import child_visibility, visible_children
+from contextual.models import AssociateLink
+from contextual.selectors import missing_with_on_children, visible_place_links
 from core.audit import note_record
 from core.clock import start_of_london_day
 from episodes.models import Episode
 from panels.models import (
     MeetingAttendance,
+    Panel,
     PanelAction,
     PanelCase,
+    PanelIntelligence,
     PanelMeeting,
+    PanelMember,
     StrategyItem,
     StrategyMeeting,
 )
 from protocol.conf import protocol_settings
 from protocol.models import MEETING_RULES, Deadline
-from risk.models import Rag, RiskAssessment
+from risk.models import Indicator, Rag, RiskAssessment
 
 
 def all_agencies() -> dict[int, Agency]:
@@ -50,6 +57,29 @@ def visible_strategy_item(user: User, pk: int) -> StrategyItem | None:
         StrategyItem.objects.filter(child_visibility(user, "meeting__child_id"), pk=pk)
         .select_related("meeting__child")
         .first()
+    )
+
+
+# Who runs an authority's panels (sets them up, schedules, records attendance): the roles
+# that act at a panel (children.permissions Action.PANEL), in one of its teams.
+PANEL_RUNNING_ROLES = (
+    Role.PANEL_MEMBER,
+    Role.TEAM_MANAGER,
+    Role.MISSING_COORDINATOR,
+    Role.SENIOR_MANAGER,
+)
+
+
+def panel_run_authority_ids(user) -> frozenset[int]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    return frozenset(
+        Membership.objects.filter(
+            user=user,
+            is_active=True,
+            role__in=PANEL_RUNNING_ROLES,
+            team__agency__kind=AgencyKind.LOCAL_AUTHORITY,
+        ).values_list("team__agency_id", flat=True)
     )
 
 
@@ -88,7 +118,7 @@ def panel_meetings(authorities: QuerySet[Agency]) -> QuerySet[PanelMeeting]:
 def visible_panel(user: User, pk: int) -> PanelMeeting | None:
     return (
         PanelMeeting.objects.filter(pk=pk, authority__in=user_authorities(user))
-        .select_related("authority")
+        .select_related("authority", "panel")
         .first()
     )
 
@@ -98,14 +128,24 @@ def panel_cases(user: User, panel: PanelMeeting) -> QuerySet[PanelCase]:
     return (
         PanelCase.objects.filter(meeting=panel)
         .filter(child_visibility(user, "child_id"))
-        .select_related("child")
+        .select_related("child", "referral__referring_agency", "referral__referred_by")
         .prefetch_related(
+            Prefetch(
+                "intelligence",
+                queryset=PanelIntelligence.objects.select_related(
+                    "episode_place__place",
+                    "episode_place__episode",
+                    "associate_link__associate",
+                    "missing_with__episode",
+                    "shared_by",
+                ),
+            ),
             Prefetch(
                 "actions",
                 queryset=PanelAction.objects.select_related(
                     "owner", "owner_agency", "carried_from__case__meeting"
                 ).order_by("due_on", "pk"),
-            )
+            ),
         )
         .order_by("child__family_name", "child__given_name")
     )
@@ -130,8 +170,9 @@ def visible_action(user: User, action_pk: int) -> PanelAction | None:
 
 
 def agenda_candidates(user, panel: PanelMeeting, *, now: dt.datetime):
-    """Children of the panel's authority who are rated Red (latest assessment), missing
-    repeatedly (3 or more episodes in 90 days) or missing now, not yet on the agenda."""
+    """Children of the panel's authority who are rated Red (latest assessment), show
+    exploitation indicators (latest assessment, issue 12), are missing repeatedly (3 or
+    more episodes in 90 days) or missing now, not yet on the agenda."""
     rules = protocol_settings()
     since = start_of_london_day(
         timezone.localdate(now) - dt.timedelta(days=rules.repeat_window_days)
@@ -157,11 +198,13 @@ def agenda_candidates(user, panel: PanelMeeting, *, now: dt.datetime):
         .filter(responsible_authority=panel.authority)
         .annotate(
             latest_rag=Subquery(latest_rag.values("rag")[:1]),
+            latest_indicators=Subquery(latest_rag.values("indicators")[:1]),
             recent_episodes=Subquery(recent),
             missing_now=Exists(missing_now),
         )
         .filter(
             Q(latest_rag=Rag.RED)
+            | Q(latest_indicators__len__gt=0)
             | Q(recent_episodes__gte=rules.repeat_episode_count)
             | Q(missing_now=True)
         )
@@ -175,6 +218,12 @@ def candidate_reason(child: Any) -> str:
     reasons = []
     if child.latest_rag == Rag.RED:
         reasons.append("Rated Red")
+    if child.latest_indicators:
+        labels = dict(Indicator.choices)
+        reasons.append(
+            "Exploitation indicators: "
+            + ", ".join(labels.get(code, code) for code in child.latest_indicators)
+        )
     if (child.recent_episodes or 0) >= protocol_settings().repeat_episode_count:
         reasons.append(
             f"{child.recent_episodes} episodes in {protocol_settings().repeat_window_days} days"
@@ -190,6 +239,94 @@ class MeetingsOverview:
     past: list[PanelMeeting]
     strategy_meetings: list[StrategyMeeting]
     may_schedule: bool
+
+
+# Haringey 2016 2.6.4: young people approaching 18 with ongoing exploitation risk move to
+# adult safeguarding. Being on an exploitation panel's agenda is that ongoing risk;
+# "approaching" is the 18th birthday within this many months of the meeting (issue 12).
+TRANSITION_MONTHS = 12
+
+
+def approaching_adulthood(child: Child, on: dt.date) -> bool:
+    """Whether the child turns 18 within TRANSITION_MONTHS of `on` (and is not 18 yet)."""
+    birthday = _add_years(child.date_of_birth, 18)
+    horizon = _add_months(on, TRANSITION_MONTHS)
+    return on < birthday <= horizon
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def intelligence_choices(user, children: list[Child]) -> dict[int, list[tuple[str, str]]]:
+    """For each child, the records a panel may link (never retype): places in the
+    episodes the user sees, associates (for those who see them) and children missing
+    with. A constant number of queries, however many children are on the agenda."""
+    ids = [child.pk for child in children]
+    choices: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
+    for place_link in (
+        visible_place_links(user)
+        .filter(child_id__in=ids)
+        .select_related("place", "episode")
+        .order_by("-episode__last_seen_at", "pk")
+    ):
+        last_seen = timezone.localtime(place_link.episode.last_seen_at)
+        choices[place_link.child_id].append(
+            (
+                f"place:{place_link.pk}",
+                f"Place: {place_link.place} ({place_link.get_role_display().lower()}, "
+                f"{last_seen:%d %B %Y})",
+            )
+        )
+    sights = sights_by_child(user, ids)
+    with_sight = [pk for pk in ids if Sight.PANELS in sights.get(pk, frozenset())]
+    for associate_link in AssociateLink.objects.filter(child_id__in=with_sight).select_related(
+        "associate"
+    ):
+        choices[associate_link.child_id].append(
+            (
+                f"associate:{associate_link.pk}",
+                f"Associate: {associate_link.associate} ({associate_link.role}, "
+                f"graded {associate_link.grade})",
+            )
+        )
+    for child_id, link, other in missing_with_on_children(user, ids):
+        other_name = other.full_name if other else "another child you cannot see"
+        choices[child_id].append((f"with:{link.pk}", f"Missing with {other_name}"))
+    return choices
+
+
+def run_panels(user) -> list[Panel]:
+    """The standing panels of the authorities whose panels the user runs, with members."""
+    return list(
+        Panel.objects.filter(authority_id__in=panel_run_authority_ids(user))
+        .select_related("authority")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=PanelMember.objects.filter(left_on__isnull=True).select_related("agency"),
+            )
+        )
+        .order_by("authority__name", "kind")
+    )
+
+
+def visible_standing_panel(user, pk: int) -> Panel | None:
+    return (
+        Panel.objects.filter(pk=pk, authority_id__in=panel_run_authority_ids(user))
+        .select_related("authority")
+        .first()
+    )
 
 
 def meetings_overview(user: User, *, now: dt.datetime, limit: int = 50) -> MeetingsOverview:
@@ -212,5 +349,5 @@ def meetings_overview(user: User, *, now: dt.datetime, limit: int = 50) -> Meeti
             .select_related("child")
             .order_by("-held_at", "-pk")[:limit]
         ),
-        may_schedule=authorities.exists(),
+        may_schedule=bool(panel_run_authority_ids(user)),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,18 +13,25 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from agencies.models import Agency
 from agencies.views import SignedInRequest
 from children.permissions import Action, may, sights_for
 from children.selectors import visible_child_or_404
+from contextual.models import AssociateLink, EpisodePlace, MissingWith
 from core.audit import note_record
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
 from episodes.selectors import child_episodes
 from panels.forms import (
+    AttendanceForm,
+    DiscussionForm,
+    IntelligenceForm,
     PanelActionForm,
     PanelCaseForm,
     PanelMeetingForm,
+    PanelMemberForm,
     PanelReferralForm,
+    PanelSetUpForm,
     StrategyItemForm,
     StrategyMeetingForm,
 )
@@ -36,27 +44,37 @@ from panels.models import (
 from panels.selectors import (
     agenda_candidates,
     all_agencies,
+    approaching_adulthood,
     candidate_reason,
+    intelligence_choices,
     meeting_deadline,
     meetings_overview,
     panel_cases,
+    panel_run_authority_ids,
+    run_panels,
     strategy_items,
-    user_authorities,
     visible_action,
     visible_case,
     visible_meeting,
     visible_panel,
+    visible_standing_panel,
     visible_strategy_item,
 )
 from panels.services import (
     add_panel_action,
     add_panel_case,
+    add_panel_member,
     add_strategy_item,
     complete_panel_action,
     complete_strategy_item,
+    link_panel_intelligence,
+    record_panel_attendance,
+    record_panel_discussion,
     record_strategy_meeting,
     refer_to_panel,
+    schedule_next_panel_meeting,
     schedule_panel_meeting,
+    set_up_panel,
 )
 from protocol.models import MEETING_RULES, Deadline, Rule
 
@@ -196,15 +214,21 @@ def complete_item(request: SignedInRequest, item_pk: int) -> HttpResponse:
 
 @login_required
 def refer(request: SignedInRequest, child_id: int) -> HttpResponse:
-    """Refer a child to the exploitation panel (meets panel_referral; Haringey protocol 18.5)."""
+    """Refer a child to a panel (MACE, MASE, SEARCH, the Exploitation Panel), from any
+    agency that knows the child, police included (issue 12; Haringey protocol 18.5)."""
     child = visible_child_or_404(request.user, child_id)
-    if not may(request.user, Action.STRATEGY_MEETING, child):
-        raise PermissionDenied("You may not refer this child to the panel.")
+    if not may(request.user, Action.REFER_TO_PANEL, child):
+        raise PermissionDenied("You may not refer this child to a panel.")
     form = PanelReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            refer_to_panel(
-                acting_user=request.user, child=child, reason=form.cleaned_data["reason"]
+            referral = refer_to_panel(
+                acting_user=request.user,
+                child=child,
+                reason=data["reason"],
+                panel_kind=data["panel_kind"],
+                indicators=data["indicators"],
             )
         except NotAllowed as error:
             raise PermissionDenied(error.message) from error
@@ -212,10 +236,16 @@ def refer(request: SignedInRequest, child_id: int) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(
-                request, f"{child.full_name} has been referred to the exploitation panel."
+                request,
+                f"{child.full_name} has been referred to the {referral.get_panel_kind_display()}.",
             )
-            return redirect("panels:index")
-    return render(request, "panels/refer.html", {"child": child, "form": form})
+            return redirect("casework:child_record", child.pk)
+    return render(
+        request,
+        "panels/refer.html",
+        {"child": child, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 # The exploitation panel ----------------------------------------------------------------
@@ -231,9 +261,9 @@ def index(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 def schedule(request: SignedInRequest) -> HttpResponse:
-    authorities = user_authorities(request.user)
+    authorities = Agency.objects.filter(pk__in=panel_run_authority_ids(request.user))
     if not authorities.exists():
-        raise PermissionDenied("Only local authority staff schedule exploitation panels.")
+        raise PermissionDenied("Only those who run an authority's panels schedule them.")
     form = PanelMeetingForm(request.POST or None, authorities=authorities)
     if request.method == "POST" and form.is_valid():
         try:
@@ -271,12 +301,33 @@ def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_i
         note_record(case)
     for child in candidates:
         note_record(child)
+    meeting_day = timezone.localdate(panel.meets_at)
+    choices = intelligence_choices(request.user, [case.child for case in cases])
+    for case in cases:
+        case.transition = approaching_adulthood(case.child, meeting_day)  # type: ignore[attr-defined]
+        case.discussion_form = DiscussionForm(  # type: ignore[attr-defined]
+            initial={"discussion": case.discussion}, prefix=f"discuss-{case.pk}"
+        )
+        case.intelligence_form = IntelligenceForm(  # type: ignore[attr-defined]
+            choices=choices[case.child_id], prefix=f"intel-{case.pk}"
+        )
+    members = list(panel.panel.members.select_related("agency")) if panel.panel else []
+    attendance = {row.member_id: row for row in panel.attendance.select_related("member__agency")}
+    attendance_form = AttendanceForm(
+        members=members,
+        initial={f"member_{pk}": row.status for pk, row in attendance.items()},
+        prefix="attendance",
+    )
+    runs = panel.authority_id in panel_run_authority_ids(request.user)
     context = {
         "panel": panel,
         "cases": cases,
         "candidates": candidates,
         "form": failed_form,
         "today": timezone.localdate(),
+        "attendance_form": attendance_form if members and runs else None,
+        "attendance": [attendance[m.pk] for m in members if m.pk in attendance],
+        "may_schedule_next": runs and panel.panel_id is not None,
     }
     return render(request, "panels/panel.html", context, status=status)
 
@@ -353,3 +404,140 @@ def complete_action(request: SignedInRequest, action_pk: int) -> HttpResponse:
     else:
         messages.success(request, "Action marked as done.")
     return redirect("panels:panel", action.case.meeting_id)
+
+
+@login_required
+@require_POST
+def discuss(request: SignedInRequest, case_pk: int) -> HttpResponse:
+    """The panel's discussion of one child (meets the panel_referral deadline)."""
+    case = _case_or_404(request.user, case_pk)
+    form = DiscussionForm(request.POST, prefix=f"discuss-{case.pk}")
+    if not form.is_valid():
+        messages.error(request, "Record what the panel discussed.")
+        return redirect("panels:panel", case.meeting_id)
+    _case, error = _service_call(
+        request, record_panel_discussion, case=case, discussion=form.cleaned_data["discussion"]
+    )
+    if error is not None:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Discussion of {case.child.full_name} recorded.")
+    return redirect("panels:panel", case.meeting_id)
+
+
+INTELLIGENCE_KINDS: dict[str, tuple[str, Any]] = {
+    "place": ("episode_place", EpisodePlace),
+    "associate": ("associate_link", AssociateLink),
+    "with": ("missing_with", MissingWith),
+}
+
+
+@login_required
+@require_POST
+def link_intelligence(request: SignedInRequest, case_pk: int) -> HttpResponse:
+    """Link a place, associate or missing-with record to the child's discussion."""
+    case = _case_or_404(request.user, case_pk)
+    choices = intelligence_choices(request.user, [case.child])[case.child_id]
+    form = IntelligenceForm(request.POST, choices=choices, prefix=f"intel-{case.pk}")
+    if not form.is_valid():
+        messages.error(request, "Choose a record to link.")
+        return redirect("panels:panel", case.meeting_id)
+    kind, _, pk = form.cleaned_data["record"].partition(":")
+    argument, model = INTELLIGENCE_KINDS[kind]
+    record = model.objects.get(pk=int(pk))  # offered by intelligence_choices: the user sees it
+    _link, error = _service_call(
+        request,
+        link_panel_intelligence,
+        case=case,
+        note=form.cleaned_data["note"],
+        **{argument: record},
+    )
+    if error is not None:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Intelligence linked.")
+    return redirect("panels:panel", case.meeting_id)
+
+
+@login_required
+@require_POST
+def attendance(request: SignedInRequest, pk: int) -> HttpResponse:
+    panel = _panel_or_404(request.user, pk)
+    members = list(panel.panel.members.select_related("agency")) if panel.panel else []
+    form = AttendanceForm(request.POST, members=members, prefix="attendance")
+    if form.is_valid():
+        _rows, error = _service_call(
+            request, record_panel_attendance, meeting=panel, statuses=form.statuses()
+        )
+        if error is None:
+            messages.success(request, "Attendance recorded.")
+        else:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, "Choose attended, apologies or did not attend.")
+    return redirect("panels:panel", panel.pk)
+
+
+@login_required
+def standing_panels(request: SignedInRequest) -> HttpResponse:
+    """The authority's standing panels: set one up, its members, how often it meets."""
+    authority_ids = panel_run_authority_ids(request.user)
+    if not authority_ids:
+        raise PermissionDenied("Only those who run an authority's panels set them up.")
+    authorities = Agency.objects.filter(pk__in=authority_ids).order_by("name")
+    form = PanelSetUpForm(request.POST or None, authorities=authorities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_up_panel(acting_user=request.user, **form.cleaned_data)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Panel set up.")
+            return redirect("panels:standing")
+    agencies = all_agencies()
+    panels = run_panels(request.user)
+    for standing in panels:
+        standing.member_form = PanelMemberForm(agencies=agencies, prefix=f"member-{standing.pk}")  # type: ignore[attr-defined]
+    return render(
+        request,
+        "panels/standing.html",
+        {"form": form, "panels": panels},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def add_member(request: SignedInRequest, pk: int) -> HttpResponse:
+    standing = visible_standing_panel(request.user, pk)
+    if standing is None:
+        raise Http404("No such panel")
+    form = PanelMemberForm(request.POST, agencies=all_agencies(), prefix=f"member-{standing.pk}")
+    if form.is_valid():
+        _member, error = _service_call(
+            request, add_panel_member, panel=standing, **form.cleaned_data
+        )
+        if error is None:
+            messages.success(request, f"{form.cleaned_data['name']} added to the panel.")
+        else:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, "Enter the member's name and agency.")
+    return redirect("panels:standing")
+
+
+@login_required
+@require_POST
+def schedule_next(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The next meeting of this meeting's panel, one cadence on."""
+    panel = _panel_or_404(request.user, pk)
+    if panel.panel is None:
+        raise Http404("This meeting belongs to no standing panel")
+    meeting, error = _service_call(request, schedule_next_panel_meeting, panel=panel.panel)
+    if error is not None:
+        messages.error(request, error.message)
+        return redirect("panels:panel", panel.pk)
+    messages.success(request, "Next meeting scheduled.")
+    return redirect("panels:panel", meeting.pk)

@@ -146,7 +146,8 @@ def describe_rules(settings: ProtocolSettings | None = None) -> list[RuleDescrip
         (
             Rule.PANEL_REFERRAL,
             "An episode or assessment is rated Red",
-            "Child referred to the exploitation panel",
+            "Child referred to a panel (MACE, MASE, SEARCH, Exploitation Panel) and discussed "
+            "there: met by the panel's discussion of the child, not by the referral form",
             f"Rating + {days(s.panel_referral_days)}",
             "Team manager",
         ),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from children.models import Allocation, Child
 from episodes.models import Category, Episode, Reclassification, SafeAndWellCheck
-from panels.models import PanelReferral, StrategyMeeting
+from panels.models import PanelCase, PanelReferral, StrategyMeeting
 from protocol.conf import protocol_settings
 from protocol.models import Deadline, Status
 from protocol.rules import (
@@ -133,6 +133,20 @@ def build_state(child: Child) -> ChildState:
         meetings=meetings,
         panel_referrals=tuple(
             PanelReferral.objects.filter(child=child).values_list("referred_at", flat=True)
+        ),
+        # A referral recorded before issue 12 named no panel (`panel_kind` blank) and met
+        # the deadline under the old rule: it still does, so no met deadline re-opens.
+        panel_discussions=tuple(
+            PanelReferral.objects.filter(child=child, panel_kind="").values_list(
+                "referred_at", flat=True
+            )
+        )
+        + tuple(
+            discussed
+            for discussed in PanelCase.objects.filter(child=child, discussed_at__isnull=False)
+            .order_by("discussed_at")
+            .values_list("discussed_at", flat=True)
+            if discussed is not None
         ),
     )
 

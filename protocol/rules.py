@@ -185,9 +185,14 @@ class ChildState:
     interviews: tuple[InterviewFact, ...] = ()
     meetings: tuple[MeetingFact, ...] = ()
     panel_referrals: tuple[dt.datetime, ...] = ()
+    # When a panel discussed the child (PanelCase.discussed_at): what meets panel_referral.
+    panel_discussions: tuple[dt.datetime, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "panel_referrals", tuple(_utc(r) for r in self.panel_referrals))
+        object.__setattr__(
+            self, "panel_discussions", tuple(_utc(d) for d in self.panel_discussions)
+        )
 
     def next_episode_after(self, episode: EpisodeFact) -> EpisodeFact | None:
         later = [e for e in self.episodes if e.last_seen_at > episode.last_seen_at]
@@ -705,15 +710,18 @@ def panel_referral(state: ChildState, settings: ProtocolSettings) -> list[Obliga
     """panel_referral (Haringey protocol 18.5, 11.2): a child rated Red is referred to the
     exploitation panel within 7 days of the rating. One deadline per Red assessment (with
     or without an episode), due 7 calendar days after it at the same Europe/London
-    wall-clock time, met by a panel referral made at or after the rating.
+    wall-clock time, met when a panel discusses the child at or after the rating.
 
-    Reading: "rated Red" is the MASH RAG rating. Police's "high" grading is police's, not
-    a RAG rating, so on its own it opens no referral."""
+    Reading (issue 12, decision 0013): HAR 18.5 refers the child "to ensure multi-agency
+    information, intelligence and data is being gathered and all possible powers and
+    options ... utilised"; a referral form that waits unread for the panel does neither,
+    so the deadline is met by the discussion, not by the form. "Rated Red" is the MASH
+    RAG rating; police's "high" grading is police's, not a RAG rating."""
     obligations = []
     for assessment in state.assessments:
         if assessment.rag != RED:
             continue
-        referral = _first(r for r in state.panel_referrals if r >= assessment.assessed_at)
+        discussed = _first(d for d in state.panel_discussions if d >= assessment.assessed_at)
         obligations.append(
             Obligation(
                 rule="panel_referral",
@@ -721,9 +729,10 @@ def panel_referral(state: ChildState, settings: ProtocolSettings) -> list[Obliga
                 episode_id=assessment.episode_id,
                 opens_at=assessment.assessed_at,
                 due_at=add_calendar_days(assessment.assessed_at, settings.panel_referral_days),
-                met_at=referral,
+                met_at=discussed,
                 owner_role=TEAM_MANAGER,
-                reason=f"Rated Red: refer to the exploitation panel within {settings.panel_referral_days} days.",
+                reason=f"Rated Red: refer to the exploitation panel and have the child "
+                f"discussed there within {settings.panel_referral_days} days.",
             )
         )
     return obligations

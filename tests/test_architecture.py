@@ -5,7 +5,7 @@ import is still an import). Each module has a kind and an app:
 
 1. By kind: models (with the clock, settings and errors they need) <- selectors and access
    rules <- the protocol engine <- services <- interfaces. "A <- B": B may import A.
-2. Within one kind, by app: core <- agencies <- children <- episodes <- risk = returns =
+2. Within one kind, by app: core <- agencies <- children <- episodes <- contextual <- risk = returns =
    panels <- protocol <- notifications <- casework <- reports <- api. Apps of equal rank
    do not import each other.
 
@@ -22,11 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # Within one kind, by app. Equal numbers are equal rank (risk = returns = panels).
-APP_RANK = {
+APP_RANK: dict[str, float] = {
     "core": 0,
     "agencies": 1,
     "children": 2,
     "episodes": 3,
+    # Places, children missing together, associates: above episodes, below the panels
+    # that link them (issue 12, decision 0013).
+    "contextual": 3.5,
     "risk": 4,
     "returns": 4,
     "panels": 4,

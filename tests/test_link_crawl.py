@@ -30,7 +30,6 @@ from episodes.services import record_return
 from notifications.outbox import write_owed_notifications
 from panels.services import (
     add_panel_action,
-    add_panel_case,
     record_strategy_meeting,
     refer_to_panel,
     schedule_panel_meeting,
@@ -192,9 +191,8 @@ def seeded(world):
         panel = schedule_panel_meeting(
             acting_user=world.missing_coordinator, authority=world.council, meets_at=ago(-48)
         )
-        case = add_panel_case(
-            acting_user=world.missing_coordinator, meeting=panel, child=sam, reason="Rated Red"
-        )
+        # The referral waiting for the MACE panel is on its agenda as it is scheduled.
+        case = panel.cases.get(child=sam)
         add_panel_action(
             acting_user=world.missing_coordinator,
             case=case,

@@ -151,7 +151,10 @@ def test_a_deadline_of_another_child_is_404(client, world):
     )
 
 
-def test_referring_to_the_panel_meets_the_panel_referral_deadline(client, world):
+def test_a_referral_reaches_the_agenda_and_the_discussion_meets_the_panel_referral_deadline(
+    client, world
+):
+    # Issue 12: the deadline is met when the panel discusses the child, not by the form.
     episode = report(world)
     record_risk_assessment(
         acting_user=world.social_worker,
@@ -162,12 +165,34 @@ def test_referring_to_the_panel_meets_the_panel_referral_deadline(client, world)
         episode=episode,
     )
     assert Deadline.objects.get(rule="panel_referral").status == "open"
-    response = signed_in(client, world.team_manager).post(
+    meeting = schedule_panel_meeting(
+        acting_user=world.missing_coordinator,
+        authority=world.council,
+        kind="mase",
+        meets_at=NOW + dt.timedelta(days=2),
+    )
+    client = signed_in(client, world.team_manager)
+    refused = client.post(
         reverse("panels:refer", args=[world.child.pk]), {"reason": "Rated Red: CSE concerns."}
     )
+    assert refused.status_code == 400 and "Choose the panel" in refused.content.decode()
+    response = client.post(
+        reverse("panels:refer", args=[world.child.pk]),
+        {"reason": "Rated Red: CSE concerns.", "panel_kind": "mase", "indicators": ["cse"]},
+    )
     assert response.status_code == 302
-    assert PanelReferral.objects.get().reason == "Rated Red: CSE concerns."
-    assert Deadline.objects.get(rule="panel_referral").status == "met"
+    referral = PanelReferral.objects.get()
+    assert (referral.reason, referral.indicators) == ("Rated Red: CSE concerns.", ["cse"])
+    assert Deadline.objects.get(rule="panel_referral").status == "open"
+    case = PanelCase.objects.get(meeting=meeting, child=world.child)
+    assert case.referral == referral
+    discussed = client.post(
+        reverse("panels:discuss", args=[case.pk]),
+        {f"discuss-{case.pk}-discussion": "Disruption plan agreed."},
+    )
+    assert discussed.status_code == 302
+    ledger = Deadline.objects.get(rule="panel_referral")
+    assert (ledger.status, ledger.met_at) == ("met", NOW)
 
 
 @pytest.mark.parametrize(

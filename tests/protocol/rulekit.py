@@ -109,6 +109,7 @@ def state(
         "meetings",
         "legal_statuses",
         "panel_referrals",
+        "panel_discussions",
     ):
         if name in facts:
             facts[name] = tuple(facts[name])

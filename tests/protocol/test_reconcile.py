@@ -19,7 +19,12 @@ from episodes.services import (
     record_home_office_notice,
     record_safe_and_well_check,
 )
-from panels.services import record_strategy_meeting, refer_to_panel
+from panels.services import (
+    record_panel_discussion,
+    record_strategy_meeting,
+    refer_to_panel,
+    schedule_panel_meeting,
+)
 from protocol.models import Deadline
 from returns.services import record_return_interview
 from risk.services import record_mash_triage, record_risk_assessment
@@ -437,7 +442,7 @@ def test_safe_and_well_check_is_due_24_hours_after_return_and_met_by_the_check(w
 # --- panel_referral ------------------------------------------------------------------
 
 
-def test_a_red_rating_opens_a_panel_referral_due_7_days_later_met_by_referring(world, clock):
+def test_a_red_rating_opens_a_panel_referral_due_7_days_later_met_by_the_discussion(world, clock):
     episode = report(world, clock, last_seen_at=T0)
     clock.move_to(T0 + 2 * HOUR)
     record_risk_assessment(
@@ -456,9 +461,23 @@ def test_a_red_rating_opens_a_panel_referral_due_7_days_later_met_by_referring(w
     )
     reconcile_at(clock, world.child, T0 + 2 * HOUR + 7 * DAY - SECOND)
     assert not is_due(ledger)
-    clock.move_to(T0 + 2 * HOUR + 7 * DAY - SECOND)
+    clock.move_to(T0 + 2 * HOUR + DAY)
+    meeting = schedule_panel_meeting(
+        acting_user=world.missing_coordinator,
+        authority=world.council,
+        kind="mace",
+        meets_at=T0 + 2 * HOUR + 7 * DAY - SECOND,
+    )
     refer_to_panel(
         acting_user=world.team_manager, child=world.child, reason="Rated Red: CCE concerns"
+    )
+    ledger.refresh_from_db()
+    assert ledger.status == "open", "a referral the panel has not discussed does not meet it"
+    clock.move_to(T0 + 2 * HOUR + 7 * DAY - SECOND)
+    record_panel_discussion(
+        acting_user=world.missing_coordinator,
+        case=meeting.cases.get(child=world.child),
+        discussion="Disruption plan agreed.",
     )
     ledger.refresh_from_db()
     assert (ledger.status, ledger.met_at) == ("met", T0 + 2 * HOUR + 7 * DAY - SECOND)

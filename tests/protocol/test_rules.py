@@ -549,16 +549,27 @@ def test_police_high_grading_alone_needs_no_panel_referral():
     assert obligations("panel_referral", state(episode(police_risk="high"))) == []
 
 
-def test_a_panel_referral_made_at_the_moment_of_the_red_rating_meets_it():
+def test_a_panel_discussion_at_the_moment_of_the_red_rating_meets_it():
     red = assessment(rag="red", assessed_at=T0 + HOUR)
-    child = state(episode(), assessments=[red], panel_referrals=[T0 + HOUR])
+    child = state(episode(), assessments=[red], panel_discussions=[T0 + HOUR])
     assert only("panel_referral", child).met_at == T0 + HOUR
 
 
-def test_a_panel_referral_made_one_second_before_the_red_rating_does_not_meet_it():
+def test_a_panel_discussion_one_second_before_the_red_rating_does_not_meet_it():
     red = assessment(rag="red", assessed_at=T0 + HOUR)
-    child = state(episode(), assessments=[red], panel_referrals=[T0 + HOUR - SECOND])
+    child = state(episode(), assessments=[red], panel_discussions=[T0 + HOUR - SECOND])
     assert only("panel_referral", child).met_at is None
+
+
+def test_a_referral_the_panel_has_not_yet_discussed_does_not_meet_it():
+    # Issue 12: the deadline is met when the child is discussed, not when a form is sent.
+    red = assessment(rag="red", assessed_at=T0 + HOUR)
+    child = state(episode(), assessments=[red], panel_referrals=[T0 + 2 * HOUR])
+    assert only("panel_referral", child).met_at is None
+    discussed = state(
+        episode(), assessments=[red], panel_referrals=[T0 + 2 * HOUR], panel_discussions=[T0 + DAY]
+    )
+    assert only("panel_referral", discussed).met_at == T0 + DAY
 
 
 def test_a_red_rating_of_the_child_with_no_episode_still_needs_a_panel_referral():
