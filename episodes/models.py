@@ -79,6 +79,10 @@ class Episode(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes_reported"
     )
     reported_to_police_at = models.DateTimeField(null=True, blank=True)
+    # When Homeward recorded that the child had been reported to police (the time reported,
+    # with the incident number where known): meets police_report_check (HAR 12.4, 12.6,
+    # 19.1). Set by the services, never typed.
+    police_report_recorded_at = models.DateTimeField(null=True, blank=True)
     police_force = models.ForeignKey(
         Agency,
         null=True,

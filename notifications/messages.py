@@ -65,15 +65,70 @@ def compose(deadline: Deadline, kind: str) -> tuple[str, str]:
 
 @dataclasses.dataclass(frozen=True)
 class Message:
-    """What one deadline's notification says, and the (user id, channel) it goes to."""
+    """What one deadline's (or one episode moment's) notification says, and the
+    (user id, channel) pairs it goes to. `cause` names what it is about in the dedupe
+    key: "deadline:ID" for a deadline, "episode:ID" for a moment of an episode."""
 
     kind: str
     child_id: int
-    deadline_id: int
+    deadline_id: int | None
     subject: str
     body: str
     url: str
     recipients: tuple[tuple[int, str], ...]
+    cause: str = ""
+    episode_id: int | None = None
+
+    @property
+    def dedupe_cause(self) -> str:
+        return self.cause or f"deadline:{self.deadline_id}"
+
+
+def episode_path(episode_id: int) -> str:
+    return f"/episodes/{episode_id}/"
+
+
+def compose_moment(episode, kind: str, rows: set[str]) -> tuple[str, str]:
+    """Subject and body for a moment of an episode (PROTOCOL.md "Who is told")."""
+    child = episode.child.full_name
+    link = f"{settings.SITE_URL.rstrip('/')}{episode_path(episode.pk)}"
+    last_seen = london_time(episode.last_seen_at)
+    if kind == Kind.CHILD_RETURNED:
+        subject = f"Returned: {child} is back"
+        opening = (
+            f"{child}, reported missing (last seen {last_seen}), returned at "
+            f"{london_time(episode.returned_at)}. You were told when the episode was reported, "
+            "so you are told the child is back."
+        )
+    else:
+        subject = f"Reported missing: {child}"
+        opening = f"{child} has been reported {episode.get_category_display().lower()}, last seen {last_seen}."
+    why = []
+    if "at_report" in rows:
+        why.append("you work with the child (Haringey protocol 15.1)")
+    if "out_of_area" in rows:
+        why.append(
+            "the child is placed out of area: the host and placing authorities' Missing "
+            "Co-ordinators are told (Haringey protocol 15.2, 17.2 to 17.4)"
+        )
+    if "high_risk" in rows:
+        why.append(
+            "the child is at high risk: the partner agencies working with the child are told, "
+            "to flag the child in their own systems and tell police and children's services "
+            "at once if the child comes to their attention (Haringey protocol 18.5)"
+        )
+    body = f"{opening}\n\nWhy you are told: {'; '.join(why) or 'the missing children protocol'}.\n\nOpen the episode: {link}\n"
+    return subject, body
+
+
+def channels_for(user_ids: Iterable[int], emails: dict[int, str]) -> tuple[tuple[int, str], ...]:
+    """In-app for everyone, and e-mail for those with an address."""
+    pairs: list[tuple[int, str]] = []
+    for user_id in sorted(user_ids):
+        pairs.append((user_id, Channel.IN_APP))
+        if emails.get(user_id):
+            pairs.append((user_id, Channel.EMAIL))
+    return tuple(pairs)
 
 
 def deadline_messages(
@@ -97,6 +152,7 @@ def deadline_messages(
                 body=body,
                 url=child_path(deadline.child_id),
                 recipients=tuple(recipients),
+                episode_id=deadline.episode_id,
             )
         )
     return messages

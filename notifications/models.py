@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from children.models import Child
+from episodes.models import Episode
 from protocol.models import Deadline
 
 
@@ -21,12 +22,17 @@ class Kind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     RECLASSIFIED = "reclassified", "Episode reclassified"
     INFORMATION = "information", "Information"
+    # PROTOCOL.md "Who is told" (issue 15): the moments the protocol names, not deadlines.
+    EPISODE_REPORTED = "reported", "Child reported missing"
+    CHILD_RETURNED = "returned", "Child returned"
 
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (gave up)"
+    # Not sent: the state it announced had ended before delivery (decision 0018).
+    WITHDRAWN = "withdrawn", "Withdrawn (the state it announced had ended)"
 
 
 class Notification(models.Model):
@@ -40,6 +46,11 @@ class Notification(models.Model):
     )
     deadline = models.ForeignKey(
         Deadline, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # The episode it is about, if any: delivery withdraws a message about a missing child
+    # once the child is back (decision 0018).
+    episode = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     # One notification per (cause, recipient, channel): a second sweep or a retried task
     # hits this unique key instead of telling someone twice.
@@ -74,3 +85,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient}: {self.subject}"
+
+
+class Moment(models.TextChoices):
+    REPORTED = "reported", "Reported"
+    RETURNED = "returned", "Returned"
+
+
+class Announcement(models.Model):
+    """A moment of an episode the protocol says people are told of (PROTOCOL.md "Who is
+    told"), once announced: written with its outbox rows in one transaction, so each moment
+    is announced once, whoever it went to (nobody, if it had already ended)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    moment = models.CharField(max_length=10, choices=Moment.choices)
+    announced_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "moment"], name="announcement_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode {self.episode_id} {self.moment} announced"

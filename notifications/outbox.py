@@ -30,17 +30,19 @@ def dedupe_key(kind: str, deadline_id: int, user_id: int, channel: str) -> str:
 
 
 _WRITE_OUTBOX = """
-    INSERT INTO {table} (recipient_id, channel, kind, child_id, deadline_id, dedupe_key,
+    INSERT INTO {table} (recipient_id, channel, kind, child_id, deadline_id, episode_id, dedupe_key,
                          subject, body, url, created_at, status, attempts, next_attempt_at,
                          last_error)
-    SELECT r.recipient_id, r.channel, m.kind, m.child_id, m.deadline_id,
-           m.kind || ':deadline:' || m.deadline_id || ':user:' || r.recipient_id || ':' || r.channel,
+    SELECT r.recipient_id, r.channel, m.kind, m.child_id, m.deadline_id, m.episode_id,
+           m.kind || ':' || m.cause || ':user:' || r.recipient_id || ':' || r.channel,
            m.subject, m.body, m.url, %(now)s, %(pending)s, 0, %(now)s, ''
     FROM unnest(%(message)s::integer[], %(recipient)s::bigint[], %(channel)s::text[])
          AS r(message, recipient_id, channel)
     JOIN unnest(%(kind)s::text[], %(child)s::bigint[], %(deadline)s::bigint[],
-                %(subject)s::text[], %(body)s::text[], %(url)s::text[])
-         WITH ORDINALITY AS m(kind, child_id, deadline_id, subject, body, url, message)
+                %(subject)s::text[], %(body)s::text[], %(url)s::text[], %(cause)s::text[],
+                %(episode)s::bigint[])
+         WITH ORDINALITY AS m(kind, child_id, deadline_id, subject, body, url, cause, episode_id,
+                              message)
          USING (message)
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id
@@ -75,6 +77,8 @@ def write_outbox(messages: Sequence[Message], *, now: dt.datetime) -> list[int]:
         "subject": [m.subject for m in messages],
         "body": [m.body for m in messages],
         "url": [m.url for m in messages],
+        "cause": [m.dedupe_cause for m in messages],
+        "episode": [m.episode_id for m in messages],
     }
     sql = _WRITE_OUTBOX.format(table=connection.ops.quote_name(Notification._meta.db_table))
     connection.ensure_connection()

@@ -40,6 +40,7 @@ SOURCES: dict[str, str] = {
     Rule.SENIOR_REVIEW: "Haringey protocol 18.6",
     Rule.MISSING_AT_EIGHTEEN: "Haringey protocol 18.6",
     Rule.HOME_OFFICE_NOTICE: "Haringey protocol 16.1 to 16.4",
+    Rule.POLICE_REPORT_CHECK: "Haringey protocol 12.4, 12.6, 19.1",
 }
 
 
@@ -164,6 +165,14 @@ def describe_rules(settings: ProtocolSettings | None = None) -> list[RuleDescrip
             "trafficking is suspected",
             f"Reported + {hours(s.home_office_notice_hours)}",
             "Allocated social worker",
+        ),
+        (
+            Rule.POLICE_REPORT_CHECK,
+            "An episode is recorded as missing from home and no report to police is recorded",
+            "Check that the child has been reported to police (record when, and the incident "
+            "number), or report it",
+            f"Recorded + {hours(s.police_report_check_hours)} (local default; no source fixes it)",
+            "Allocated social worker, or MASH for an unallocated child",
         ),
     ]
     return [

@@ -75,6 +75,9 @@ def build_state(child: Child) -> ChildState:
                 ),
                 safe_and_well_checked_at=checks[0].checked_at if checks else None,
                 home_office_informed_at=episode.home_office_informed_at,
+                missing_from=episode.missing_from,
+                recorded_at=episode.created_at,
+                police_report_recorded_at=episode.police_report_recorded_at,
             )
         )
     valid_ids = {fact.id for fact in episode_facts}
@@ -121,6 +124,7 @@ def build_state(child: Child) -> ChildState:
         panel_referrals=tuple(
             PanelReferral.objects.filter(child=child).values_list("referred_at", flat=True)
         ),
+        is_allocated=Allocation.objects.filter(child=child, ended_at__isnull=True).exists(),
     )
 
 

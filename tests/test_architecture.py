@@ -62,6 +62,8 @@ KIND_BY_MODULE = {
     "notifications.messages": SELECTORS,
     "notifications.outbox": SERVICES,
     "notifications.delivery": SERVICES,
+    # The moments "Who is told" names (a report, a return), announced through the outbox.
+    "notifications.announcements": SERVICES,
     "notifications.inbox": SELECTORS,
     # Reports: the database alias they read (settings only), the counting rules and their
     # labels, the tables and charts drawn from them (read models); the exports are services.
