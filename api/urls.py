@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api import docs, reports, views
+from api import alerts, docs, reports, views
 
 app_name = "api"
 
@@ -19,6 +19,7 @@ router.register("legal-statuses", views.LegalStatusViewSet, basename="legal-stat
 router.register("placements", views.PlacementViewSet, basename="placement")
 router.register("allocations", views.AllocationViewSet, basename="allocation")
 router.register("access-grants", views.AccessGrantViewSet, basename="access-grant")
+router.register("alerts", alerts.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

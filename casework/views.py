@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Role
 from agencies.views import SignedInRequest
+from casework import alerts as alert_selectors
 from casework import deadlines, selectors
 from casework.services import confirm_police_match
 from children import services as children_services
@@ -139,3 +140,16 @@ def confirm_match(request: SignedInRequest, episode_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Confirmed: {episode.police_force} now sees this child.")
     return redirect("episodes:detail", episode.pk)
+
+
+@login_required
+def alerts(request: SignedInRequest) -> HttpResponse:
+    """High-risk children missing now (HAR 18.5, 24.1), among the children the reader may
+    see: a partner agency's practitioner sees those linked to them. Gone on return."""
+    rows = [
+        (episode, alert_selectors.alert_reason(episode))
+        for episode in alert_selectors.high_risk_missing_now(request.user).order_by(
+            "-last_seen_at"
+        )[:500]
+    ]
+    return render(request, "casework/alerts.html", {"rows": rows})

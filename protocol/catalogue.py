@@ -191,3 +191,47 @@ def describe_rules(settings: ProtocolSettings | None = None) -> list[RuleDescrip
 
 def source_of(rule: str) -> str:
     return SOURCES.get(rule, "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Telling:
+    when: str
+    who: str
+    source: str
+
+
+def who_is_told() -> list[Telling]:
+    """PROTOCOL.md "Who is told", as Homeward tells them (notifications.announcements,
+    notifications.recipients, the manager_escalation deadline)."""
+    hours = _n(protocol_settings().manager_escalation_hours)
+    return [
+        Telling(
+            "An episode is reported",
+            "The allocated social worker and team manager; for a looked-after child the head "
+            "of service, and the IRO (or, for a child on a protection plan, the child "
+            "protection adviser) linked to the child",
+            "Haringey protocol 15.1",
+        ),
+        Telling(
+            f"A looked-after child has been missing {hours} hours",
+            "Team manager, Missing Co-ordinator (to start the return interview process), "
+            "Assistant Director, and the allocated social worker",
+            "Haringey protocol 15.1, 18.6",
+        ),
+        Telling(
+            "A child placed out of area goes missing, and returns",
+            "The Missing Co-ordinators of the host and of the placing authority",
+            "Haringey protocol 15.2, 17.2 to 17.4",
+        ),
+        Telling(
+            "A high-risk child goes missing (police grade high, or rated Red)",
+            "The partner agencies' practitioners linked to the child (health, school, youth "
+            "justice, return interview provider), to flag the child in their own systems",
+            "Haringey protocol 18.5",
+        ),
+        Telling(
+            "The child returns",
+            "Everyone told when the episode was reported",
+            "Closing the loop",
+        ),
+    ]

@@ -51,6 +51,8 @@ KIND_BY_MODULE = {
     "protocol.catalogue": SELECTORS,
     # Deadlines as pages show them (tags, actions, the escalation queue): a read model.
     "casework.deadlines": SELECTORS,
+    # High-risk children missing now, for partner agencies (issue 15): a read model.
+    "casework.alerts": SELECTORS,
     # The engine: pure rules, the ledger that reconciles.
     "protocol.rules": ENGINE,
     "protocol.state": ENGINE,
