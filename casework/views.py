@@ -88,6 +88,7 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
             and bool(child.photo)
             and child.photo_media_consent_at is None,
             "may_grant_access": Action.GRANT_ACCESS in actions,
+            "may_link_practitioners": Action.LINK_PRACTITIONER in actions,
             "photo_shown": bool(child.photo and child.photo_consent_recorded_at),
         },
     )

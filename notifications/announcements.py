@@ -30,7 +30,7 @@ from episodes.models import Episode
 from notifications.messages import Message, channels_for, compose_moment, episode_path
 from notifications.models import Announcement, Channel, Kind, Moment, Notification
 from notifications.outbox import write_outbox
-from notifications.recipients import EpisodeAudience, episode_audiences
+from notifications.recipients import EpisodeAudience, email_declined, episode_audiences
 
 # Episodes recorded (or returned) longer ago than this are not announced: the first run
 # after an upgrade does not tell everyone of every episode in the database.
@@ -87,6 +87,7 @@ def announce_moments(
             )
             told = told_at_report([episode.pk for episode in returned])
             emails = _emails(audiences, told)
+            declined = email_declined(set(emails))
             messages: list[Message] = []
             marks: list[Announcement] = []
             for episode in reported:
@@ -95,7 +96,7 @@ def announce_moments(
                 people = audience.everyone if live else set()
                 if people:
                     messages.append(
-                        _message(episode, Kind.EPISODE_REPORTED, audience, people, emails)
+                        _message(episode, Kind.EPISODE_REPORTED, audience, people, emails, declined)
                     )
                 marks.append(
                     Announcement(
@@ -111,7 +112,7 @@ def announce_moments(
                 people = (audience.everyone | told[episode.pk]) & set(emails)
                 if people:
                     messages.append(
-                        _message(episode, Kind.CHILD_RETURNED, audience, people, emails)
+                        _message(episode, Kind.CHILD_RETURNED, audience, people, emails, declined)
                     )
                 marks.append(
                     Announcement(
@@ -140,6 +141,7 @@ def _message(
     audience: EpisodeAudience,
     people: set[int],
     emails: dict[int, str],
+    declined: set[tuple[int, str]],
 ) -> Message:
     subject, body = compose_moment(
         episode, kind, {row for row, who in audience.by_row.items() if who}
@@ -151,7 +153,7 @@ def _message(
         subject=subject,
         body=body,
         url=episode_path(episode.pk),
-        recipients=channels_for(people, emails),
+        recipients=channels_for(people, emails, kind, declined),
         cause=f"episode:{episode.pk}",
         episode_id=episode.pk,
     )

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from core.clock import LONDON
 from notifications.models import Channel, Kind
-from notifications.recipients import Directory, recipient_ids
+from notifications.recipients import Directory, email_declined, recipient_ids
 from protocol.conf import protocol_settings
 from protocol.models import Deadline, Rule
 
@@ -70,7 +70,7 @@ class Message:
     key: "deadline:ID" for a deadline, "episode:ID" for a moment of an episode."""
 
     kind: str
-    child_id: int
+    child_id: int | None
     deadline_id: int | None
     subject: str
     body: str
@@ -121,12 +121,18 @@ def compose_moment(episode, kind: str, rows: set[str]) -> tuple[str, str]:
     return subject, body
 
 
-def channels_for(user_ids: Iterable[int], emails: dict[int, str]) -> tuple[tuple[int, str], ...]:
-    """In-app for everyone, and e-mail for those with an address."""
+def channels_for(
+    user_ids: Iterable[int],
+    emails: dict[int, str],
+    kind: str = "",
+    declined: set[tuple[int, str]] | None = None,
+) -> tuple[tuple[int, str], ...]:
+    """In-app for everyone, and e-mail for those with an address who have not chosen to
+    take this kind in-app only or in the daily digest (`declined`)."""
     pairs: list[tuple[int, str]] = []
     for user_id in sorted(user_ids):
         pairs.append((user_id, Channel.IN_APP))
-        if emails.get(user_id):
+        if emails.get(user_id) and (user_id, kind) not in (declined or set()):
             pairs.append((user_id, Channel.EMAIL))
     return tuple(pairs)
 
@@ -136,13 +142,12 @@ def deadline_messages(
 ) -> list[Message]:
     """One in-app row per recipient, and an e-mail row for those with an address."""
     messages = []
+    declined = email_declined(set(directory.emails))
     for deadline, kind in deadlines:
         subject, body = compose(deadline, kind)
-        recipients: list[tuple[int, str]] = []
-        for user_id in recipient_ids(deadline, kind, directory):
-            recipients.append((user_id, Channel.IN_APP))
-            if directory.emails.get(user_id):
-                recipients.append((user_id, Channel.EMAIL))
+        recipients = channels_for(
+            recipient_ids(deadline, kind, directory), directory.emails, kind, declined
+        )
         messages.append(
             Message(
                 kind=kind,
@@ -151,7 +156,7 @@ def deadline_messages(
                 subject=subject,
                 body=body,
                 url=child_path(deadline.child_id),
-                recipients=tuple(recipients),
+                recipients=recipients,
                 episode_id=deadline.episode_id,
             )
         )

@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     # PROTOCOL.md "Who is told" (issue 15): the moments the protocol names, not deadlines.
     EPISODE_REPORTED = "reported", "Child reported missing"
     CHILD_RETURNED = "returned", "Child returned"
+    DIGEST = "digest", "Daily digest"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -109,3 +110,39 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return f"Episode {self.episode_id} {self.moment} announced"
+
+
+# Kinds every recipient gets by e-mail too, whatever they chose (issue 15): a child missing
+# now, an escalation, an absent child now missing. The rest each person may take in-app
+# only, or in a daily digest e-mail.
+URGENT_KINDS = frozenset({Kind.EPISODE_REPORTED, Kind.ESCALATION, Kind.RECLASSIFIED})
+CHOOSABLE_KINDS = (Kind.DUE_SOON, Kind.BREACHED, Kind.CHILD_RETURNED)
+
+
+class Delivery(models.TextChoices):
+    EMAIL = "email", "In Homeward and by e-mail, each time"
+    IN_APP = "in_app", "In Homeward only"
+    DIGEST = "digest", "In Homeward, and in one e-mail a day"
+
+
+class NotificationPreference(models.Model):
+    """How one person takes one kind of message (no row: in-app and e-mail each time)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="preference_one_per_kind"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[str(kind) for kind in URGENT_KINDS]),
+                name="preference_not_for_urgent_kinds",
+                violation_error_message="Urgent messages cannot be switched off.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.delivery}"

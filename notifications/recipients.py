@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from agencies.models import PARTNER_ROLES, Membership, Role, User
 from children.models import Allocation, ChildLink, LegalStatus, LegalStatusKind, Placement
 from core.clock import london_date
-from notifications.models import Kind
+from notifications.models import URGENT_KINDS, Delivery, Kind, NotificationPreference
 from protocol.models import Deadline, Rule
 from risk.models import RiskAssessment
 
@@ -261,3 +261,17 @@ def episode_audiences(episodes: Sequence) -> dict[int, EpisodeAudience]:
     for audience in audiences.values():
         audience.by_row = {row: people & active for row, people in audience.by_row.items()}
     return audiences
+
+
+def email_declined(user_ids: set[int]) -> set[tuple[int, str]]:
+    """(user id, kind) pairs a person takes without an e-mail each time (in-app only, or
+    the daily digest). Urgent kinds are never in it (the table refuses them too)."""
+    if not user_ids:
+        return set()
+    return {
+        (user_id, kind)
+        for user_id, kind in NotificationPreference.objects.filter(
+            user_id__in=user_ids, delivery__in=[Delivery.IN_APP, Delivery.DIGEST]
+        ).values_list("user_id", "kind")
+        if kind not in URGENT_KINDS
+    }

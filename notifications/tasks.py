@@ -26,6 +26,7 @@ from celery import shared_task
 from django.db import transaction
 
 from notifications import announcements, delivery, outbox
+from notifications import services as notification_services
 from protocol import services as protocol_services
 
 logger = logging.getLogger(__name__)
@@ -107,3 +108,9 @@ def deliver_pending() -> dict[str, int]:
     written = outbox.write_owed_notifications()
     delivered = delivery.deliver_pending()
     return {"written": written, **delivered}
+
+
+@shared_task
+def send_digests() -> int:
+    """Beat, each morning: the daily digest e-mail for those who chose it (issue 15)."""
+    return notification_services.send_digests(then=enqueue_delivery)
