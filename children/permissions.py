@@ -43,9 +43,16 @@ class Action(enum.StrEnum):
     REOPEN_EPISODE = "reopen_episode"
     CONFIRM_MATCH = "confirm_match"
     LINK_PRACTITIONER = "link_practitioner"
+    ADD_INFORMATION = "add_information"
 
 
 ACTION_ROLES: dict[Action, frozenset[str]] = {
+    # What someone learnt while the child is missing (a sighting, a place, a safe and well
+    # check arranged): the child's social care, and the host authority's Missing
+    # Co-ordinator who reaches an out-of-area child in that role (issue 15).
+    Action.ADD_INFORMATION: frozenset(
+        {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
+    ),
     # The child's social worker or manager links the IRO and partner practitioners (issue 15).
     Action.LINK_PRACTITIONER: frozenset(
         {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}

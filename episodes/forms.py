@@ -17,7 +17,7 @@ from agencies.models import Agency, AgencyKind
 from children.forms import DateGroup, DateParts
 from core.clock import AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
 from core.forms import BoundedForm
-from episodes.models import Category, HowFound, MissingFrom, PoliceRisk
+from episodes.models import Category, HowFound, InformationKind, MissingFrom, PoliceRisk
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.]?(\d{2})\s*$")
 CLOCK_CHOICES = [
@@ -336,6 +336,22 @@ class HomeOfficeNoticeForm(LondonTimesForm):
         cleaned = super().clean() or self.cleaned_data
         cleaned["informed_at"] = self.informed_parts.clean_instant(self)
         return cleaned
+
+
+class EpisodeInformationForm(BoundedForm):
+    kind = forms.ChoiceField(
+        label="What is it?",
+        choices=InformationKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say what kind of information this is"},
+    )
+    details = forms.CharField(
+        label="What was learnt",
+        help_text="Where and when, who with, who told you; for a safe and well check, who will do it and when.",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Say what was learnt"},
+    )
 
 
 class ReclassifyForm(BoundedForm):

@@ -28,6 +28,7 @@ from episodes.models import (
     MINIMUM_AGE_FOR_ABSENT,
     Category,
     Episode,
+    EpisodeInformation,
     MissingFrom,
     PoliceRisk,
     PoliceRiskGrading,
@@ -612,6 +613,38 @@ def record_police_report(
     )
     reconcile(episode.child)
     return episode
+
+
+INFORMATION_KINDS = ("sighting", "information", "safe_and_well_arranged")
+
+
+@records("Information added to the episode")
+@transaction.atomic
+def add_episode_information(
+    *, acting_user: Actor, episode: Episode, kind: str, details: str
+) -> EpisodeInformation:
+    """A sighting, information or a safe and well check arranged, from anyone who may add
+    it: the child's social care, or the host authority's Missing Co-ordinator (HAR 17)."""
+    episode = Episode.objects.select_related("child").get(pk=episode.pk)
+    require(acting_user, Action.ADD_INFORMATION, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    if kind not in INFORMATION_KINDS:
+        raise Refused("Say what kind of information this is.", field="kind")
+    if not details.strip():
+        raise Refused("Say what was learnt.", field="details")
+    if len(details) > 10000:
+        raise Refused("Write at most 10,000 characters.", field="details")
+    person = acting_person(acting_user)
+    membership = person.memberships.filter(is_active=True).select_related("team").first()
+    return EpisodeInformation.objects.create(
+        episode=episode,
+        kind=kind,
+        details=details.strip(),
+        recorded_by=person,
+        agency=membership.team.agency if membership else None,
+        recorded_at=timezone.now(),
+    )
 
 
 @records("Home Office notice recorded")

@@ -31,6 +31,7 @@ from episodes import services
 from episodes.forms import (
     SERVICE_FIELDS,
     EnteredInErrorForm,
+    EpisodeInformationForm,
     HomeOfficeNoticeForm,
     PhilomenaPartTwoForm,
     PoliceReportForm,
@@ -160,6 +161,12 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
             "may_record_police_report": live
             and episode.reported_to_police_at is None
             and allows(roles, Action.REPORT_EPISODE),
+            "may_add_information": live and allows(roles, Action.ADD_INFORMATION),
+            "information": list(
+                episode.information.select_related("recorded_by", "agency").order_by(
+                    "recorded_at"
+                )
+            ),
             "may_mark_error": live and allows(roles, Action.MARK_ENTERED_IN_ERROR),
             "may_confirm_match": episode.awaiting_match and allows(roles, Action.CONFIRM_MATCH),
             "may_correct_return": live
@@ -278,6 +285,25 @@ def police_report(request: SignedInRequest, episode_id: int) -> HttpResponse:
             police_reference=data["police_reference"].strip(),
         ),
         success="Report to police recorded.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_information(request: SignedInRequest, episode_id: int) -> HttpResponse:
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.ADD_INFORMATION,
+        form_class=EpisodeInformationForm,
+        template="episodes/information.html",
+        perform=lambda episode, data: services.add_episode_information(
+            acting_user=request.user,
+            episode=episode,
+            kind=data["kind"],
+            details=data["details"],
+        ),
+        success="Information added to the episode.",
     )
 
 

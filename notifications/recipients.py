@@ -186,11 +186,11 @@ def episode_audiences(episodes: Sequence) -> dict[int, EpisodeAudience]:
     ).values_list("team_id", "user_id"):
         managers[team_id].add(user_id)
     statuses: dict[int, list] = defaultdict(list)
-    for status in LegalStatus.objects.filter(child_id__in=child_ids):
-        statuses[status.child_id].append(status)
+    for period in LegalStatus.objects.filter(child_id__in=child_ids):
+        statuses[period.child_id].append(period)
     placements: dict[int, list] = defaultdict(list)
-    for placement in Placement.objects.filter(child_id__in=child_ids):
-        placements[placement.child_id].append(placement)
+    for row in Placement.objects.filter(child_id__in=child_ids):
+        placements[row.child_id].append(row)
     links: dict[tuple[int, str], set[int]] = defaultdict(set)
     for child_id, user_id, role in ChildLink.objects.filter(
         child_id__in=child_ids, ended_at__isnull=True

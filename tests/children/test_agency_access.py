@@ -197,3 +197,38 @@ def test_the_host_coordinators_opening_of_the_record_is_logged(world, placed):
     client.force_login(world.host_coordinator)
     assert client.get(reverse("casework:child_record", args=[placed.pk])).status_code == 200
     assert RecordAccess.objects.filter(user=world.host_coordinator, child=placed).exists()
+
+
+def test_the_host_coordinator_adds_a_sighting_while_missing_and_cannot_after_the_window(
+    world, placed, frozen
+):
+    from episodes.models import EpisodeInformation
+
+    episode = report_episode(
+        acting_user=world.social_worker,
+        child=placed,
+        category="missing",
+        last_seen_at=NOW - DAY,
+        reported_at=NOW - DAY,
+    )
+    url = reverse("episodes:add_information", args=[episode.pk])
+    host, third = Client(), Client()
+    host.force_login(world.host_coordinator)
+    third.force_login(world.third_coordinator)
+    data = {"kind": "sighting", "details": "Seen at Southmere bus station at 14:10"}
+    assert third.post(url, data).status_code == 404
+    assert host.post(url, data).status_code == 302
+    item = EpisodeInformation.objects.get()
+    assert (item.recorded_by, item.agency, item.kind) == (
+        world.host_coordinator,
+        world.other_council,
+        "sighting",
+    )
+    page = host.get(reverse("episodes:detail", args=[episode.pk])).content.decode()
+    assert "Seen at Southmere bus station" in page
+    assert host.post(url, {"kind": "sighting", "details": "  "}).status_code == 200
+    assert EpisodeInformation.objects.count() == 1, "an empty note changes nothing"
+    record_return(acting_user=world.social_worker, episode=episode, returned_at=NOW)
+    frozen.move_to(NOW + 8 * DAY)
+    assert host.get(url).status_code == 404, "the window has closed"
+    assert host.get(reverse("episodes:detail", args=[episode.pk])).status_code == 404

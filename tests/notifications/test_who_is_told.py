@@ -225,3 +225,17 @@ def test_links_to_the_episode_use_site_url(world, settings):
     row = Notification.objects.filter(episode=episode, recipient=world.social_worker).first()
     assert row is not None
     assert f"https://homeward.example.invalid/episodes/{episode.pk}/" in row.body
+
+
+def test_the_protocol_page_lists_who_is_told_with_the_sources(world, client):
+    client.force_login(world.social_worker)
+    page = client.get("/protocol/").content.decode()
+    assert 'id="protocol-who-is-told"' in page
+    for source in (
+        "Haringey protocol 15.1",
+        "Haringey protocol 15.1, 18.6",
+        "Haringey protocol 15.2, 17.2 to 17.4",
+        "Haringey protocol 18.5",
+    ):
+        assert source in page
+    assert "Police report check" in page and "Haringey protocol 12.4, 12.6, 19.1" in page
