@@ -196,13 +196,16 @@ def episode_audiences(episodes: Sequence) -> dict[int, EpisodeAudience]:
         child_id__in=child_ids, ended_at__isnull=True
     ).values_list("child_id", "user_id", "role"):
         links[(child_id, role)].add(user_id)
-    red = set(
-        RiskAssessment.objects.filter(child_id__in=child_ids)
-        .order_by("child_id", "-assessed_at")
+    # The latest rating of each child (DISTINCT ON), then whether it is Red: filtering on
+    # Red first would find a child's latest Red rating, however old.
+    red = {
+        child_id
+        for child_id, rag in RiskAssessment.objects.filter(child_id__in=child_ids)
+        .order_by("child_id", "-assessed_at", "-pk")
         .distinct("child_id")
-        .filter(rag="red")
-        .values_list("child_id", flat=True)
-    )
+        .values_list("child_id", "rag")
+        if rag == "red"
+    }
     authorities = {episode.child.responsible_authority_id for episode in episodes} | {
         agency
         for rows in placements.values()

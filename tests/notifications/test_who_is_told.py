@@ -239,3 +239,23 @@ def test_the_protocol_page_lists_who_is_told_with_the_sources(world, client):
     ):
         assert source in page
     assert "Police report check" in page and "Haringey protocol 12.4, 12.6, 19.1" in page
+
+
+def test_partners_are_told_of_a_child_whose_latest_rating_is_red_and_not_of_an_older_red(
+    world,
+):
+    from risk.services import record_risk_assessment
+
+    link_everyone(world)
+    now = timezone.now()
+    rate = {"acting_user": world.social_worker, "child": world.child, "threshold_level": 3}
+    record_risk_assessment(**rate, rag="red", rationale="Exploitation", assessed_at=now - 5 * HOUR)
+    record_risk_assessment(**rate, rag="green", assessed_at=now - 4 * HOUR)
+    first = missing(world)
+    announce_moments()
+    assert reported_to(first) == OWN, "the latest rating is Green"
+    record_return(acting_user=world.social_worker, episode=first, returned_at=now)
+    record_risk_assessment(**rate, rag="red", rationale="Exploitation again", assessed_at=now)
+    second = report(world, last_seen_at=timezone.now())
+    announce_moments()
+    assert reported_to(second) == OWN | PARTNERS
