@@ -230,5 +230,6 @@ def test_the_host_coordinator_adds_a_sighting_while_missing_and_cannot_after_the
     assert EpisodeInformation.objects.count() == 1, "an empty note changes nothing"
     record_return(acting_user=world.social_worker, episode=episode, returned_at=NOW)
     frozen.move_to(NOW + 8 * DAY)
+    host.force_login(world.host_coordinator)  # the old session has long expired
     assert host.get(url).status_code == 404, "the window has closed"
     assert host.get(reverse("episodes:detail", args=[episode.pk])).status_code == 404
