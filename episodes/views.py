@@ -163,9 +163,7 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
             and allows(roles, Action.REPORT_EPISODE),
             "may_add_information": live and allows(roles, Action.ADD_INFORMATION),
             "information": list(
-                episode.information.select_related("recorded_by", "agency").order_by(
-                    "recorded_at"
-                )
+                episode.information.select_related("recorded_by", "agency").order_by("recorded_at")
             ),
             "may_mark_error": live and allows(roles, Action.MARK_ENTERED_IN_ERROR),
             "may_confirm_match": episode.awaiting_match and allows(roles, Action.CONFIRM_MATCH),

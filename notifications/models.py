@@ -138,7 +138,7 @@ class NotificationPreference(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="preference_one_per_kind"),
             models.CheckConstraint(
-                condition=~Q(kind__in=[str(kind) for kind in URGENT_KINDS]),
+                condition=~Q(kind__in=sorted(str(kind) for kind in URGENT_KINDS)),
                 name="preference_not_for_urgent_kinds",
                 violation_error_message="Urgent messages cannot be switched off.",
             ),
