@@ -30,12 +30,38 @@ class Role(models.TextChoices):
     PANEL_MEMBER = "panel_member", "Panel member"
     SENIOR_MANAGER = "senior_manager", "Assistant Director"
     ADMINISTRATOR = "administrator", "Administrator"
+    # The roles the protocol names (issue 15; Haringey protocol 15.1, 18.5). The IRO (or,
+    # for a child on a child protection plan, the child protection adviser) and the partner
+    # practitioners see only the children they are linked to (children.models.ChildLink).
+    INDEPENDENT_REVIEWING_OFFICER = (
+        "independent_reviewing_officer",
+        "Independent Reviewing Officer or child protection adviser",
+    )
+    HEAD_OF_SERVICE = "head_of_service", "Head of service"
+    HEALTH_NAMED_PROFESSIONAL = "health_named_professional", "Health named professional"
+    SCHOOL_SAFEGUARDING_LEAD = "school_safeguarding_lead", "School designated safeguarding lead"
+    YOUTH_JUSTICE = "youth_justice", "Youth justice worker"
+    RETURN_INTERVIEW_PROVIDER = (
+        "return_interview_provider",
+        "Return interview provider (commissioned)",
+    )
 
 
 # Roles that see every child of their local authority, whatever the allocation: the
 # Missing Co-ordinator tracks every episode, and the Assistant Director reviews the
 # looked-after children missing 24 hours and 3 months (Haringey protocol 15.1, 18.6).
-AUTHORITY_WIDE_ROLES = (Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER)
+AUTHORITY_WIDE_ROLES = (Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER, Role.HEAD_OF_SERVICE)
+
+# Partner agencies' practitioners (HAR 18.5): told of a high-risk missing child they are
+# linked to, and shown the alerts of high-risk children missing now.
+PARTNER_ROLES = (
+    Role.HEALTH_NAMED_PROFESSIONAL,
+    Role.SCHOOL_SAFEGUARDING_LEAD,
+    Role.YOUTH_JUSTICE,
+    Role.RETURN_INTERVIEW_PROVIDER,
+)
+# Roles that reach a child only through a link to that child (ChildLink).
+LINKED_ROLES = (Role.INDEPENDENT_REVIEWING_OFFICER, *PARTNER_ROLES)
 
 
 @pghistory.track()

@@ -417,6 +417,13 @@ class EpisodeUpdateSerializer(StrictSerializer):
     reported_at = AwareDateTimeField(required=False)
     returned_at = AwareDateTimeField(required=False, allow_null=True)
     missing_from = serializers.ChoiceField(choices=MissingFrom.choices, required=False)
+    reported_to_police_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When the child was reported to police: recording it meets the "
+        "police_report_check deadline (Haringey protocol 12.4, 12.6, 19.1). Send the incident "
+        "number as police_reference where known.",
+    )
     police_reference = serializers.CharField(max_length=60, required=False, allow_blank=True)
     police_risk = serializers.ChoiceField(choices=PoliceRisk.choices, required=False)
     last_seen_location = serializers.CharField(max_length=300, required=False, allow_blank=True)

@@ -8,7 +8,7 @@ import dataclasses
 from django.http import HttpRequest
 from django.urls import reverse
 
-from agencies.models import Membership, Role
+from agencies.models import PARTNER_ROLES, Membership, Role
 
 MANAGERS = {Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
 
@@ -74,6 +74,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "casework:escalations",
         view_names=("casework:escalations",),
         roles=frozenset(MANAGERS),
+    ),
+    # Issue 15 (HAR 18.5, 24.1): high-risk children missing now, for partner agencies.
+    NavItem(
+        "Alerts",
+        "casework:alerts",
+        view_names=("casework:alerts",),
+        roles=frozenset({*PARTNER_ROLES, Role.INDEPENDENT_REVIEWING_OFFICER}),
     ),
     NavItem("Notifications", "notifications:index", namespaces=("notifications",)),
     NavItem("Protocol", "protocol:index", view_names=("protocol:index",)),

@@ -95,6 +95,9 @@ def _meeting_page(deadline: Deadline) -> tuple[str, str, Action | None] | None:
     if deadline.rule == Rule.HOME_OFFICE_NOTICE and deadline.episode_id:
         url = reverse("episodes:home_office_notice", args=[deadline.episode_id])
         return url, "Record Home Office notice", Action.EDIT_CHILD
+    if deadline.rule == Rule.POLICE_REPORT_CHECK and deadline.episode_id:
+        url = reverse("episodes:police_report", args=[deadline.episode_id])
+        return url, "Record report to police", Action.REPORT_EPISODE
     if deadline.rule == Rule.ABSENT_REVIEW and deadline.episode_id:
         # Reading the episode needs only sight of the child.
         return reverse("episodes:detail", args=[deadline.episode_id]), "Open episode", None

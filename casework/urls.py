@@ -10,6 +10,7 @@ app_name = "casework"
 urlpatterns = [
     path("children/<int:child_id>/", views.child_record, name="child_record"),
     path("escalations/", views.escalations, name="escalations"),
+    path("alerts/", views.alerts, name="alerts"),
     path("episodes/<int:episode_id>/confirm-match/", views.confirm_match, name="confirm_match"),
     path("retention/", views.retention, name="retention"),
 ]

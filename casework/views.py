@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Role
 from agencies.views import SignedInRequest
+from casework import alerts as alert_selectors
 from casework import deadlines, selectors
 from casework.erasure import erase_child_record
 from casework.retention import may_review_retention, records_past_retention, retention_rules
@@ -88,6 +89,7 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
             and bool(child.photo)
             and child.photo_media_consent_at is None,
             "may_grant_access": Action.GRANT_ACCESS in actions,
+            "may_link_practitioners": Action.LINK_PRACTITIONER in actions,
             "photo_shown": bool(child.photo and child.photo_consent_recorded_at),
         },
     )
@@ -169,3 +171,15 @@ def retention(request: SignedInRequest) -> HttpResponse:
         return redirect("casework:retention")
     rows = records_past_retention(request.user)
     return render(request, "casework/retention.html", {"rows": rows, "rules": retention_rules()})
+
+
+def alerts(request: SignedInRequest) -> HttpResponse:
+    """High-risk children missing now (HAR 18.5, 24.1), among the children the reader may
+    see: a partner agency's practitioner sees those linked to them. Gone on return."""
+    rows = [
+        (episode, alert_selectors.alert_reason(episode))
+        for episode in alert_selectors.high_risk_missing_now(request.user).order_by(
+            "-last_seen_at"
+        )[:500]
+    ]
+    return render(request, "casework/alerts.html", {"rows": rows})

@@ -14,7 +14,7 @@ import datetime as dt
 from django import forms
 from django.db.models import QuerySet
 
-from agencies.models import Agency, AgencyKind, Team, User
+from agencies.models import LINKED_ROLES, Agency, AgencyKind, Team, User
 from children.models import (
     Allocation,
     ChildAgreement,
@@ -575,6 +575,27 @@ class AccessGrantForm(LaidOutForm):
     def clean(self):
         cleaned = super().clean() or self.cleaned_data
         cleaned["expires_on"] = self.clean_date("expires_on")
+        username = (cleaned.get("username") or "").strip()
+        if username:
+            user = User.objects.filter(username__iexact=username, is_active=True).first()
+            if user is None:
+                self.add_error("username", "There is no active Homeward user with this username")
+            cleaned["user"] = user
+        return cleaned
+
+
+class PractitionerLinkForm(LaidOutForm):
+    """Link the child's IRO or a partner agency's practitioner (issue 15)."""
+
+    username = _line("Username of the practitioner", 150, required=True)
+    role = forms.ChoiceField(
+        label="Their role with this child",
+        choices=[(role.value, role.label) for role in LINKED_ROLES],
+    )
+    layout_order = ("username", "role")
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
         username = (cleaned.get("username") or "").strip()
         if username:
             user = User.objects.filter(username__iexact=username, is_active=True).first()

@@ -333,6 +333,47 @@ class Allocation(models.Model):
 
 
 @pghistory.track()
+class ChildLink(models.Model):
+    """A practitioner linked to a child: the child's IRO (or child protection adviser) or a
+    partner agency's practitioner (health, school, youth justice, the commissioned return
+    interview provider). They see this child, and only what their role needs
+    (children.permissions.SIGHT_ROLES); made and ended by the child's social worker or
+    manager (children.services.link_practitioner), with history."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="child_links"
+    )
+    role = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["child", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "user", "role"],
+                condition=Q(ended_at__isnull=True),
+                name="child_link_one_current",
+                violation_error_message="This person is already linked to the child in this role.",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "child"],
+                condition=Q(ended_at__isnull=True),
+                name="child_link_current_by_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} linked to child {self.child_id} as {self.role}"
+
+
+@pghistory.track()
 class ChildAccessGrant(UserObjectPermissionBase):
     """An ad-hoc grant of one child's record to one named person, until it expires.
 

@@ -44,12 +44,24 @@ class Action(enum.StrEnum):
     REOPEN_EPISODE = "reopen_episode"
     CONFIRM_MATCH = "confirm_match"
     TRIAGE_REFERRAL = "triage_referral"
+    LINK_PRACTITIONER = "link_practitioner"
+    ADD_INFORMATION = "add_information"
 
 
 ACTION_ROLES: dict[Action, frozenset[str]] = {
     # The MASH RAG rating of a referral is MASH's triage decision (Haringey protocol 14.1;
     # decision 0012); the Missing Co-ordinator works the same queue.
     Action.TRIAGE_REFERRAL: frozenset({Role.MASH_TRIAGE, Role.MISSING_COORDINATOR}),
+    # What someone learnt while the child is missing (a sighting, a place, a safe and well
+    # check arranged): the child's social care, and the host authority's Missing
+    # Co-ordinator who reaches an out-of-area child in that role (issue 15).
+    Action.ADD_INFORMATION: frozenset(
+        {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
+    ),
+    # The child's social worker or manager links the IRO and partner practitioners (issue 15).
+    Action.LINK_PRACTITIONER: frozenset(
+        {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}
+    ),
     Action.EDIT_CHILD: frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR}),
     Action.REPORT_EPISODE: frozenset(
         {
@@ -249,16 +261,27 @@ class Sight(enum.StrEnum):
 
 
 _SOCIAL_CARE = frozenset(
-    {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
+    {
+        Role.SOCIAL_WORKER,
+        Role.TEAM_MANAGER,
+        Role.MISSING_COORDINATOR,
+        Role.SENIOR_MANAGER,
+        Role.HEAD_OF_SERVICE,
+    }
 )
 
 # The one definition of who sees which restricted part, for pages and API alike. Police
 # liaison, MASH triage and return interview officers see none of them: police see the
 # child's identity, Philomena profile and photo, and their force's episodes with returns
 # and safe and well checks (episodes.selectors.visible_episodes).
+# Issue 15: the IRO (or child protection adviser) reviews the child's plan, so sees what
+# the child disclosed and what strategy meetings decided; the commissioned return
+# interview provider holds the disclosures it recorded. Health, school and youth justice
+# practitioners see the child's identity, Philomena profile and episodes, none of these.
 SIGHT_ROLES: dict[Sight, frozenset[str]] = {
-    Sight.DISCLOSURES: _SOCIAL_CARE,
-    Sight.MEETING_CONTENT: _SOCIAL_CARE,
+    Sight.DISCLOSURES: _SOCIAL_CARE
+    | {Role.INDEPENDENT_REVIEWING_OFFICER, Role.RETURN_INTERVIEW_PROVIDER},
+    Sight.MEETING_CONTENT: _SOCIAL_CARE | {Role.INDEPENDENT_REVIEWING_OFFICER},
     Sight.PANELS: _SOCIAL_CARE | {Role.PANEL_MEMBER},
     Sight.ACCESS_LOG: _SOCIAL_CARE,
     Sight.HISTORY: _SOCIAL_CARE,

@@ -3,8 +3,12 @@
 A child is visible to:
 - members of the teams the child is currently allocated to (the allocated worker, their
   colleagues and their team manager);
-- the Missing Co-ordinator and Assistant Director of the responsible local authority, and
-  of the authority hosting the child's current placement (out-of-area placements);
+- the Missing Co-ordinator, Assistant Director and head of service of the responsible
+  local authority; those of the authority hosting the child's current placement
+  (out-of-area placements) while an episode is open and for
+  `PROTOCOL.host_authority_sight_days` after it closes (issue 15);
+- the practitioners linked to the child (ChildLink: the IRO or child protection adviser,
+  and partner agencies' practitioners), in a role that reaches children by link;
 - team managers of the responsible authority while the child is allocated to no team,
   so that someone who may allocate the child can find them (the unallocated list);
 - MASH triage staff of an authority while a referral for the child is open there, and
@@ -34,9 +38,17 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role
-from children.models import Allocation, Child, ChildAccessGrant, LegalStatus, Placement
+from agencies.models import AUTHORITY_WIDE_ROLES, LINKED_ROLES, Membership, Role
+from children.models import (
+    Allocation,
+    Child,
+    ChildAccessGrant,
+    ChildLink,
+    LegalStatus,
+    Placement,
+)
 from core.audit import note_record
+from protocol.conf import protocol_settings
 
 GRANT_PERMISSION = "view_child_record"
 # A panel member prepares for a meeting and follows up its actions: they see the children
@@ -87,6 +99,11 @@ class AccessProfile:
     @property
     def panel_authority_ids(self) -> frozenset[int]:
         return self._agencies(Role.PANEL_MEMBER)
+
+    @property
+    def linked_roles(self) -> frozenset[str]:
+        """The roles in which this person reaches a child only by a link to it."""
+        return self.roles & frozenset(LINKED_ROLES)
 
     def without(self, role: str) -> AccessProfile:
         """The same person as if they did not hold `role`."""
@@ -165,15 +182,7 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
                     )
                 )
             )
-            | Q(
-                Exists(
-                    Placement.objects.filter(
-                        child_id=child,
-                        end_date__isnull=True,
-                        host_authority_id__in=profile.authority_ids,
-                    )
-                )
-            )
+            | host_authority_condition(profile.authority_ids, child)
         )
     if profile.manager_authority_ids:
         rules.append(
@@ -240,12 +249,56 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
                 )
             )
         )
+    rules.extend(_agency_rules(user, profile, child))
     if not rules:
         return None
     combined = rules[0]
     for rule in rules[1:]:
         combined |= rule
     return combined
+
+
+# --- Issue 15: across authorities and agencies (kept apart from the rules above) -------
+
+
+def host_authority_condition(authority_ids: frozenset[int], child: OuterRef) -> Q:
+    """The host authority of a child's current out-of-area placement, while an episode is
+    open and for `host_authority_sight_days` after it closes (HAR 17.2-17.4)."""
+    from episodes.models import Episode
+
+    since = timezone.now() - dt.timedelta(days=protocol_settings().host_authority_sight_days)
+    return Q(
+        Exists(
+            Placement.objects.filter(
+                child_id=child, end_date__isnull=True, host_authority_id__in=authority_ids
+            )
+        )
+    ) & Q(
+        Exists(
+            Episode.objects.filter(child_id=child, entered_in_error=False).filter(
+                Q(returned_at__isnull=True) | Q(returned_at__gte=since)
+            )
+        )
+    )
+
+
+def _agency_rules(user, profile: AccessProfile, child: OuterRef) -> list[Q]:
+    """A practitioner linked to the child (IRO or child protection adviser, partner
+    agencies), in a role that reaches children by link."""
+    if not profile.linked_roles:
+        return []
+    return [
+        Q(
+            Exists(
+                ChildLink.objects.filter(
+                    child_id=child,
+                    user=user,
+                    role__in=sorted(profile.linked_roles),
+                    ended_at__isnull=True,
+                )
+            )
+        )
+    ]
 
 
 def child_visibility(user, child_ref: str = "pk", *, without_role: str | None = None) -> Q:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from agencies.models import (
+    LINKED_ROLES,
     Actor,
     Agency,
     AgencyKind,
@@ -31,6 +32,7 @@ from children.models import (
     Child,
     ChildAccessGrant,
     ChildAgreement,
+    ChildLink,
     Disability,
     Ethnicity,
     LegalStatus,
@@ -630,6 +632,45 @@ def end_allocation(*, acting_user: Actor, allocation: Allocation) -> Allocation:
 
 
 # --- Ad-hoc access grants ---------------------------------------------------------------
+
+
+# --- Linked practitioners (issue 15) -----------------------------------------------------
+
+
+@records("Practitioner linked")
+@transaction.atomic
+def link_practitioner(*, acting_user: Actor, child: Child, user, role: str) -> ChildLink:
+    """Link the child's IRO (or child protection adviser) or a partner practitioner to the
+    child: they then see this child, and what their role needs. The person must hold the
+    role in an active membership."""
+    require(acting_user, Action.LINK_PRACTITIONER, child)
+    if role not in LINKED_ROLES:
+        raise Refused("Link an IRO or a partner agency's practitioner.", field="role")
+    if (
+        not user.is_active
+        or not Membership.objects.filter(user=user, role=role, is_active=True).exists()
+    ):
+        raise Refused("This person does not hold that role.", field="user")
+    with translate_integrity_errors():
+        return ChildLink.objects.create(
+            child=child,
+            user=user,
+            role=role,
+            started_at=timezone.now(),
+            created_by=acting_person(acting_user),
+        )
+
+
+@records("Practitioner link ended")
+@transaction.atomic
+def end_practitioner_link(*, acting_user: Actor, link: ChildLink) -> ChildLink:
+    link = ChildLink.objects.select_for_update().select_related("child").get(pk=link.pk)
+    require(acting_user, Action.LINK_PRACTITIONER, link.child)
+    if link.ended_at is not None:
+        raise Conflict("This link has already ended.", code="already_ended")
+    link.ended_at = timezone.now()
+    link.save(update_fields=["ended_at"])
+    return link
 
 
 @records("Access granted")

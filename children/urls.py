@@ -47,6 +47,8 @@ urlpatterns = [
         name="photo_media_consent",
     ),
     path("<int:child_id>/access/", views.access, name="access"),
+    path("<int:child_id>/links/", views.links, name="links"),
+    path("<int:child_id>/links/<int:link_id>/end/", views.link_end, name="link_end"),
     path(
         "<int:child_id>/access/<int:grant_id>/revoke/",
         views.access_revoke,

@@ -35,8 +35,16 @@ from children.forms import (
     PhilomenaForm,
     PhotoForm,
     PlacementForm,
+    PractitionerLinkForm,
 )
-from children.models import Allocation, Child, ChildAccessGrant, LegalStatus, Placement
+from children.models import (
+    Allocation,
+    Child,
+    ChildAccessGrant,
+    ChildLink,
+    LegalStatus,
+    Placement,
+)
 from children.permissions import ACTION_ROLES, Action, may, may_edit_philomena
 from children.selectors import (
     current_allocations,
@@ -768,3 +776,51 @@ def access_revoke(request: SignedInRequest, child_id: int, grant_id: int) -> Htt
         messages.error(request, error.message)
         return redirect(back)
     return _done(request, f"Access for {grant.user} revoked.", back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def links(request: SignedInRequest, child_id: int) -> HttpResponse:
+    """The IRO and partner practitioners linked to the child (issue 15): they see this
+    child, and only what their role needs."""
+    child = _child(request, child_id, Action.LINK_PRACTITIONER)
+    form = PractitionerLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.link_practitioner(
+                acting_user=_user(request), child=child, user=data["user"], role=data["role"]
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            return _done(request, f"{data['user']} linked to this child.", request.path)
+    return render(
+        request,
+        "children/links.html",
+        {
+            "child": child,
+            "form": form,
+            "links": list(
+                child.links.select_related("user", "created_by").order_by("-started_at")[:50]
+            ),
+            "role_labels": dict(Role.choices),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def link_end(request: SignedInRequest, child_id: int, link_id: int) -> HttpResponse:
+    child = _child(request, child_id, Action.LINK_PRACTITIONER)
+    try:
+        link = child.links.get(pk=link_id)
+    except ChildLink.DoesNotExist as error:
+        raise Http404("No such link") from error
+    back = reverse("children:links", args=[child.pk])
+    try:
+        services.end_practitioner_link(acting_user=_user(request), link=link)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    return _done(request, f"{link.user} is no longer linked to this child.", back)

@@ -20,6 +20,7 @@ from core.forms import BoundedForm, RecordVersionMixin
 from episodes.models import (
     Category,
     HowFound,
+    InformationKind,
     MissingFrom,
     MissingReason,
     PoliceRisk,
@@ -331,6 +332,35 @@ class SafeAndWellCheckForm(LondonTimesForm):
         return cleaned
 
 
+class PoliceReportForm(LondonTimesForm):
+    """police_report_check (Haringey protocol 12.4, 12.6, 19.1): when the child was
+    reported to police, and the incident number if the worker has it."""
+
+    police_reference = _text("Police incident number (if you have it)", spellcheck="false")
+    reported_parts = DateTimeParts(
+        "reported",
+        "When the child was reported to police",
+        "For example, 27 3 2026 and 11:00, as UK clocks showed it",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reported_parts.add_to(self)
+        self.order_fields(
+            [f"reported_{part}" for part in ("day", "month", "year", "time", "clock")]
+            + ["police_reference"]
+        )
+
+    @property
+    def reported_group(self) -> DateGroup:
+        return self.reported_parts.group(self)
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        cleaned["reported_to_police_at"] = self.reported_parts.clean_instant(self)
+        return cleaned
+
+
 class HomeOfficeNoticeForm(LondonTimesForm):
     nrm_referral_considered = forms.BooleanField(
         label="A National Referral Mechanism referral has been considered",
@@ -358,6 +388,22 @@ class HomeOfficeNoticeForm(LondonTimesForm):
         cleaned = super().clean() or self.cleaned_data
         cleaned["informed_at"] = self.informed_parts.clean_instant(self)
         return cleaned
+
+
+class EpisodeInformationForm(BoundedForm):
+    kind = forms.ChoiceField(
+        label="What is it?",
+        choices=InformationKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say what kind of information this is"},
+    )
+    details = forms.CharField(
+        label="What was learnt",
+        help_text="Where and when, who with, who told you; for a safe and well check, who will do it and when.",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Say what was learnt"},
+    )
 
 
 class ReclassifyForm(RecordVersionMixin, BoundedForm):

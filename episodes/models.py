@@ -109,6 +109,10 @@ class Episode(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes_reported"
     )
     reported_to_police_at = models.DateTimeField(null=True, blank=True)
+    # When Homeward recorded that the child had been reported to police (the time reported,
+    # with the incident number where known): meets police_report_check (HAR 12.4, 12.6,
+    # 19.1). Set by the services, never typed.
+    police_report_recorded_at = models.DateTimeField(null=True, blank=True)
     police_force = models.ForeignKey(
         Agency,
         null=True,
@@ -335,3 +339,33 @@ class Reopening(models.Model):
 
     def __str__(self) -> str:
         return f"Re-opened at {self.reopened_at:%Y-%m-%d %H:%M}"
+
+
+class InformationKind(models.TextChoices):
+    SIGHTING = "sighting", "A sighting"
+    INFORMATION = "information", "Information (a place, a contact, something learnt)"
+    SAFE_AND_WELL_ARRANGED = "safe_and_well_arranged", "A safe and well check arranged"
+
+
+@pghistory.track()
+class EpisodeInformation(models.Model):
+    """What someone working on the episode learnt, above all the host authority of an
+    out-of-area placement (HAR 17.2-17.4; issue 15): a sighting, a place, a contact, a safe
+    and well check arranged. Who recorded it, for which agency, when."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="information")
+    kind = models.CharField(max_length=30, choices=InformationKind.choices)
+    details = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["episode", "recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.recorded_at:%Y-%m-%d %H:%M}"

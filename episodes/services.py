@@ -28,6 +28,7 @@ from episodes.models import (
     MINIMUM_AGE_FOR_ABSENT,
     Category,
     Episode,
+    EpisodeInformation,
     MissingFrom,
     MissingReason,
     PoliceRisk,
@@ -255,6 +256,7 @@ def record_episode(*, acting_user: Actor, child: Child, **report: Unpack[Episode
             reported_at=reported_at,
             reported_by=acting_person(acting_user),
             reported_to_police_at=reported_to_police_at,
+            police_report_recorded_at=timezone.now() if reported_to_police_at else None,
             police_force=police_force,
             police_reference=police_reference.strip(),
             police_risk=police_risk,
@@ -417,6 +419,12 @@ def update_episode(*, acting_user: Actor, episode: Episode, **changes) -> Episod
         setattr(episode, name, value)
     if "reason" in changes or "reason_other" in changes:
         _check_reason(episode.reason, episode.reason_other)
+    # police_report_check: a time reported to police recorded now is the record that the
+    # child was reported; clearing it withdraws that record.
+    if episode.reported_to_police_at is None:
+        episode.police_report_recorded_at = None
+    elif episode.police_report_recorded_at is None:
+        episode.police_report_recorded_at = timezone.now()
     if episode.returned_at is not None and episode.returned_at < episode.last_seen_at:
         raise Refused("The return cannot be before the child was last seen.", field="returned_at")
     if episode.reported_at < episode.last_seen_at:
@@ -631,6 +639,80 @@ def record_safe_and_well_check(
     )
     reconcile(episode.child)
     return check
+
+
+@records("Report to police recorded")
+@transaction.atomic
+def record_police_report(
+    *,
+    acting_user: Actor,
+    episode: Episode,
+    reported_to_police_at: dt.datetime,
+    police_reference: str = "",
+) -> Episode:
+    """The child was reported to police: when, and the incident number where the worker
+    has it (Haringey protocol 12.4, 12.6, 19.1). Meets police_report_check; the same as
+    correcting the episode's police fields, as its own page."""
+    episode = Episode.objects.select_for_update().select_related("child").get(pk=episode.pk)
+    require_on_episode(acting_user, Action.REPORT_EPISODE, episode.child, episode.police_force_id)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    reported_to_police_at = _aware(reported_to_police_at, "reported_to_police_at")
+    _not_in_future(reported_to_police_at, "reported_to_police_at", "time reported to police")
+    if reported_to_police_at < episode.last_seen_at:
+        raise Refused(
+            "The child cannot be reported to police before they were last seen.",
+            field="reported_to_police_at",
+        )
+    if len(police_reference.strip()) > 60:
+        raise Refused("The incident number is at most 60 characters.", field="police_reference")
+    episode.reported_to_police_at = reported_to_police_at
+    if police_reference.strip():
+        episode.police_reference = police_reference.strip()
+    if episode.police_report_recorded_at is None:
+        episode.police_report_recorded_at = timezone.now()
+    episode.save(
+        update_fields=[
+            "reported_to_police_at",
+            "police_reference",
+            "police_report_recorded_at",
+            "updated_at",
+        ]
+    )
+    reconcile(episode.child)
+    return episode
+
+
+INFORMATION_KINDS = ("sighting", "information", "safe_and_well_arranged")
+
+
+@records("Information added to the episode")
+@transaction.atomic
+def add_episode_information(
+    *, acting_user: Actor, episode: Episode, kind: str, details: str
+) -> EpisodeInformation:
+    """A sighting, information or a safe and well check arranged, from anyone who may add
+    it: the child's social care, or the host authority's Missing Co-ordinator (HAR 17)."""
+    episode = Episode.objects.select_related("child").get(pk=episode.pk)
+    require(acting_user, Action.ADD_INFORMATION, episode.child)
+    if episode.entered_in_error:
+        raise Conflict("This episode was marked as entered in error.", code="entered_in_error")
+    if kind not in INFORMATION_KINDS:
+        raise Refused("Say what kind of information this is.", field="kind")
+    if not details.strip():
+        raise Refused("Say what was learnt.", field="details")
+    if len(details) > 10000:
+        raise Refused("Write at most 10,000 characters.", field="details")
+    person = acting_person(acting_user)
+    membership = person.memberships.filter(is_active=True).select_related("team").first()
+    return EpisodeInformation.objects.create(
+        episode=episode,
+        kind=kind,
+        details=details.strip(),
+        recorded_by=person,
+        agency=membership.team.agency if membership else None,
+        recorded_at=timezone.now(),
+    )
 
 
 @records("Home Office notice recorded")

@@ -19,6 +19,8 @@ urlpatterns = [
         views.home_office_notice,
         name="home_office_notice",
     ),
+    path("<int:episode_id>/police-report/", views.police_report, name="police_report"),
+    path("<int:episode_id>/information/", views.add_information, name="add_information"),
     path("<int:episode_id>/entered-in-error/", views.entered_in_error, name="entered_in_error"),
     path("<int:episode_id>/correct-return/", views.correct_return, name="correct_return"),
     path("<int:episode_id>/reopen/", views.reopen, name="reopen"),

@@ -32,8 +32,10 @@ from episodes import services
 from episodes.forms import (
     SERVICE_FIELDS,
     EnteredInErrorForm,
+    EpisodeInformationForm,
     HomeOfficeNoticeForm,
     PhilomenaPartTwoForm,
+    PoliceReportForm,
     ReclassifyForm,
     ReopenForm,
     ReportEpisodeForm,
@@ -159,6 +161,13 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
             and child.is_uasc
             and episode.home_office_informed_at is None
             and allows(roles, Action.EDIT_CHILD),
+            "may_record_police_report": live
+            and episode.reported_to_police_at is None
+            and allows(roles, Action.REPORT_EPISODE),
+            "may_add_information": live and allows(roles, Action.ADD_INFORMATION),
+            "information": list(
+                episode.information.select_related("recorded_by", "agency").order_by("recorded_at")
+            ),
             "may_mark_error": live and allows(roles, Action.MARK_ENTERED_IN_ERROR),
             "may_confirm_match": episode.awaiting_match and allows(roles, Action.CONFIRM_MATCH),
             "may_correct_return": live
@@ -272,6 +281,44 @@ def home_office_notice(request: SignedInRequest, episode_id: int) -> HttpRespons
             nrm_referral_considered=data["nrm_referral_considered"],
         ),
         success="Home Office notice recorded.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def police_report(request: SignedInRequest, episode_id: int) -> HttpResponse:
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.REPORT_EPISODE,
+        form_class=PoliceReportForm,
+        template="episodes/police_report.html",
+        perform=lambda episode, data: services.record_police_report(
+            acting_user=request.user,
+            episode=episode,
+            reported_to_police_at=data["reported_to_police_at"],
+            police_reference=data["police_reference"].strip(),
+        ),
+        success="Report to police recorded.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_information(request: SignedInRequest, episode_id: int) -> HttpResponse:
+    return _episode_form_view(
+        request,
+        episode_id,
+        action=Action.ADD_INFORMATION,
+        form_class=EpisodeInformationForm,
+        template="episodes/information.html",
+        perform=lambda episode, data: services.add_episode_information(
+            acting_user=request.user,
+            episode=episode,
+            kind=data["kind"],
+            details=data["details"],
+        ),
+        success="Information added to the episode.",
     )
 
 

@@ -35,6 +35,12 @@ app.conf.beat_schedule = {
         "task": "protocol.tasks.reconcile_open_cases",
         "schedule": crontab(hour=2, minute=30),
     },
+    # The daily digest of the messages people chose to take once a day (issue 15; the
+    # urgent ones, a child missing and escalations, are always sent at once).
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # The API's Idempotency-Key records: kept a week, so a police system's retry within
     # that time returns the first response; older ones are forgotten.
     "api-purge-idempotency-records": {

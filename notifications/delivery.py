@@ -12,10 +12,19 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications.models import Channel, DeliveryStatus, Notification
+from notifications.models import Channel, DeliveryStatus, Kind, Notification
+
+# Messages that say a child is missing now: not delivered once the child is back or the
+# episode was entered in error (decision 0018). The return is announced to everyone told
+# of the report; an escalation or a reclassification about a child already back would send
+# a manager looking for a child who is home.
+MISSING_NOW_KINDS = (Kind.EPISODE_REPORTED, Kind.ESCALATION, Kind.RECLASSIFIED)
+ENDED = Q(kind__in=MISSING_NOW_KINDS) & (
+    Q(episode__returned_at__isnull=False) | Q(episode__entered_in_error=True)
+) | Q(kind__in=(Kind.DUE_SOON, Kind.BREACHED), deadline__status="cancelled")
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +78,11 @@ def deliver_notification(
     due = Notification.objects.filter(
         pk=notification_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
     )
+    if due.filter(ENDED).update(
+        status=DeliveryStatus.WITHDRAWN,
+        last_error="Not sent: the state it announced had ended before delivery.",
+    ):
+        return "withdrawn"
     if due.filter(channel=Channel.IN_APP).update(
         status=DeliveryStatus.SENT, sent_at=now, attempts=F("attempts") + 1
     ):

@@ -17,7 +17,7 @@ from django.conf import settings
 
 from core.clock import LONDON
 from notifications.models import Channel, Kind
-from notifications.recipients import Directory, recipient_ids
+from notifications.recipients import Directory, email_declined, recipient_ids
 from protocol.conf import protocol_settings
 from protocol.models import Deadline, Rule
 
@@ -114,18 +114,105 @@ def compose(deadline: Deadline, kind: str) -> tuple[str, str]:
 
 @dataclasses.dataclass(frozen=True)
 class Message:
-    """What one deadline's notification says (in the app; by e-mail, without naming the
-    child), and the (user id, channel) pairs it goes to."""
+    """What one deadline's (or one episode moment's) notification says: in the app, and
+    by e-mail without naming the child; and the (user id, channel) pairs it goes to.
+    `cause` names what it is about in the dedupe key: "deadline:ID" for a deadline,
+    "episode:ID" for a moment of an episode."""
 
     kind: str
-    child_id: int
-    deadline_id: int
+    child_id: int | None
+    deadline_id: int | None
     subject: str
     body: str
     url: str
     recipients: tuple[tuple[int, str], ...]
     email_subject: str
     email_body: str
+    cause: str = ""
+    episode_id: int | None = None
+
+    @property
+    def dedupe_cause(self) -> str:
+        return self.cause or f"deadline:{self.deadline_id}"
+
+
+def episode_path(episode_id: int) -> str:
+    return f"/episodes/{episode_id}/"
+
+
+def compose_moment_email(episode, kind: str) -> tuple[str, str]:
+    """The e-mail of a moment of an episode: the record's reference and a link; nothing
+    that identifies the child (decision 0017)."""
+    reference = child_reference(episode.child_id)
+    link = f"{settings.SITE_URL.rstrip('/')}{episode_path(episode.pk)}"
+    if kind == Kind.CHILD_RETURNED:
+        subject = f"Returned: the child of record {reference} is back"
+        opening = (
+            f"The child of record {reference}, reported missing, returned at "
+            f"{london_time(episode.returned_at)}. You were told when the episode was "
+            "reported, so you are told the child is back."
+        )
+    else:
+        subject = f"Reported missing: record {reference}"
+        opening = (
+            f"The child of record {reference} has been reported "
+            f"{episode.get_category_display().lower()}, last seen "
+            f"{london_time(episode.last_seen_at)}."
+        )
+    body = (
+        f"{opening}\n\nOpen the episode (sign-in needed): {link}\n\n"
+        "Homeward's e-mails never name the child: the record has the details.\n"
+    )
+    return subject, body
+
+
+def compose_moment(episode, kind: str, rows: set[str]) -> tuple[str, str]:
+    """Subject and body for a moment of an episode (PROTOCOL.md "Who is told")."""
+    child = episode.child.full_name
+    link = f"{settings.SITE_URL.rstrip('/')}{episode_path(episode.pk)}"
+    last_seen = london_time(episode.last_seen_at)
+    if kind == Kind.CHILD_RETURNED:
+        subject = f"Returned: {child} is back"
+        opening = (
+            f"{child}, reported missing (last seen {last_seen}), returned at "
+            f"{london_time(episode.returned_at)}. You were told when the episode was reported, "
+            "so you are told the child is back."
+        )
+    else:
+        subject = f"Reported missing: {child}"
+        opening = f"{child} has been reported {episode.get_category_display().lower()}, last seen {last_seen}."
+    why = []
+    if "at_report" in rows:
+        why.append("you work with the child (Haringey protocol 15.1)")
+    if "out_of_area" in rows:
+        why.append(
+            "the child is placed out of area: the host and placing authorities' Missing "
+            "Co-ordinators are told (Haringey protocol 15.2, 17.2 to 17.4)"
+        )
+    if "high_risk" in rows:
+        why.append(
+            "the child is at high risk: the partner agencies working with the child are told, "
+            "to flag the child in their own systems and tell police and children's services "
+            "at once if the child comes to their attention (Haringey protocol 18.5)"
+        )
+    body = f"{opening}\n\nWhy you are told: {'; '.join(why) or 'the missing children protocol'}.\n\nOpen the episode: {link}\n"
+    return subject, body
+
+
+def channels_for(
+    user_ids: Iterable[int],
+    emails: dict[int, str],
+    kind: str = "",
+    declined: set[tuple[int, str]] | None = None,
+) -> tuple[tuple[int, str], ...]:
+    """In-app for everyone, and e-mail for those with an address who have not chosen to
+    take this kind in-app only or in the daily digest (`declined`)."""
+    pairs: list[tuple[int, str]] = []
+    for user_id in sorted(user_ids):
+        pairs.append((user_id, Channel.IN_APP))
+        if emails.get(user_id) and (user_id, kind) not in (declined or set()):
+            pairs.append((user_id, Channel.EMAIL))
+    return tuple(pairs)
 
 
 def deadline_messages(
@@ -133,14 +220,13 @@ def deadline_messages(
 ) -> list[Message]:
     """One in-app row per recipient, and an e-mail row for those with an address."""
     messages = []
+    declined = email_declined(set(directory.emails))
     for deadline, kind in deadlines:
         subject, body = compose(deadline, kind)
         email_subject, email_body = compose_email(deadline, kind)
-        recipients: list[tuple[int, str]] = []
-        for user_id in recipient_ids(deadline, kind, directory):
-            recipients.append((user_id, Channel.IN_APP))
-            if directory.emails.get(user_id):
-                recipients.append((user_id, Channel.EMAIL))
+        recipients = channels_for(
+            recipient_ids(deadline, kind, directory), directory.emails, kind, declined
+        )
         messages.append(
             Message(
                 kind=kind,
@@ -149,9 +235,10 @@ def deadline_messages(
                 subject=subject,
                 body=body,
                 url=child_path(deadline.child_id),
-                recipients=tuple(recipients),
+                recipients=recipients,
                 email_subject=email_subject,
                 email_body=email_body,
+                episode_id=deadline.episode_id,
             )
         )
     return messages

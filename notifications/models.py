@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from children.models import Child
+from episodes.models import Episode
 from protocol.models import Deadline
 
 
@@ -22,12 +23,18 @@ class Kind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     RECLASSIFIED = "reclassified", "Episode reclassified"
     INFORMATION = "information", "Information"
+    # PROTOCOL.md "Who is told" (issue 15): the moments the protocol names, not deadlines.
+    EPISODE_REPORTED = "reported", "Child reported missing"
+    CHILD_RETURNED = "returned", "Child returned"
+    DIGEST = "digest", "Daily digest"
 
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (gave up)"
+    # Not sent: the state it announced had ended before delivery (decision 0018).
+    WITHDRAWN = "withdrawn", "Withdrawn (the state it announced had ended)"
 
 
 # Tracked (decision 0016): written, claimed, sent, failed, read. Not the subject and body,
@@ -44,6 +51,11 @@ class Notification(models.Model):
     )
     deadline = models.ForeignKey(
         Deadline, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # The episode it is about, if any: delivery withdraws a message about a missing child
+    # once the child is back (decision 0018).
+    episode = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     # One notification per (cause, recipient, channel): a second sweep or a retried task
     # hits this unique key instead of telling someone twice.
@@ -78,3 +90,63 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient}: {self.subject}"
+
+
+class Moment(models.TextChoices):
+    REPORTED = "reported", "Reported"
+    RETURNED = "returned", "Returned"
+
+
+class Announcement(models.Model):
+    """A moment of an episode the protocol says people are told of (PROTOCOL.md "Who is
+    told"), once announced: written with its outbox rows in one transaction, so each moment
+    is announced once, whoever it went to (nobody, if it had already ended)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    moment = models.CharField(max_length=10, choices=Moment.choices)
+    announced_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "moment"], name="announcement_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode {self.episode_id} {self.moment} announced"
+
+
+# Kinds every recipient gets by e-mail too, whatever they chose (issue 15): a child missing
+# now, an escalation, an absent child now missing. The rest each person may take in-app
+# only, or in a daily digest e-mail.
+URGENT_KINDS = frozenset({Kind.EPISODE_REPORTED, Kind.ESCALATION, Kind.RECLASSIFIED})
+CHOOSABLE_KINDS = (Kind.DUE_SOON, Kind.BREACHED, Kind.CHILD_RETURNED)
+
+
+class Delivery(models.TextChoices):
+    EMAIL = "email", "In Homeward and by e-mail, each time"
+    IN_APP = "in_app", "In Homeward only"
+    DIGEST = "digest", "In Homeward, and in one e-mail a day"
+
+
+class NotificationPreference(models.Model):
+    """How one person takes one kind of message (no row: in-app and e-mail each time)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="preference_one_per_kind"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=sorted(str(kind) for kind in URGENT_KINDS)),
+                name="preference_not_for_urgent_kinds",
+                violation_error_message="Urgent messages cannot be switched off.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.delivery}"

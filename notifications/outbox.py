@@ -30,11 +30,11 @@ def dedupe_key(kind: str, deadline_id: int, user_id: int, channel: str) -> str:
 
 
 _WRITE_OUTBOX = """
-    INSERT INTO {table} (recipient_id, channel, kind, child_id, deadline_id, dedupe_key,
+    INSERT INTO {table} (recipient_id, channel, kind, child_id, deadline_id, episode_id, dedupe_key,
                          subject, body, url, created_at, status, attempts, next_attempt_at,
                          last_error)
-    SELECT r.recipient_id, r.channel, m.kind, m.child_id, m.deadline_id,
-           m.kind || ':deadline:' || m.deadline_id || ':user:' || r.recipient_id || ':' || r.channel,
+    SELECT r.recipient_id, r.channel, m.kind, m.child_id, m.deadline_id, m.episode_id,
+           m.kind || ':' || m.cause || ':user:' || r.recipient_id || ':' || r.channel,
            CASE WHEN r.channel = %(email)s THEN m.email_subject ELSE m.subject END,
            CASE WHEN r.channel = %(email)s THEN m.email_body ELSE m.body END,
            m.url, %(now)s, %(pending)s, 0, %(now)s, ''
@@ -42,9 +42,10 @@ _WRITE_OUTBOX = """
          AS r(message, recipient_id, channel)
     JOIN unnest(%(kind)s::text[], %(child)s::bigint[], %(deadline)s::bigint[],
                 %(subject)s::text[], %(body)s::text[], %(url)s::text[],
-                %(email_subject)s::text[], %(email_body)s::text[])
+                %(email_subject)s::text[], %(email_body)s::text[], %(cause)s::text[],
+                %(episode)s::bigint[])
          WITH ORDINALITY AS m(kind, child_id, deadline_id, subject, body, url,
-                              email_subject, email_body, message)
+                              email_subject, email_body, cause, episode_id, message)
          USING (message)
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id
@@ -83,6 +84,8 @@ def write_outbox(messages: Sequence[Message], *, now: dt.datetime) -> list[int]:
         "email": Channel.EMAIL.value,
         "email_subject": [m.email_subject for m in messages],
         "email_body": [m.email_body for m in messages],
+        "cause": [m.dedupe_cause for m in messages],
+        "episode": [m.episode_id for m in messages],
     }
     sql = _WRITE_OUTBOX.format(table=connection.ops.quote_name(Notification._meta.db_table))
     connection.ensure_connection()

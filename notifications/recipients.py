@@ -10,15 +10,18 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 
-from agencies.models import Membership, Role, User
-from children.models import Allocation
-from notifications.models import Kind
+from agencies.models import PARTNER_ROLES, Membership, Role, User
+from children.models import Allocation, ChildLink, LegalStatus, LegalStatusKind, Placement
+from core.clock import london_date
+from notifications.models import URGENT_KINDS, Delivery, Kind, NotificationPreference
 from protocol.models import Deadline, Rule
+from risk.models import RiskAssessment
 
 # Roles that serve a whole local authority, looked up by the child's responsible authority.
 AUTHORITY_ROLES = (
     Role.MISSING_COORDINATOR,
     Role.SENIOR_MANAGER,
+    Role.HEAD_OF_SERVICE,
     Role.MASH_TRIAGE,
     Role.RETURN_INTERVIEW_OFFICER,
 )
@@ -127,3 +130,151 @@ def recipient_ids(deadline: Deadline, kind: str, directory: Directory) -> list[i
         for role in BREACH_EXTRA_ROLES.get(deadline.rule, ()):
             people |= directory.role_holders(deadline, role)
     return sorted(person for person in people if person in directory.emails)
+
+
+# --- The moments the protocol names (PROTOCOL.md "Who is told"; issue 15) --------------
+
+# The rows of the table, as the reasons a person is told of an episode.
+AT_REPORT = "at_report"  # HAR 15.1: a looked-after child's episode is reported
+OUT_OF_AREA = "out_of_area"  # HAR 15.2, 17.2-17.4: host and placing Missing Co-ordinators
+HIGH_RISK = "high_risk"  # HAR 18.5: the partner agencies linked to a high-risk child
+
+
+@dataclasses.dataclass
+class EpisodeAudience:
+    """Who is told of one episode, by the row of "Who is told" that names them."""
+
+    by_row: dict[str, set[int]]
+
+    @property
+    def everyone(self) -> set[int]:
+        return set().union(*self.by_row.values()) if self.by_row else set()
+
+
+def episode_audiences(episodes: Sequence) -> dict[int, EpisodeAudience]:
+    """Who is told when each episode is reported (and so again at its return), in a fixed
+    number of queries, whatever the number of episodes. Inactive users are never told.
+
+    - Every child: the allocated social worker and the team manager of each team the
+      child is allocated to (reading: the table names them for a looked-after child; the
+      people responsible for any child are told too, as the issue asks).
+    - A looked-after child, or one on a child protection plan, on the day last seen: the
+      IRO (or child protection adviser) linked to the child; a looked-after child: the
+      head of service of the responsible authority (HAR 15.1).
+    - A child whose placement on the day last seen is out of area: the Missing
+      Co-ordinators of the host and of the placing authority (HAR 15.2, 17.2-17.4), and
+      nobody at any other authority.
+    - A high-risk child (police grade the episode high, or the latest RAG rating is Red):
+      the partner practitioners linked to the child (HAR 18.5).
+    """
+    child_ids = {episode.child_id for episode in episodes}
+    if not child_ids:
+        return {}
+    workers: dict[int, set[int]] = defaultdict(set)
+    teams: dict[int, set[int]] = defaultdict(set)
+    for child_id, team_id, worker_id in Allocation.objects.filter(
+        child_id__in=child_ids, ended_at__isnull=True
+    ).values_list("child_id", "team_id", "worker_id"):
+        teams[child_id].add(team_id)
+        if worker_id is not None:
+            workers[child_id].add(worker_id)
+    managers: dict[int, set[int]] = defaultdict(set)
+    for team_id, user_id in Membership.objects.filter(
+        team_id__in=set().union(*teams.values()) if teams else set(),
+        role=Role.TEAM_MANAGER,
+        is_active=True,
+    ).values_list("team_id", "user_id"):
+        managers[team_id].add(user_id)
+    statuses: dict[int, list] = defaultdict(list)
+    for period in LegalStatus.objects.filter(child_id__in=child_ids):
+        statuses[period.child_id].append(period)
+    placements: dict[int, list] = defaultdict(list)
+    for row in Placement.objects.filter(child_id__in=child_ids):
+        placements[row.child_id].append(row)
+    links: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for child_id, user_id, role in ChildLink.objects.filter(
+        child_id__in=child_ids, ended_at__isnull=True
+    ).values_list("child_id", "user_id", "role"):
+        links[(child_id, role)].add(user_id)
+    # The latest rating of each child (DISTINCT ON), then whether it is Red: filtering on
+    # Red first would find a child's latest Red rating, however old.
+    red = {
+        child_id
+        for child_id, rag in RiskAssessment.objects.filter(child_id__in=child_ids)
+        .order_by("child_id", "-assessed_at", "-pk")
+        .distinct("child_id")
+        .values_list("child_id", "rag")
+        if rag == "red"
+    }
+    authorities = {episode.child.responsible_authority_id for episode in episodes} | {
+        agency
+        for rows in placements.values()
+        for p in rows
+        for agency in (p.host_authority_id, p.placing_authority_id)
+    }
+    holders: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for agency_id, role, user_id in Membership.objects.filter(
+        is_active=True,
+        team__agency_id__in=authorities,
+        role__in=[Role.MISSING_COORDINATOR, Role.HEAD_OF_SERVICE],
+    ).values_list("team__agency_id", "role", "user_id"):
+        holders[(agency_id, role)].add(user_id)
+
+    audiences: dict[int, EpisodeAudience] = {}
+    for episode in episodes:
+        child_id = episode.child_id
+        day = london_date(episode.last_seen_at)
+        status = next(
+            (
+                s.status
+                for s in statuses[child_id]
+                if s.start_date <= day and (s.end_date is None or day <= s.end_date)
+            ),
+            None,
+        )
+        at_report = set(workers[child_id])
+        for team_id in teams[child_id]:
+            at_report |= managers[team_id]
+        if status in (LegalStatusKind.LOOKED_AFTER, LegalStatusKind.CHILD_PROTECTION):
+            at_report |= links[(child_id, Role.INDEPENDENT_REVIEWING_OFFICER)]
+        if status == LegalStatusKind.LOOKED_AFTER:
+            at_report |= holders[(episode.child.responsible_authority_id, Role.HEAD_OF_SERVICE)]
+        by_row = {AT_REPORT: at_report}
+        placement = next(
+            (
+                p
+                for p in placements[child_id]
+                if p.start_date <= day and (p.end_date is None or day <= p.end_date)
+            ),
+            None,
+        )
+        if placement is not None and placement.is_out_of_area:
+            by_row[OUT_OF_AREA] = (
+                holders[(placement.host_authority_id, Role.MISSING_COORDINATOR)]
+                | holders[(placement.placing_authority_id, Role.MISSING_COORDINATOR)]
+            )
+        if episode.police_risk == "high" or child_id in red:
+            by_row[HIGH_RISK] = set().union(*(links[(child_id, role)] for role in PARTNER_ROLES))
+        audiences[episode.pk] = EpisodeAudience(by_row)
+    active = set(
+        User.objects.filter(
+            pk__in=set().union(*(a.everyone for a in audiences.values())), is_active=True
+        ).values_list("pk", flat=True)
+    )
+    for audience in audiences.values():
+        audience.by_row = {row: people & active for row, people in audience.by_row.items()}
+    return audiences
+
+
+def email_declined(user_ids: set[int]) -> set[tuple[int, str]]:
+    """(user id, kind) pairs a person takes without an e-mail each time (in-app only, or
+    the daily digest). Urgent kinds are never in it (the table refuses them too)."""
+    if not user_ids:
+        return set()
+    return {
+        (user_id, kind)
+        for user_id, kind in NotificationPreference.objects.filter(
+            user_id__in=user_ids, delivery__in=[Delivery.IN_APP, Delivery.DIGEST]
+        ).values_list("user_id", "kind")
+        if kind not in URGENT_KINDS
+    }

@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from celery import shared_task
 from django.db import transaction
 
-from notifications import delivery, outbox
+from notifications import announcements, delivery, outbox
+from notifications import services as notification_services
 from protocol import services as protocol_services
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,11 @@ DELIVERY_CHUNK = 500
 @shared_task
 def sweep() -> dict:
     """1. Breach, meet and warn whatever has fallen due since the last sweep; then ask for
-    what it owes to be written."""
-    return sweep_and_notify().as_dict()
+    what it owes to be written. 1b. Announce the moments the protocol names (an episode
+    reported, a child back: PROTOCOL.md "Who is told"), handed to delivery as they commit."""
+    result = sweep_and_notify().as_dict()
+    result["announced"] = announcements.announce_moments(then=enqueue_delivery)
+    return result
 
 
 def sweep_and_notify(
@@ -104,3 +108,9 @@ def deliver_pending() -> dict[str, int]:
     written = outbox.write_owed_notifications()
     delivered = delivery.deliver_pending()
     return {"written": written, **delivered}
+
+
+@shared_task
+def send_digests() -> int:
+    """Beat, each morning: the daily digest e-mail for those who chose it (issue 15)."""
+    return notification_services.send_digests(then=enqueue_delivery)

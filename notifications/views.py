@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from core.errors import ServiceError
 from notifications.inbox import inbox, mark_all_read, mark_read, unread_count
+from notifications.models import CHOOSABLE_KINDS, URGENT_KINDS, Delivery, Kind
+from notifications.services import preferences_of, set_preference
 
 PAGE_SIZE = 50
 
@@ -70,3 +74,50 @@ def keep_alive(request: HtmxHttpRequest) -> HttpResponse:
         return JsonResponse({"signed_in": False}, status=401)
     request.session["last_keep_alive"] = timezone.now().isoformat()
     return JsonResponse({"signed_in": True, "expires_in": request.session.get_expiry_age()})
+
+
+class PreferencesForm(forms.Form):
+    """One GOV.UK radios question per kind of message a person may choose for."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in CHOOSABLE_KINDS:
+            self.fields[f"kind_{kind}"] = forms.ChoiceField(
+                label=Kind(kind).label,
+                choices=Delivery.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Choose how to be told: {Kind(kind).label.lower()}"},
+            )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HtmxHttpRequest) -> HttpResponse:
+    """Per kind of message: e-mail each time, in Homeward only, or a daily digest. Urgent
+    kinds are listed as always e-mailed (they cannot be switched off)."""
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None,
+        initial={f"kind_{kind}": value for kind, value in preferences_of(user).items()},  # type: ignore[arg-type]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            for kind in CHOOSABLE_KINDS:
+                set_preference(
+                    acting_user=user,  # type: ignore[arg-type]
+                    kind=kind,
+                    delivery=form.cleaned_data[f"kind_{kind}"],
+                )
+        except ServiceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Your choices are saved.")
+            return redirect("notifications:preferences")
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "urgent": sorted(Kind(kind).label for kind in URGENT_KINDS),
+        },
+    )

@@ -41,6 +41,7 @@ SOURCES: dict[str, str] = {
     Rule.SENIOR_REVIEW: "Haringey protocol 18.6",
     Rule.MISSING_AT_EIGHTEEN: "Haringey protocol 18.6",
     Rule.HOME_OFFICE_NOTICE: "Haringey protocol 16.1 to 16.4",
+    Rule.POLICE_REPORT_CHECK: "Haringey protocol 12.4, 12.6, 19.1",
 }
 
 
@@ -173,6 +174,14 @@ def describe_rules(settings: ProtocolSettings | None = None) -> list[RuleDescrip
             f"Reported + {hours(s.home_office_notice_hours)}",
             "Allocated social worker",
         ),
+        (
+            Rule.POLICE_REPORT_CHECK,
+            "An episode is recorded as missing from home and no report to police is recorded",
+            "Check that the child has been reported to police (record when, and the incident "
+            "number), or report it",
+            f"Recorded + {hours(s.police_report_check_hours)} (local default; no source fixes it)",
+            "Allocated social worker, or MASH for an unallocated child",
+        ),
     ]
     return [
         RuleDescription(
@@ -190,3 +199,47 @@ def describe_rules(settings: ProtocolSettings | None = None) -> list[RuleDescrip
 
 def source_of(rule: str) -> str:
     return SOURCES.get(rule, "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Telling:
+    when: str
+    who: str
+    source: str
+
+
+def who_is_told() -> list[Telling]:
+    """PROTOCOL.md "Who is told", as Homeward tells them (notifications.announcements,
+    notifications.recipients, the manager_escalation deadline)."""
+    hours = _n(protocol_settings().manager_escalation_hours)
+    return [
+        Telling(
+            "An episode is reported",
+            "The allocated social worker and team manager; for a looked-after child the head "
+            "of service, and the IRO (or, for a child on a protection plan, the child "
+            "protection adviser) linked to the child",
+            "Haringey protocol 15.1",
+        ),
+        Telling(
+            f"A looked-after child has been missing {hours} hours",
+            "Team manager, Missing Co-ordinator (to start the return interview process), "
+            "Assistant Director, and the allocated social worker",
+            "Haringey protocol 15.1, 18.6",
+        ),
+        Telling(
+            "A child placed out of area goes missing, and returns",
+            "The Missing Co-ordinators of the host and of the placing authority",
+            "Haringey protocol 15.2, 17.2 to 17.4",
+        ),
+        Telling(
+            "A high-risk child goes missing (police grade high, or rated Red)",
+            "The partner agencies' practitioners linked to the child (health, school, youth "
+            "justice, return interview provider), to flag the child in their own systems",
+            "Haringey protocol 18.5",
+        ),
+        Telling(
+            "The child returns",
+            "Everyone told when the episode was reported",
+            "Closing the loop",
+        ),
+    ]

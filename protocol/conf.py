@@ -58,6 +58,13 @@ class ProtocolSettings:
     senior_review_months: int = 3
     # home_office_notice: UASC missing -> reported + 24 h (HAR 16.1-16.4)
     home_office_notice_hours: float = 24
+    # police_report_check: a missing-from-home episode recorded with no report to police is
+    # checked within 1 hour of being recorded (local default; HAR 12.4, 12.6, 19.1)
+    police_report_check_hours: float = 1
+    # A child placed out of area is seen by the host authority's Missing Co-ordinator and
+    # Assistant Director while an episode is open and this many days after it closes
+    # (a local default; HAR 17.2-17.4 expect the host to act while the child is missing).
+    host_authority_sight_days: int = 7
     # The due-soon warning, as the share of the window that has passed (0.75: three quarters).
     due_soon_fraction: float = 0.75
 

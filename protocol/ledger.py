@@ -77,6 +77,9 @@ def build_state(child: Child) -> ChildState:
                 safe_and_well_checked_at=checks[0].checked_at if checks else None,
                 home_office_informed_at=episode.home_office_informed_at,
                 return_concerns=frozenset(episode.return_concerns),
+                missing_from=episode.missing_from,
+                recorded_at=episode.created_at,
+                police_report_recorded_at=episode.police_report_recorded_at,
             )
         )
     valid_ids = {fact.id for fact in episode_facts}
@@ -148,6 +151,7 @@ def build_state(child: Child) -> ChildState:
             .values_list("discussed_at", flat=True)
             if discussed is not None
         ),
+        is_allocated=Allocation.objects.filter(child=child, ended_at__isnull=True).exists(),
     )
 
 

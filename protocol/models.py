@@ -29,6 +29,7 @@ class Rule(models.TextChoices):
     SENIOR_REVIEW = "senior_review", "Senior review"
     MISSING_AT_EIGHTEEN = "missing_at_eighteen", "Missing at eighteen"
     HOME_OFFICE_NOTICE = "home_office_notice", "Home Office notice"
+    POLICE_REPORT_CHECK = "police_report_check", "Police report check"
 
 
 # The deadlines a meeting meets, and the meeting each one asks for (PROTOCOL.md). The

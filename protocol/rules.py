@@ -84,6 +84,12 @@ class EpisodeFact:
     # What the return form records of the time away (HERTS criteria for a return
     # interview visit): the names of the facts found true, e.g. "criminal_activity".
     return_concerns: frozenset[str] = frozenset()
+    # police_report_check: where the child went missing from ("home" or "placement"), when
+    # Homeward recorded the episode (not the report time a person may back-date), and
+    # when it recorded that the child had been reported to police.
+    missing_from: str = ""
+    recorded_at: dt.datetime | None = None
+    police_report_recorded_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         _normalise(
@@ -95,6 +101,8 @@ class EpisodeFact:
             "became_missing_at",
             "safe_and_well_checked_at",
             "home_office_informed_at",
+            "recorded_at",
+            "police_report_recorded_at",
         )
 
     @property
@@ -187,6 +195,9 @@ class ChildState:
     panel_referrals: tuple[dt.datetime, ...] = ()
     # When a panel discussed the child (PanelCase.discussed_at): what meets panel_referral.
     panel_discussions: tuple[dt.datetime, ...] = ()
+    # Whether the child is allocated to a team now (police_report_check's owner: the
+    # allocated social worker, or MASH for an unallocated child).
+    is_allocated: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "panel_referrals", tuple(_utc(r) for r in self.panel_referrals))
@@ -853,6 +864,49 @@ def home_office_notice(state: ChildState, settings: ProtocolSettings) -> list[Ob
     return obligations
 
 
+def police_report_check(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
+    """police_report_check (Haringey protocol 12.4, 12.6, 19.1): an episode recorded as
+    missing from home with no report to police recorded is checked within 1 hour of being
+    recorded (a local default; no source fixes the hour): the time the child was reported
+    to police (and the incident number, where the worker has it) is recorded, or the
+    worker reports it and records that. Owned by the allocated social worker, or MASH for
+    an unallocated child.
+
+    Readings. "Recorded" is when Homeward recorded the episode, not the report time a
+    person typed (which may be back-dated and would make the check overdue at once). An
+    episode recorded with its police report (police reported it, or the reporter said it
+    was reported) opens nothing. An episode that becomes missing later (absent, then
+    missing) is checked from when it became missing. Met when the police report was
+    recorded, on time or late; a report recorded before the obligation opened (an absent
+    episode reported to police, then reclassified) meets it at once."""
+    window = settings.hours("police_report_check_hours")
+    obligations = []
+    for episode in state.episodes:
+        if episode.category != MISSING or episode.missing_from != "home":
+            continue
+        recorded = episode.recorded_at or episode.reported_at
+        opens = max(recorded, episode.became_missing_at or recorded)
+        reported = episode.police_report_recorded_at
+        if reported is not None and reported <= recorded:
+            continue
+        obligations.append(
+            Obligation(
+                rule="police_report_check",
+                key=f"police_report_check:episode:{episode.id}",
+                episode_id=episode.id,
+                opens_at=opens,
+                due_at=opens + window,
+                met_at=max(reported, opens) if reported is not None else None,
+                owner_role=SOCIAL_WORKER if state.is_allocated else MASH_TRIAGE,
+                reason="Recorded as missing from home with no report to police: check it has "
+                f"been reported (when, and the incident number) within "
+                f"{window.total_seconds() / 3600:g} hour"
+                f"{'' if window == dt.timedelta(hours=1) else 's'} of recording.",
+            )
+        )
+    return obligations
+
+
 def mash_threshold(state: ChildState, settings: ProtocolSettings) -> list[Obligation]:
     """mash_threshold (Haringey protocol 14.5) is a validation at triage, not a clock: see
     `mash_threshold_minimum_level`, which risk.services applies. It opens no deadline."""
@@ -873,6 +927,7 @@ RULES: dict[str, Callable[[ChildState, ProtocolSettings], list[Obligation]]] = {
     "senior_review": senior_review,
     "missing_at_eighteen": missing_at_eighteen,
     "home_office_notice": home_office_notice,
+    "police_report_check": police_report_check,
 }
 
 

@@ -24,12 +24,12 @@ def health(request: HttpRequest) -> JsonResponse:
 def index(request: HttpRequest) -> HttpResponse:
     """The protocol page: every rule with its trigger, deadline, owner and source, with
     the numbers read from the same settings the engine uses."""
-    from protocol.catalogue import describe_rules
+    from protocol.catalogue import describe_rules, who_is_told
     from protocol.conf import protocol_settings
 
     settings = protocol_settings()
     return render(
         request,
         "protocol/index.html",
-        {"rules": describe_rules(settings), "settings": settings},
+        {"rules": describe_rules(settings), "settings": settings, "told": who_is_told()},
     )

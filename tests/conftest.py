@@ -56,6 +56,33 @@ class World:
     outsider: User
     anonymous: AnonymousUser
     child: Child
+    # Issue 15: the roles the protocol names and a third authority. Not in `personas()`
+    # (whose set other access tests rely on): `agency_personas()`, `every_persona()`.
+    third_council: Agency = dataclasses.field(init=False)
+    host_coordinator: User = dataclasses.field(init=False)  # Southmere's Missing Co-ordinator
+    third_coordinator: User = dataclasses.field(init=False)  # Eastfield's, a third authority
+    iro: User = dataclasses.field(init=False)
+    head_of_service: User = dataclasses.field(init=False)
+    health_professional: User = dataclasses.field(init=False)
+    school_lead: User = dataclasses.field(init=False)
+    youth_justice: User = dataclasses.field(init=False)
+    return_provider: User = dataclasses.field(init=False)
+
+    def agency_personas(self) -> dict[str, User]:
+        """The personas of issue 15, none linked to any child in the base world."""
+        return {
+            "host_coordinator": self.host_coordinator,
+            "third_coordinator": self.third_coordinator,
+            "iro": self.iro,
+            "head_of_service": self.head_of_service,
+            "health_professional": self.health_professional,
+            "school_lead": self.school_lead,
+            "youth_justice": self.youth_justice,
+            "return_provider": self.return_provider,
+        }
+
+    def every_persona(self) -> dict[str, User | AnonymousUser]:
+        return {**self.personas(), **self.agency_personas()}
 
     def personas(self) -> dict[str, User | AnonymousUser]:
         return {
@@ -143,7 +170,7 @@ def world(db, fast_password_hashing) -> World:
         worker=social_worker,
         started_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
     )
-    return World(
+    built = World(
         council=council,
         other_council=other_council,
         force=force,
@@ -168,4 +195,53 @@ def world(db, fast_password_hashing) -> World:
         outsider=UserFactory(username="olly", first_name="Olly"),
         anonymous=AnonymousUser(),
         child=child,
+    )
+    _add_agency_personas(built)
+    return built
+
+
+def _add_agency_personas(world: World) -> None:
+    """Issue 15's personas: a third authority, the host authority's Missing Co-ordinator,
+    the IRO, head of service and the partner agencies' practitioners."""
+    world.third_council = AgencyFactory(
+        name="Borough of Eastfield", kind=AgencyKind.LOCAL_AUTHORITY
+    )
+    world.host_coordinator = _member(
+        "hana",
+        TeamFactory(agency=world.other_council, name="Missing Children"),
+        Role.MISSING_COORDINATOR,
+        "Hana",
+    )
+    world.third_coordinator = _member(
+        "tom",
+        TeamFactory(agency=world.third_council, name="Missing Children"),
+        Role.MISSING_COORDINATOR,
+        "Tom",
+    )
+    reviewing = TeamFactory(agency=world.council, name="Independent Reviewing Service")
+    world.iro = _member("irene", reviewing, Role.INDEPENDENT_REVIEWING_OFFICER, "Irene")
+    world.head_of_service = _member("hugo", world.missing_team, Role.HEAD_OF_SERVICE, "Hugo")
+    health = AgencyFactory(name="Northwick Health Trust", kind=AgencyKind.HEALTH)
+    school = AgencyFactory(name="Northwick Academy", kind=AgencyKind.EDUCATION)
+    provider = AgencyFactory(name="Safe Return Project", kind=AgencyKind.VOLUNTARY)
+    world.health_professional = _member(
+        "nina",
+        TeamFactory(agency=health, name="Safeguarding"),
+        Role.HEALTH_NAMED_PROFESSIONAL,
+        "Nina",
+    )
+    world.school_lead = _member(
+        "sam", TeamFactory(agency=school, name="Pastoral"), Role.SCHOOL_SAFEGUARDING_LEAD, "Sam"
+    )
+    world.youth_justice = _member(
+        "yusuf",
+        TeamFactory(agency=world.council, name="Youth Justice"),
+        Role.YOUTH_JUSTICE,
+        "Yusuf",
+    )
+    world.return_provider = _member(
+        "rosa",
+        TeamFactory(agency=provider, name="Return Interviews"),
+        Role.RETURN_INTERVIEW_PROVIDER,
+        "Rosa",
     )

@@ -54,6 +54,8 @@ KIND_BY_MODULE = {
     "protocol.catalogue": SELECTORS,
     # Deadlines as pages show them (tags, actions, the escalation queue): a read model.
     "casework.deadlines": SELECTORS,
+    # High-risk children missing now, for partner agencies (issue 15): a read model.
+    "casework.alerts": SELECTORS,
     # The engine: pure rules, the ledger that reconciles.
     "protocol.rules": ENGINE,
     "protocol.state": ENGINE,
@@ -67,6 +69,8 @@ KIND_BY_MODULE = {
     "notifications.delivery": SERVICES,
     # The GOV.UK Notify e-mail backend: delivery hands it messages through Django mail.
     "notifications.notify": SERVICES,
+    # The moments "Who is told" names (a report, a return), announced through the outbox.
+    "notifications.announcements": SERVICES,
     "notifications.inbox": SELECTORS,
     # Reports: the database alias they read (settings only), the counting rules and their
     # labels, the tables and charts drawn from them (read models); the exports are services.

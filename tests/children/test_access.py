@@ -125,6 +125,16 @@ def test_the_host_authoritys_missing_coordinator_sees_a_child_placed_out_of_area
     PlacementFactory(
         child=placed, placing_authority=world.other_council, host_authority=world.council
     )
+    # Issue 15: while an episode is open (and for a set time after it closes).
+    assert not visible_children(world.missing_coordinator).filter(pk=placed.pk).exists()
+    Episode.objects.create(
+        child=placed,
+        category="missing",
+        missing_from="placement",
+        last_seen_at=NOW - dt.timedelta(hours=2),
+        reported_at=NOW - dt.timedelta(hours=1),
+        reported_by=world.social_worker,
+    )
     assert visible_children(world.missing_coordinator).filter(pk=placed.pk).exists()
     elsewhere = UserFactory(username="coordinator_elsewhere")
     MembershipFactory(

@@ -24,6 +24,10 @@ def test_the_protocol_page_lists_every_rule_with_its_configured_numbers(
     expect(page.locator("#rule-risk_assessment")).to_contain_text(
         "Reported + 4 hours if Red, 24 hours if Amber, 72 hours if Green"
     )
+    expect(page.locator("#rule-police_report_check")).to_contain_text("Recorded + 1 hour")
+    told = page.locator("#protocol-who-is-told")
+    expect(told).to_contain_text("The Missing Co-ordinators of the host and of the placing")
+    expect(told).to_contain_text("Haringey protocol 15.2, 17.2 to 17.4")
     axe_check(page)
 
 

@@ -139,5 +139,7 @@ def test_every_number_of_the_protocol_is_a_setting():
         "panel_referral_days",
         "senior_review_months",
         "home_office_notice_hours",
+        "police_report_check_hours",
+        "host_authority_sight_days",
     ):
         assert rule_number in names
