@@ -75,20 +75,8 @@ PERSONAS = {
     "police_liaison": "national_police_liaison",
 }
 
-GIVEN = (
-    "Amelia Olivia Isla Ava Mia Zoë Chloé Renée Aoife Niamh Ellie Grace Freya Ruby Lily Sophia "
-    "Amira Fatima Maryam Ayesha Priya Sienna Maya Leah Jasmine Keira Nia Ffion Siân Orla "
-    "Oliver George Noah Leo Harry Jack Oscar Charlie Muhammad Arthur Theo Jacob Ethan Mason "
-    "Kai Tyler Kyle Reece Jayden Callum Liam Connor Seán Oisín Tomás Kacper Jakub Ahmed "
-    "Yusuf Ibrahim Daniel Joshua Samuel Dylan Rhys Owen Lewis Alfie Finley"
-).split()
-FAMILY_STEMS = (
-    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans "
-    "Walker White Roberts Green Hall Wood Jackson Clarke Patel Khan Lewis James Phillips "
-    "Mason Mitchell Rose Davis Rodriguez Cox Alexander Núñez Dvořák Nowak Kowalski Okafor "
-    "Adeyemi Mensah Hussain Begum Ahmed Ali Shah Singh Kaur Murphy Kelly Byrne O'Brien "
-    "Gallagher Doyle Lynch Campbell Stewart Anderson Scott Reid Ross Hughes Morgan Price"
-).split()
+GIVEN = ["Amelia", "Olivia", "Isla", "Ava", "Mia", "Zoë", "Chloé", "Renée", "Aoife", "Niamh", "Ellie", "Grace", "Freya", "Ruby", "Lily", "Sophia", "Amira", "Fatima", "Maryam", "Ayesha", "Priya", "Sienna", "Maya", "Leah", "Jasmine", "Keira", "Nia", "Ffion", "Siân", "Orla", "Oliver", "George", "Noah", "Leo", "Harry", "Jack", "Oscar", "Charlie", "Muhammad", "Arthur", "Theo", "Jacob", "Ethan", "Mason", "Kai", "Tyler", "Kyle", "Reece", "Jayden", "Callum", "Liam", "Connor", "Seán", "Oisín", "Tomás", "Kacper", "Jakub", "Ahmed", "Yusuf", "Ibrahim", "Daniel", "Joshua", "Samuel", "Dylan", "Rhys", "Owen", "Lewis", "Alfie", "Finley"]
+FAMILY_STEMS = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Patel", "Khan", "Lewis", "James", "Phillips", "Mason", "Mitchell", "Rose", "Davis", "Rodriguez", "Cox", "Alexander", "Núñez", "Dvořák", "Nowak", "Kowalski", "Okafor", "Adeyemi", "Mensah", "Hussain", "Begum", "Ahmed", "Ali", "Shah", "Singh", "Kaur", "Murphy", "Kelly", "Byrne", "O'Brien", "Gallagher", "Doyle", "Lynch", "Campbell", "Stewart", "Anderson", "Scott", "Reid", "Ross", "Hughes", "Morgan", "Price"]
 FAMILY_ENDINGS = ("", "son", "ley", "ford", "wood", "field", "ton", "er", "-Hart", "-Lee")
 
 RISK_BY_POLICE = {"high": "red", "medium": "amber", "low": "green", "very_low": "green"}
@@ -215,8 +203,14 @@ def _episode_counts(rng: random.Random, children: int, episodes: int) -> list[in
 
 
 def generate(
-    connection, *, episodes: int = NATIONAL_EPISODES, seed: int = 13, now: dt.datetime = DEFAULT_NOW,
-    history: bool = True, log=print,
+    connection,
+    *,
+    episodes: int = NATIONAL_EPISODES,
+    seed: int = 13,
+    now: dt.datetime = DEFAULT_NOW,
+    history: bool = True,
+    log=print,
+    authorities: int | None = None,
 ) -> dict[str, int]:
     """Write the dataset through `connection` (a Django connection; one transaction is the
     caller's). Returns row counts by table."""
@@ -225,7 +219,7 @@ def generate(
     rng = random.Random(seed)
     settings = protocol_settings()
     n_children = max(20, round(episodes * CHILDREN_PER_EPISODE))
-    n_authorities = max(2, min(150, round(episodes / EPISODES_PER_AUTHORITY)))
+    n_authorities = authorities or max(2, min(150, round(episodes / EPISODES_PER_AUTHORITY)))
     n_forces = max(1, (n_authorities + 3) // 4)
     now_s = now.timestamp()
     start_s = now_s - HISTORY_DAYS * 86400
@@ -238,10 +232,19 @@ def generate(
         raw = cursor.cursor  # psycopg's own cursor: COPY
         copier = Copier(raw)
         tables = [
-            "agencies_agency", "agencies_team", "agencies_user", "agencies_membership",
-            "children_child", "children_legalstatus", "children_placement",
-            "children_allocation", "episodes_episode", "risk_riskassessment",
-            "risk_mashreferral", "returns_returninterview", "episodes_safeandwellcheck",
+            "agencies_agency",
+            "agencies_team",
+            "agencies_user",
+            "agencies_membership",
+            "children_child",
+            "children_legalstatus",
+            "children_placement",
+            "children_allocation",
+            "episodes_episode",
+            "risk_riskassessment",
+            "risk_mashreferral",
+            "returns_returninterview",
+            "episodes_safeandwellcheck",
         ]
         ids = _next_ids(raw, tables)
         stamp = _ts(now_s)
@@ -254,10 +257,19 @@ def generate(
             "agencies_agency",
             ["id", "name", "kind", "code"],
             [
-                *((a, f"National Authority {i + 1:03} ({tag})", "local_authority", f"E{900000 + i}")
-                  for i, a in enumerate(authority_ids)),
-                *((f, f"National Police {i + 1:02} ({tag})", "police_force", f"P{i + 1:02}")
-                  for i, f in enumerate(force_ids)),
+                *(
+                    (
+                        a,
+                        f"National Authority {i + 1:03} ({tag})",
+                        "local_authority",
+                        f"E{900000 + i}",
+                    )
+                    for i, a in enumerate(authority_ids)
+                ),
+                *(
+                    (f, f"National Police {i + 1:02} ({tag})", "police_force", f"P{i + 1:02}")
+                    for i, f in enumerate(force_ids)
+                ),
             ],
         )
         # Children per authority, then teams so that every worker carries 15-20.
@@ -266,7 +278,9 @@ def generate(
             per_authority[i] += 1
         team_rows, user_rows, membership_rows = [], [], []
         next_team, next_user, next_membership = (
-            ids["agencies_team"], ids["agencies_user"], ids["agencies_membership"],
+            ids["agencies_team"],
+            ids["agencies_user"],
+            ids["agencies_membership"],
         )
         # Per authority: list of (team id, [worker ids]) and its special people.
         authority_teams: dict[int, list[tuple[int, list[int]]]] = {}
@@ -294,15 +308,18 @@ def generate(
                 team_rows.append((team, authority, f"Children's Team {t + 1}", ""))
                 manager = person(
                     PERSONAS["team_manager"] if first and t == 0 else f"n{authority}_tm{t}",
-                    "Team", "Manager",
+                    "Team",
+                    "Manager",
                 )
                 member(manager, team, "team_manager")
                 workers = []
                 for w in range(min(WORKERS_PER_TEAM, workers_needed - t * WORKERS_PER_TEAM)):
                     worker = person(
-                        PERSONAS["social_worker"] if first and t == 0 and w == 0
+                        PERSONAS["social_worker"]
+                        if first and t == 0 and w == 0
                         else f"n{authority}_sw{t}_{w}",
-                        rng.choice(GIVEN), rng.choice(FAMILY_STEMS),
+                        rng.choice(GIVEN),
+                        rng.choice(FAMILY_STEMS),
                     )
                     member(worker, team, "social_worker")
                     workers.append(worker)
@@ -317,7 +334,8 @@ def generate(
             for m in range(3):
                 user = person(
                     PERSONAS["mash_triage"] if first and m == 0 else f"n{authority}_mash{m}",
-                    "MASH", "Triage",
+                    "MASH",
+                    "Triage",
                 )
                 member(user, mash, "mash_triage")
                 mash_users[authority].append(user)
@@ -326,12 +344,19 @@ def generate(
                 ("senior_manager", "senior_manager"),
                 ("panel_member", "panel_member"),
             ):
-                member(person(PERSONAS[key] if first else f"n{authority}_{key}", "N", role), service, role)
+                member(
+                    person(PERSONAS[key] if first else f"n{authority}_{key}", "N", role),
+                    service,
+                    role,
+                )
             officers[authority] = []
             for o in range(2):
                 user = person(
-                    PERSONAS["return_interview_officer"] if first and o == 0 else f"n{authority}_rio{o}",
-                    "Return", "Officer",
+                    PERSONAS["return_interview_officer"]
+                    if first and o == 0
+                    else f"n{authority}_rio{o}",
+                    "Return",
+                    "Officer",
                 )
                 member(user, service, "return_interview_officer")
                 officers[authority].append(user)
@@ -343,22 +368,39 @@ def generate(
                 member(
                     person(
                         PERSONAS["police_liaison"] if index == 0 and o == 0 else f"n{force}_pl{o}",
-                        "Police", "Liaison",
+                        "Police",
+                        "Liaison",
                     ),
-                    team, "police_liaison",
+                    team,
+                    "police_liaison",
                 )
-        counts["teams"] = copier.copy("agencies_team", ["id", "agency_id", "name", "email"], team_rows)
+        counts["teams"] = copier.copy(
+            "agencies_team", ["id", "agency_id", "name", "email"], team_rows
+        )
         counts["users"] = copier.copy(
             "agencies_user",
-            ["id", "password", "username", "first_name", "last_name", "email", "is_staff",
-             "is_active", "date_joined"],
+            [
+                "id",
+                "password",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "is_staff",
+                "is_active",
+                "date_joined",
+            ],
             user_rows,
         )
         counts["memberships"] = copier.copy(
-            "agencies_membership", ["id", "user_id", "team_id", "role", "is_active"], membership_rows
+            "agencies_membership",
+            ["id", "user_id", "team_id", "role", "is_active"],
+            membership_rows,
         )
-        log(f"  people: {len(user_rows):,} users in {len(team_rows):,} teams "
-            f"({time.perf_counter() - started:.1f} s)")
+        log(
+            f"  people: {len(user_rows):,} users in {len(team_rows):,} teams "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
 
         # --- children ---------------------------------------------------------------------
         child_rows, status_rows, placement_rows, allocation_rows = [], [], [], []
@@ -366,12 +408,16 @@ def generate(
         child_authority, child_looked_after, child_uasc, child_born = {}, {}, {}, {}
         child_team: dict[int, int | None] = {}
         next_status, next_placement, next_allocation = (
-            ids["children_legalstatus"], ids["children_placement"], ids["children_allocation"],
+            ids["children_legalstatus"],
+            ids["children_placement"],
+            ids["children_allocation"],
         )
         position = 0
         for index, authority in enumerate(authority_ids):
             # Each worker's caseload, 15-20 (the last worker of a team takes what is left).
-            slots = [(team, worker) for team, workers in authority_teams[authority] for worker in workers]
+            slots = [
+                (team, worker) for team, workers in authority_teams[authority] for worker in workers
+            ]
             caseloads = []
             remaining = per_authority[index]
             for slot in slots:
@@ -394,11 +440,21 @@ def generate(
                 )[0]
                 given = rng.choice(GIVEN)
                 family = rng.choice(FAMILY_STEMS) + rng.choice(FAMILY_ENDINGS)
-                child_rows.append((
-                    child, given, family, given[:3] if rng.random() < 0.05 else "", born,
-                    rng.choice(("female", "male", "male", "female", "not_known")),
-                    "NOBT", uasc, authority, stamp, stamp,
-                ))
+                child_rows.append(
+                    (
+                        child,
+                        given,
+                        family,
+                        given[:3] if rng.random() < 0.05 else "",
+                        born,
+                        rng.choice(("female", "male", "male", "female", "not_known")),
+                        "NOBT",
+                        uasc,
+                        authority,
+                        stamp,
+                        stamp,
+                    )
+                )
                 child_authority[child] = authority
                 child_looked_after[child] = legal == "looked_after"
                 child_uasc[child] = uasc
@@ -406,9 +462,15 @@ def generate(
                 since = dt.date(2015, 1, 1)
                 status_rows.append((next_status, child, legal, since, None))
                 next_status += 1
-                kind = rng.choice(("foster", "residential", "semi_independent")) if legal == "looked_after" else "home"
+                kind = (
+                    rng.choice(("foster", "residential", "semi_independent"))
+                    if legal == "looked_after"
+                    else "home"
+                )
                 host = authority if rng.random() < 0.85 else rng.choice(authority_ids)
-                placement_rows.append((next_placement, child, kind, authority, host, "", since, None))
+                placement_rows.append(
+                    (next_placement, child, kind, authority, host, "", since, None)
+                )
                 next_placement += 1
                 if rng.random() < 0.01:
                     child_team[child] = None  # unallocated: the managers' list to allocate
@@ -419,19 +481,43 @@ def generate(
                 next_allocation += 1
         counts["children"] = copier.copy(
             "children_child",
-            ["id", "given_name", "family_name", "known_as", "date_of_birth", "sex", "ethnicity",
-             "is_uasc", "responsible_authority_id", "created_at", "updated_at"],
+            [
+                "id",
+                "given_name",
+                "family_name",
+                "known_as",
+                "date_of_birth",
+                "sex",
+                "ethnicity",
+                "is_uasc",
+                "responsible_authority_id",
+                "created_at",
+                "updated_at",
+            ],
             child_rows,
         )
-        copier.copy("children_legalstatus", ["id", "child_id", "status", "start_date", "end_date"], status_rows)
+        copier.copy(
+            "children_legalstatus",
+            ["id", "child_id", "status", "start_date", "end_date"],
+            status_rows,
+        )
         copier.copy(
             "children_placement",
-            ["id", "child_id", "kind", "placing_authority_id", "host_authority_id", "name",
-             "start_date", "end_date"],
+            [
+                "id",
+                "child_id",
+                "kind",
+                "placing_authority_id",
+                "host_authority_id",
+                "name",
+                "start_date",
+                "end_date",
+            ],
             placement_rows,
         )
         copier.copy(
-            "children_allocation", ["id", "child_id", "team_id", "worker_id", "started_at", "ended_at"],
+            "children_allocation",
+            ["id", "child_id", "team_id", "worker_id", "started_at", "ended_at"],
             allocation_rows,
         )
         log(f"  children: {n_children:,} ({time.perf_counter() - started:.1f} s)")
@@ -441,7 +527,12 @@ def generate(
         # About 2% of episodes still open: the last of that many children.
         open_children = set(rng.sample(child_ids, min(n_children, round(episodes * 0.02))))
         episode_rows, assessment_rows, interview_rows, cover_rows, check_rows, referral_rows = (
-            [], [], [], [], [], []
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
         )
         next_episode = ids["episodes_episode"]
         next_assessment = ids["risk_riskassessment"]
@@ -476,7 +567,9 @@ def generate(
                 if last and is_open:
                     category, hours = "missing", None
                 else:
-                    category = rng.choices(("missing", "absent", "away_without_authorisation"), (65, 25, 10))[0]
+                    category = rng.choices(
+                        ("missing", "absent", "away_without_authorisation"), (65, 25, 10)
+                    )[0]
                     if category == "away_without_authorisation" and not child_looked_after[child]:
                         category = "missing"
                     if category == "absent" and age_years < 13:
@@ -485,7 +578,8 @@ def generate(
                         hours = rng.uniform(0.5, 20)
                     elif category == "missing":
                         hours = rng.choices(
-                            (rng.uniform(1, 24), rng.uniform(24, 100), rng.uniform(120, 240)), (80, 17, 3)
+                            (rng.uniform(1, 24), rng.uniform(24, 100), rng.uniform(120, 240)),
+                            (80, 17, 3),
                         )[0]
                     else:
                         hours = rng.uniform(2, 48)
@@ -497,52 +591,112 @@ def generate(
                 police_risk = rng.choices(("high", "medium", "low", "very_low"), (8, 32, 45, 15))[0]
                 uasc_informed = (
                     _ts(reported + rng.randint(1, 20) * 3600)
-                    if child_uasc[child] and category == "missing" and rng.random() < 0.9
-                    and reported + 20 * 3600 < now_s else None
+                    if child_uasc[child]
+                    and category == "missing"
+                    and rng.random() < 0.9
+                    and reported + 20 * 3600 < now_s
+                    else None
                 )
                 episode = next_episode
                 next_episode += 1
                 reference = f"{force:02}/{episode:07}" if category == "missing" else ""
-                episode_rows.append((
-                    episode, child, category, missing_from, _ts(seen), _ts(reported),
-                    force if category == "missing" else None, reference, police_risk,
-                    None if returned is None else _ts(returned), uasc_informed, stamp, stamp,
-                ))
+                episode_rows.append(
+                    (
+                        episode,
+                        child,
+                        category,
+                        missing_from,
+                        _ts(seen),
+                        _ts(reported),
+                        force if category == "missing" else None,
+                        reference,
+                        police_risk,
+                        None if returned is None else _ts(returned),
+                        uasc_informed,
+                        stamp,
+                        stamp,
+                    )
+                )
                 # MASH referral: one per episode of the last 30 days (open for 2 days).
                 if reported > now_s - 30 * day:
                     status = "open" if reported > now_s - 2 * day else "closed"
-                    referral_rows.append((
-                        next_referral, child, episode, authority, _ts(reported), status, mash[0],
-                        None if status == "open" else _ts(min(now_s - 60, reported + day)),
-                    ))
+                    referral_rows.append(
+                        (
+                            next_referral,
+                            child,
+                            episode,
+                            authority,
+                            _ts(reported),
+                            status,
+                            mash[0],
+                            None if status == "open" else _ts(min(now_s - 60, reported + day)),
+                        )
+                    )
                     next_referral += 1
                 # A risk assessment for most episodes, a few late.
                 window = {"red": 4, "amber": 24, "green": 72}[RISK_BY_POLICE[police_risk]]
                 delay = rng.uniform(0.2, window * (1.4 if rng.random() < 0.1 else 0.9)) * 3600
                 if rng.random() < 0.9 and reported + delay < now_s:
                     rag = rng.choices(("red", "amber", "green"), (8, 32, 60))[0]
-                    assessment_rows.append((
-                        next_assessment, child, episode, rag, rng.randint(1, 4),
-                        "{" + rng.choice(("", "cse", "cce_county_lines", "gangs", "substance_misuse")) + "}"
-                        if rng.random() < 0.3 else "{}",
-                        _ts(reported + delay), mash[rng.randrange(len(mash))],
-                    ))
+                    assessment_rows.append(
+                        (
+                            next_assessment,
+                            child,
+                            episode,
+                            rag,
+                            rng.randint(1, 4),
+                            "{"
+                            + rng.choice(
+                                ("", "cse", "cce_county_lines", "gangs", "substance_misuse")
+                            )
+                            + "}"
+                            if rng.random() < 0.3
+                            else "{}",
+                            _ts(reported + delay),
+                            mash[rng.randrange(len(mash))],
+                        )
+                    )
                     next_assessment += 1
                 if returned is not None:
-                    if category == "missing" and rng.random() < 0.85 and returned + 30 * 3600 < now_s:
-                        check_rows.append((
-                            next_check, episode, _ts(returned + rng.uniform(1, 30) * 3600),
-                            "PC Synthetic", force, _ts(returned + 31 * 3600),
-                        ))
+                    if (
+                        category == "missing"
+                        and rng.random() < 0.85
+                        and returned + 30 * 3600 < now_s
+                    ):
+                        check_rows.append(
+                            (
+                                next_check,
+                                episode,
+                                _ts(returned + rng.uniform(1, 30) * 3600),
+                                "PC Synthetic",
+                                force,
+                                _ts(returned + 31 * 3600),
+                            )
+                        )
                         next_check += 1
                     if rng.random() < 0.8 and returned + 96 * 3600 < now_s:
-                        outcome = rng.choices(("held", "declined", "no_engagement"), (70, 20, 10))[0]
+                        outcome = rng.choices(("held", "declined", "no_engagement"), (70, 20, 10))[
+                            0
+                        ]
                         when = returned + rng.uniform(4, 96) * 3600
-                        interview_rows.append((
-                            next_interview, child, officers[authority][0], "", True, _ts(returned + 3600),
-                            outcome, _ts(when) if outcome == "held" else None, _ts(when),
-                            "{conflict_at_home}", "{friends}", officers[authority][0], stamp, stamp,
-                        ))
+                        interview_rows.append(
+                            (
+                                next_interview,
+                                child,
+                                officers[authority][0],
+                                "",
+                                True,
+                                _ts(returned + 3600),
+                                outcome,
+                                _ts(when) if outcome == "held" else None,
+                                _ts(when),
+                                "{conflict_at_home}",
+                                "{friends}",
+                                officers[authority][0],
+                                stamp,
+                                stamp,
+                            )
+                        )
                         cover_rows.append((next_interview, episode))
                         next_interview += 1
                     previous_end = returned
@@ -551,29 +705,70 @@ def generate(
         log(f"  drawn: {len(episode_rows):,} episodes ({time.perf_counter() - started:.1f} s)")
         counts["episodes"] = copier.copy(
             "episodes_episode",
-            ["id", "child_id", "category", "missing_from", "last_seen_at", "reported_at",
-             "police_force_id", "police_reference", "police_risk", "returned_at",
-             "home_office_informed_at", "created_at", "updated_at"],
+            [
+                "id",
+                "child_id",
+                "category",
+                "missing_from",
+                "last_seen_at",
+                "reported_at",
+                "police_force_id",
+                "police_reference",
+                "police_risk",
+                "returned_at",
+                "home_office_informed_at",
+                "created_at",
+                "updated_at",
+            ],
             episode_rows,
         )
         log(f"  episodes: {counts['episodes']:,} ({time.perf_counter() - started:.1f} s)")
         counts["referrals"] = copier.copy(
             "risk_mashreferral",
-            ["id", "child_id", "episode_id", "mash_authority_id", "received_at", "status",
-             "created_by_id", "closed_at"],
+            [
+                "id",
+                "child_id",
+                "episode_id",
+                "mash_authority_id",
+                "received_at",
+                "status",
+                "created_by_id",
+                "closed_at",
+            ],
             referral_rows,
         )
         counts["assessments"] = copier.copy(
             "risk_riskassessment",
-            ["id", "child_id", "episode_id", "rag", "threshold_level", "indicators",
-             "assessed_at", "assessed_by_id"],
+            [
+                "id",
+                "child_id",
+                "episode_id",
+                "rag",
+                "threshold_level",
+                "indicators",
+                "assessed_at",
+                "assessed_by_id",
+            ],
             assessment_rows,
         )
         counts["interviews"] = copier.copy(
             "returns_returninterview",
-            ["id", "child_id", "interviewer_id", "interviewer_name", "is_independent",
-             "offered_at", "outcome", "held_at", "outcome_recorded_at", "push_factors",
-             "pull_factors", "recorded_by_id", "created_at", "updated_at"],
+            [
+                "id",
+                "child_id",
+                "interviewer_id",
+                "interviewer_name",
+                "is_independent",
+                "offered_at",
+                "outcome",
+                "held_at",
+                "outcome_recorded_at",
+                "push_factors",
+                "pull_factors",
+                "recorded_by_id",
+                "created_at",
+                "updated_at",
+            ],
             interview_rows,
         )
         copier.copy("returns_returninterviewepisode", ["interview_id", "episode_id"], cover_rows)
@@ -587,10 +782,16 @@ def generate(
 
         # --- the deadlines, rule by rule, in SQL --------------------------------------------
         first_episode = ids["episodes_episode"]
-        for table in ("risk_riskassessment", "returns_returninterview",
-                      "returns_returninterviewepisode", "episodes_safeandwellcheck",
-                      "episodes_episode", "children_child", "children_allocation",
-                      "children_legalstatus"):
+        for table in (
+            "risk_riskassessment",
+            "returns_returninterview",
+            "returns_returninterviewepisode",
+            "episodes_safeandwellcheck",
+            "episodes_episode",
+            "children_child",
+            "children_allocation",
+            "children_legalstatus",
+        ):
             raw.execute(f"ANALYZE {table}")
         # Each episode with what the rules read of it, joined once (set-based, hash joins).
         raw.execute(
@@ -634,6 +835,8 @@ def generate(
             counts["history"] = write_history(raw, first_episode, ids["children_child"], now)
             log(f"  history rows: {counts['history']:,} ({time.perf_counter() - started:.1f} s)")
         _reset_sequences(raw, [*tables, "protocol_deadline", "returns_returninterviewepisode"])
+        raw.execute("DROP TABLE gen_episode")
+        raw.execute("SET LOCAL session_replication_role = DEFAULT")
     return counts
 
 
@@ -671,25 +874,40 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
     )
     rules = [
         (
-            "risk_assessment", "'risk_assessment:episode:' || e.id", "e.reported_at",
-            f"e.reported_at + ({window}) {h}", first_assessment, "mash_triage",
-            "'Episode reported and rated ' || initcap(" + rating + ") || ', so the risk assessment is due within ' "
+            "risk_assessment",
+            "'risk_assessment:episode:' || e.id",
+            "e.reported_at",
+            f"e.reported_at + ({window}) {h}",
+            first_assessment,
+            "mash_triage",
+            "'Episode reported and rated ' || initcap("
+            + rating
+            + ") || ', so the risk assessment is due within ' "
             f"|| (CASE e.police_risk WHEN 'high' THEN '{_hours(s.risk_assessment_red_hours)}' "
             f"WHEN 'medium' THEN '{_hours(s.risk_assessment_amber_hours)}' "
             f"ELSE '{_hours(s.risk_assessment_green_hours)}' END) || ' hours of the report.'",
-            False, "true",
+            False,
+            "true",
         ),
         (
-            "absent_review", "'absent_review:episode:' || e.id", "e.last_seen_at",
-            f"e.last_seen_at + {s.absent_review_hours} {h}", "e.returned_at", "social_worker",
+            "absent_review",
+            "'absent_review:episode:' || e.id",
+            "e.last_seen_at",
+            f"e.last_seen_at + {s.absent_review_hours} {h}",
+            "e.returned_at",
+            "social_worker",
             f"'Recorded as absent: contact must be made within {_hours(s.absent_review_hours)} hours "
             "of last seen, or the child is missing.'",
-            False, "e.category = 'absent'",
+            False,
+            "e.category = 'absent'",
         ),
         (
-            "manager_escalation", "'manager_escalation:episode:' || e.id",
+            "manager_escalation",
+            "'manager_escalation:episode:' || e.id",
             f"e.last_seen_at + {s.manager_escalation_hours} {h}",
-            f"e.last_seen_at + {s.manager_escalation_hours} {h}", "NULL", "team_manager",
+            f"e.last_seen_at + {s.manager_escalation_hours} {h}",
+            "NULL",
+            "team_manager",
             f"'A looked-after child missing {_hours(s.manager_escalation_hours)} hours is escalated "
             "to the team manager, Missing Co-ordinator and Assistant Director.'",
             True,
@@ -697,10 +915,12 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
             f"e.returned_at >= e.last_seen_at + {s.manager_escalation_hours} {h})",
         ),
         (
-            "strategy_meeting", "'strategy_meeting:episode:' || e.id || ':missing'",
+            "strategy_meeting",
+            "'strategy_meeting:episode:' || e.id || ':missing'",
             f"e.last_seen_at + {s.strategy_meeting_missing_hours} {h}",
             f"e.last_seen_at + ({s.strategy_meeting_missing_hours} + {s.strategy_meeting_after_missing_hours}) {h}",
-            "NULL", "team_manager",
+            "NULL",
+            "team_manager",
             f"'Missing more than {_hours(s.strategy_meeting_missing_hours)} hours: a strategy meeting "
             f"within {_hours(s.strategy_meeting_after_missing_hours)} hours.'",
             False,
@@ -708,20 +928,25 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
             f"e.returned_at > e.last_seen_at + {s.strategy_meeting_missing_hours} {h})",
         ),
         (
-            "strategy_meeting", "'strategy_meeting:episode:' || e.id || ':repeat'", "e.reported_at",
+            "strategy_meeting",
+            "'strategy_meeting:episode:' || e.id || ':repeat'",
+            "e.reported_at",
             f"((e.reported_at AT TIME ZONE {london}) + interval '{s.strategy_meeting_repeat_days} days') "
             f"AT TIME ZONE {london}",
-            "NULL", "team_manager",
+            "NULL",
+            "team_manager",
             f"'Episode ' || {repeat_count} || ' in {s.repeat_window_days} days: a strategy "
             f"meeting within {s.strategy_meeting_repeat_days} days.'",
             False,
             f"e.category IN ('missing', 'absent') AND {repeat_count} >= {s.repeat_episode_count}",
         ),
         (
-            "strategy_discussion", "'strategy_discussion:episode:' || e.id",
+            "strategy_discussion",
+            "'strategy_discussion:episode:' || e.id",
             f"e.last_seen_at + {s.strategy_discussion_missing_hours} {h}",
             f"e.last_seen_at + ({s.strategy_discussion_missing_hours} + {s.strategy_discussion_within_hours}) {h}",
-            "NULL", "team_manager",
+            "NULL",
+            "team_manager",
             "'Missing five successive days: a strategy discussion within "
             f"{_hours(s.strategy_discussion_within_hours)} hours.'",
             False,
@@ -729,14 +954,23 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
             f"e.returned_at >= e.last_seen_at + {s.strategy_discussion_missing_hours} {h})",
         ),
         (
-            "safe_and_well_check", "'safe_and_well_check:episode:' || e.id", "e.returned_at",
-            f"e.returned_at + {s.safe_and_well_check_hours} {h}", first_check, "police_liaison",
+            "safe_and_well_check",
+            "'safe_and_well_check:episode:' || e.id",
+            "e.returned_at",
+            f"e.returned_at + {s.safe_and_well_check_hours} {h}",
+            first_check,
+            "police_liaison",
             f"'Returned: police safe and well check within {_hours(s.safe_and_well_check_hours)} hours.'",
-            False, "e.category = 'missing' AND e.returned_at IS NOT NULL",
+            False,
+            "e.category = 'missing' AND e.returned_at IS NOT NULL",
         ),
         (
-            "return_interview", "'return_interview:episode:' || e.id", "e.returned_at",
-            f"e.returned_at + {s.return_interview_hours} {h}", interview_met, "return_interview_officer",
+            "return_interview",
+            "'return_interview:episode:' || e.id",
+            "e.returned_at",
+            f"e.returned_at + {s.return_interview_hours} {h}",
+            interview_met,
+            "return_interview_officer",
             "'Returned: an independent return interview offered and its outcome recorded within "
             f"{_hours(s.return_interview_hours)} hours.'",
             False,
@@ -744,33 +978,58 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
             + ("" if s.return_interview_scope == "every_episode" else " AND false"),
         ),
         (
-            "senior_review", "'senior_review:episode:' || e.id", "e.last_seen_at", senior_due,
-            "NULL", "senior_manager",
+            "senior_review",
+            "'senior_review:episode:' || e.id",
+            "e.last_seen_at",
+            senior_due,
+            "NULL",
+            "senior_manager",
             f"'Missing {s.senior_review_months} months: formal review by the Assistant Director.'",
             False,
             f"e.category = 'missing' AND (e.returned_at IS NULL OR e.returned_at >= {senior_due})",
         ),
         (
-            "missing_at_eighteen", "'missing_at_eighteen:episode:' || e.id", "e.last_seen_at", eighteen,
-            "NULL", "senior_manager",
+            "missing_at_eighteen",
+            "'missing_at_eighteen:episode:' || e.id",
+            "e.last_seen_at",
+            eighteen,
+            "NULL",
+            "senior_manager",
             "'Still missing at 18: a missing child meeting decides whether to close the case.'",
             False,
             f"e.category = 'missing' AND e.last_seen_at < {eighteen} AND "
             f"(e.returned_at IS NULL OR e.returned_at > {eighteen})",
         ),
         (
-            "home_office_notice", "'home_office_notice:episode:' || e.id", "e.reported_at",
-            f"e.reported_at + {s.home_office_notice_hours} {h}", "e.home_office_informed_at",
+            "home_office_notice",
+            "'home_office_notice:episode:' || e.id",
+            "e.reported_at",
+            f"e.reported_at + {s.home_office_notice_hours} {h}",
+            "e.home_office_informed_at",
             "social_worker",
             "'Unaccompanied asylum-seeking child missing: inform the Home Office within "
             f"{_hours(s.home_office_notice_hours)} hours.'",
-            False, "e.is_uasc AND e.category = 'missing'",
+            False,
+            "e.is_uasc AND e.category = 'missing'",
         ),
     ]
     total = 0
     for rule, key, opens, due, met, owner, reason, by_engine, where in rules:
-        total += _insert_rule(cursor, rule, key, opens, due, met, owner, reason, by_engine, where,
-                              fraction, now, interview=first_interview if rule == "return_interview" else None)
+        total += _insert_rule(
+            cursor,
+            rule,
+            key,
+            opens,
+            due,
+            met,
+            owner,
+            reason,
+            by_engine,
+            where,
+            fraction,
+            now,
+            interview=first_interview if rule == "return_interview" else None,
+        )
     # panel_referral: one per Red assessment, 7 calendar days (no panel referrals: breached).
     cursor.execute(
         f"""
@@ -794,8 +1053,21 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
     return total + cursor.rowcount
 
 
-def _insert_rule(cursor, rule, key, opens, due, met, owner, reason, by_engine, where, fraction, now,
-                 interview=None) -> int:
+def _insert_rule(
+    cursor,
+    rule,
+    key,
+    opens,
+    due,
+    met,
+    owner,
+    reason,
+    by_engine,
+    where,
+    fraction,
+    now,
+    interview=None,
+) -> int:
     # The status protocol.ledger._status_for gives, and the sweep after it: met (late ones
     # keep the breach the sweep recorded at their due time), breached, open or scheduled.
     if by_engine:
@@ -819,7 +1091,7 @@ def _insert_rule(cursor, rule, key, opens, due, met, owner, reason, by_engine, w
             '', d.opens, greatest(d.opens, least(coalesce(d.met, d.due), %(now)s))
         FROM (
             SELECT e.id, e.child_id, e.team_id, {key} AS key, {opens} AS opens, {due} AS due,
-                ({met})::timestamptz AS met, {reason} AS reason, {interview or 'NULL::bigint'} AS interview
+                ({met})::timestamptz AS met, {reason} AS reason, {interview or "NULL::bigint"} AS interview
             FROM gen_episode e WHERE {where}
         ) d
         """,
@@ -844,7 +1116,9 @@ def write_history(cursor, first_episode: int, first_child: int, now: dt.datetime
     as_opened = ", ".join(
         {
             "status": "CASE WHEN d.opens_at > d.created_at THEN 'scheduled' ELSE 'open' END",
-            "met_at": "NULL", "breached_at": "NULL", "cancelled_at": "NULL",
+            "met_at": "NULL",
+            "breached_at": "NULL",
+            "cancelled_at": "NULL",
             "updated_at": "d.created_at",
         }.get(name, f"d.{name}")
         for name in columns
@@ -943,8 +1217,11 @@ def main() -> None:
     started = time.perf_counter()
     with transaction.atomic():
         counts = generate(
-            connection, episodes=args.episodes, seed=args.seed,
-            now=dt.datetime.fromisoformat(args.now), history=not args.no_history,
+            connection,
+            episodes=args.episodes,
+            seed=args.seed,
+            now=dt.datetime.fromisoformat(args.now),
+            history=not args.no_history,
         )
     loaded = time.perf_counter() - started
     with connection.cursor() as cursor:

@@ -370,15 +370,21 @@ def my_deadlines(user, *, now: dt.datetime | None = None) -> MyDeadlines:
     manager escalation is left out: it is a notification Homeward sends itself.
     """
     from protocol.selectors import my_deadlines as all_my_deadlines
+    from protocol.selectors import still_owed, still_to_meet
 
     now = now or timezone.now()
     live = Q(status__in=[Status.OPEN, Status.SCHEDULED])
-    mine = all_my_deadlines(user, include_closed=True).exclude(rule=Rule.MANAGER_ESCALATION)
+    mine = (
+        all_my_deadlines(user, include_closed=True)
+        .filter(still_to_meet())
+        .exclude(rule=Rule.MANAGER_ESCALATION)
+    )
+    # Overdue: past due and not met, while it can still be met (protocol.selectors.STILL_OWED).
     overdue = deadline_rows(
         user,
-        mine.filter(
-            (live & Q(due_at__lte=now)) | Q(status=Status.BREACHED, met_at__isnull=True)
-        ).order_by("due_at", "pk")[:HOME_LIST_LIMIT],
+        mine.filter(still_owed(now))
+        .filter((live & Q(due_at__lte=now)) | Q(status=Status.BREACHED))
+        .order_by("due_at", "pk")[:HOME_LIST_LIMIT],
         now,
     )
     due_soon = deadline_rows(
