@@ -268,7 +268,11 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
             )
         )
     # A link only to an episode this user may open (police: their force's).
-    linked = set(visible_episodes(user).filter(child=child).values_list("pk", flat=True))
+    linked = (
+        {episode.pk for episode in episodes}
+        if len(episodes) < RECORD_LIST_LIMIT
+        else set(visible_episodes(user).filter(child=child).values_list("pk", flat=True))
+    )
     for entry in timeline:
         if entry.episode_id not in linked:
             entry.episode_id = None

@@ -232,9 +232,12 @@ def reaches(user, profile: AccessProfile) -> list[Reach]:
             rules.append(
                 Reach(
                     role,
+                    # A return interview not yet met: the predicate of the partial index
+                    # of live deadlines (a breached deadline is never met).
                     Deadline.objects.filter(
                         rule="return_interview",
                         status__in=["scheduled", "open", "breached"],
+                        met_at__isnull=True,
                         child__responsible_authority_id__in=agencies,
                     )
                     .order_by()
@@ -316,7 +319,7 @@ def visible_children(user) -> QuerySet[Child]:
 
 def get_visible_child(user, child_id: int) -> Child:
     """The child, or Child.DoesNotExist: a child you may not see does not exist for you."""
-    return visible_children(user).get(pk=child_id)
+    return visible_children(user).select_related("responsible_authority").get(pk=child_id)
 
 
 def visible_child_or_404(user, child_id: int) -> Child:

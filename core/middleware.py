@@ -34,13 +34,16 @@ class SecurityHeadersMiddleware:
 
 
 class RequestCacheMiddleware:
-    """Opens `core.request_cache` for the request: a page reads the user's memberships
-    once, however many selectors ask (issue 13)."""
+    """Opens `core.request_cache` for a GET or HEAD: a page reads the user's memberships
+    once, however many selectors ask (issue 13). A POST changes things, so it reads
+    afresh each time."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
         token = request_cache.open_cache()
         try:
             return self.get_response(request)
