@@ -8,7 +8,8 @@ import dataclasses
 from django.http import HttpRequest
 from django.urls import reverse
 
-from agencies.models import PARTNER_ROLES, Membership, Role
+from agencies.models import PARTNER_ROLES, Role
+from children.selectors import access_profile
 
 MANAGERS = {Role.TEAM_MANAGER, Role.MISSING_COORDINATOR, Role.SENIOR_MANAGER}
 
@@ -105,7 +106,7 @@ class NavLink:
 
 
 def navigation_for(user, view_name: str, namespace: str) -> list[NavLink]:
-    roles = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
+    roles = set(access_profile(user).roles)
     links = []
     for item in NAVIGATION:
         if item.staff_only and not user.is_staff:

@@ -268,7 +268,11 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
             )
         )
     # A link only to an episode this user may open (police: their force's).
-    linked = set(visible_episodes(user).filter(child=child).values_list("pk", flat=True))
+    linked = (
+        {episode.pk for episode in episodes}
+        if len(episodes) < RECORD_LIST_LIMIT
+        else set(visible_episodes(user).filter(child=child).values_list("pk", flat=True))
+    )
     for entry in timeline:
         if entry.episode_id not in linked:
             entry.episode_id = None
@@ -370,15 +374,21 @@ def my_deadlines(user, *, now: dt.datetime | None = None) -> MyDeadlines:
     manager escalation is left out: it is a notification Homeward sends itself.
     """
     from protocol.selectors import my_deadlines as all_my_deadlines
+    from protocol.selectors import still_owed, still_to_meet
 
     now = now or timezone.now()
     live = Q(status__in=[Status.OPEN, Status.SCHEDULED])
-    mine = all_my_deadlines(user, include_closed=True).exclude(rule=Rule.MANAGER_ESCALATION)
+    mine = (
+        all_my_deadlines(user, include_closed=True)
+        .filter(still_to_meet())
+        .exclude(rule=Rule.MANAGER_ESCALATION)
+    )
+    # Overdue: past due and not met, while it can still be met (protocol.selectors.STILL_OWED).
     overdue = deadline_rows(
         user,
-        mine.filter(
-            (live & Q(due_at__lte=now)) | Q(status=Status.BREACHED, met_at__isnull=True)
-        ).order_by("due_at", "pk")[:HOME_LIST_LIMIT],
+        mine.filter(still_owed(now))
+        .filter((live & Q(due_at__lte=now)) | Q(status=Status.BREACHED))
+        .order_by("due_at", "pk")[:HOME_LIST_LIMIT],
         now,
     )
     due_soon = deadline_rows(

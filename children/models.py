@@ -8,7 +8,7 @@ import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Func, Q
 from guardian.models import UserObjectPermissionBase
@@ -28,6 +28,17 @@ def _period(start: str, end: str) -> DateRange:
     # Periods include both end dates: a placement ending 3 May and one starting 3 May
     # overlap by a day, which the SSDA903 return also refuses.
     return DateRange(start, end, models.Value("[]"))
+
+
+class Fold(Func):
+    """A name as search compares it: without accents, in lower case ("Zoë" is "zoe").
+
+    `homeward_fold` is an IMMUTABLE SQL wrapper of `unaccent` (children migration 0003;
+    unaccent itself is only STABLE, so no index may use it), so the trigram indexes on
+    the folded names serve the search's LIKE and similarity tests (issue 13)."""
+
+    function = "homeward_fold"
+    output_field = models.TextField()
 
 
 class Sex(models.TextChoices):
@@ -173,6 +184,16 @@ class Child(models.Model):
                 name="child_name_trigram",
                 fields=["family_name", "given_name"],
                 opclasses=["gin_trgm_ops", "gin_trgm_ops"],
+            ),
+            # Search by name (children.selectors.find_children) matches these expressions.
+            GinIndex(
+                OpClass(Fold("family_name"), name="gin_trgm_ops"), name="child_family_fold_trgm"
+            ),
+            GinIndex(
+                OpClass(Fold("given_name"), name="gin_trgm_ops"), name="child_given_fold_trgm"
+            ),
+            GinIndex(
+                OpClass(Fold("known_as"), name="gin_trgm_ops"), name="child_known_as_fold_trgm"
             ),
         ]
 

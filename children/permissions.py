@@ -20,6 +20,7 @@ from children.selectors import (
     grant_condition,
     relationship_condition,
 )
+from core import request_cache
 from core.actors import is_engine
 from core.errors import NotAllowed
 
@@ -178,8 +179,12 @@ def roles_by_child(user, child_ids: Iterable[int]) -> dict[int, frozenset[str]]:
 
 
 def roles_for_child(user, child: Child) -> frozenset[str]:
-    """The roles through which `user` reaches `child` (empty: no relationship)."""
-    return roles_by_child(user, [child.pk]).get(child.pk, frozenset())
+    """The roles through which `user` reaches `child` (empty: no relationship); read once
+    per page (core.request_cache), however many links and sights ask."""
+    return request_cache.memo(
+        ("roles_for_child", getattr(user, "pk", None), child.pk),
+        lambda: roles_by_child(user, [child.pk]).get(child.pk, frozenset()),
+    )
 
 
 def may(user, action: Action, child: Child) -> bool:
@@ -298,4 +303,4 @@ def sights_by_child(user, child_ids: Iterable[int]) -> dict[int, frozenset[Sight
 
 
 def sights_for(user, child: Child) -> frozenset[Sight]:
-    return sights_by_child(user, [child.pk]).get(child.pk, frozenset())
+    return sights_of(roles_for_child(user, child))

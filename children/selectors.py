@@ -47,6 +47,7 @@ from children.models import (
     LegalStatus,
     Placement,
 )
+from core import request_cache
 from core.audit import note_record
 from protocol.conf import protocol_settings
 
@@ -115,13 +116,18 @@ class AccessProfile:
 
 
 def access_profile(user) -> AccessProfile:
-    return AccessProfile(
-        tuple(
-            Membership.objects.filter(user=user, is_active=True).values_list(
-                "role", "team_id", "team__agency_id"
+    """The user's active memberships: read once per request (core.request_cache)."""
+
+    def read() -> AccessProfile:
+        return AccessProfile(
+            tuple(
+                Membership.objects.filter(user=user, is_active=True).values_list(
+                    "role", "team_id", "team__agency_id"
+                )
             )
         )
-    )
+
+    return request_cache.memo(("access_profile", getattr(user, "pk", None)), read)
 
 
 def _is_signed_in(user) -> bool:
@@ -133,26 +139,47 @@ def _is_signed_in(user) -> bool:
     )
 
 
-def grant_condition(user, child_ref: str = "pk") -> Q:
+@dataclasses.dataclass(frozen=True)
+class Reach:
+    """One way a user reaches children: `children` is a query of child ids (in its
+    column `column`), drawn from what the user's own memberships point at (their teams,
+    their authority, their force...), never from every child in the country."""
+
+    role: str
+    children: QuerySet
+    column: str = "child_id"
+
+    def condition(self, child_ref: str) -> Q:
+        """The same rule as a correlated EXISTS over the outer row's child."""
+        return Q(Exists(self.children.filter(**{self.column: OuterRef(child_ref)})))
+
+
+GRANT = "grant"
+
+
+def grant_reach(user) -> Reach:
     """An unexpired ad-hoc grant of the child to this named person (anyone may hold one)."""
-    return Q(
-        Exists(
-            ChildAccessGrant.objects.filter(
-                content_object_id=OuterRef(child_ref),
-                user=user,
-                permission__codename=GRANT_PERMISSION,
-                expires_at__gt=timezone.now(),
-            )
+    return Reach(
+        GRANT,
+        ChildAccessGrant.objects.filter(
+            user=user, permission__codename=GRANT_PERMISSION, expires_at__gt=timezone.now()
         )
+        .order_by()
+        .values("content_object_id"),
+        "content_object_id",
     )
 
 
-def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") -> Q | None:
-    """The relationships through which `profile`'s memberships reach a child, or None.
+def grant_condition(user, child_ref: str = "pk") -> Q:
+    return grant_reach(user).condition(child_ref)
 
-    The one statement of the access rules (module docstring); `child_visibility` ORs it
-    with the grant, and `children.permissions.roles_for_child` asks it role by role.
-    Only the rules the memberships can satisfy are included, with literal ids.
+
+def reaches(user, profile: AccessProfile) -> list[Reach]:
+    """THE access rules (module docstring), one `Reach` per relationship, only those the
+    memberships can satisfy, with their ids as literals. Every visibility check is built
+    from this list: `child_visibility` (the pages' and the API's filters) as one
+    `child IN (union of the reaches)`, and `children.permissions.roles_for_child`
+    role by role. A new relationship (another agency's role) is one more Reach here.
     """
     # Imported here: episodes and risk sit above children in the model layering.
     from episodes.models import Episode
@@ -161,144 +188,152 @@ def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") 
     from returns.models import ReturnInterview
     from risk.models import MashReferral, ReferralStatus
 
-    child = OuterRef(child_ref)
-    rules: list[Q] = []
-    if profile.team_ids:
-        rules.append(
-            Q(
-                Exists(
-                    Allocation.objects.filter(
-                        child_id=child, ended_at__isnull=True, team_id__in=profile.team_ids
-                    )
+    current = Allocation.objects.filter(ended_at__isnull=True).order_by()
+    rules: list[Reach] = []
+    for role in sorted(profile.roles):
+        teams = sorted({team for r, team, _agency in profile.memberships if r == role})
+        agencies = sorted({agency for r, _team, agency in profile.memberships if r == role})
+        if role in AUTHORITY_WIDE_ROLES:
+            rules.append(
+                Reach(
+                    role,
+                    Child.objects.filter(responsible_authority_id__in=agencies)
+                    .order_by()
+                    .values("pk"),
+                    "pk",
                 )
             )
-        )
-    if profile.authority_ids:
-        rules.append(
-            Q(
-                Exists(
-                    Child.objects.filter(
-                        pk=child, responsible_authority_id__in=profile.authority_ids
-                    )
+            rules.append(Reach(role, host_authority_children(agencies)))
+        elif role == Role.TEAM_MANAGER:
+            # The unallocated children of the authority, so someone may allocate them.
+            rules.append(
+                Reach(
+                    role,
+                    Child.objects.filter(responsible_authority_id__in=agencies)
+                    .exclude(Exists(current.filter(child_id=OuterRef("pk"))))
+                    .order_by()
+                    .values("pk"),
+                    "pk",
                 )
             )
-            | host_authority_condition(profile.authority_ids, child)
-        )
-    if profile.manager_authority_ids:
-        rules.append(
-            Q(
-                Exists(
-                    Child.objects.filter(
-                        pk=child, responsible_authority_id__in=profile.manager_authority_ids
-                    )
-                )
-            )
-            & ~Q(Exists(Allocation.objects.filter(child_id=child, ended_at__isnull=True)))
-        )
-    if profile.mash_authority_ids:
-        rules.append(
-            Q(
-                Exists(
+        elif role == Role.MASH_TRIAGE:
+            rules.append(
+                Reach(
+                    role,
                     MashReferral.objects.filter(
-                        child_id=child,
                         status__in=[ReferralStatus.OPEN, ReferralStatus.TRIAGED],
-                        mash_authority_id__in=profile.mash_authority_ids,
+                        mash_authority_id__in=agencies,
                     )
+                    .order_by()
+                    .values("child_id"),
                 )
             )
-        )
-    if profile.force_ids:
-        rules.append(
-            Q(
-                Exists(
+        elif role == Role.POLICE_LIAISON:
+            rules.append(
+                Reach(
+                    role,
                     Episode.objects.filter(
-                        child_id=child,
-                        entered_in_error=False,
-                        awaiting_match=False,
-                        police_force_id__in=profile.force_ids,
+                        entered_in_error=False, awaiting_match=False, police_force_id__in=agencies
                     )
+                    .order_by()
+                    .values("child_id"),
                 )
             )
-        )
-    if profile.interview_authority_ids:
-        rules.append(
-            Q(
-                Exists(
+        elif role == Role.RETURN_INTERVIEW_OFFICER:
+            rules.append(
+                Reach(
+                    role,
+                    # A return interview not yet met: the predicate of the partial index
+                    # of live deadlines (a breached deadline is never met).
                     Deadline.objects.filter(
-                        child_id=child,
                         rule="return_interview",
                         status__in=["scheduled", "open", "breached"],
-                        child__responsible_authority_id__in=profile.interview_authority_ids,
+                        met_at__isnull=True,
+                        child__responsible_authority_id__in=agencies,
                     )
+                    .order_by()
+                    .values("child_id"),
                 )
             )
-            | Q(Exists(ReturnInterview.objects.filter(child_id=child, interviewer=user)))
-        )
-    if profile.panel_authority_ids:
-        sight = dt.timedelta(days=PANEL_SIGHT_DAYS)
-        now = timezone.now()
-        rules.append(
-            Q(
-                Exists(
+            rules.append(
+                Reach(
+                    role,
+                    ReturnInterview.objects.filter(interviewer=user).order_by().values("child_id"),
+                )
+            )
+        elif role == Role.PANEL_MEMBER:
+            sight = dt.timedelta(days=PANEL_SIGHT_DAYS)
+            now = timezone.now()
+            rules.append(
+                Reach(
+                    role,
                     PanelCase.objects.filter(
-                        child_id=child,
-                        meeting__authority_id__in=profile.panel_authority_ids,
+                        meeting__authority_id__in=agencies,
                         meeting__meets_at__gte=now - sight,
                         meeting__meets_at__lte=now + sight,
                     )
+                    .order_by()
+                    .values("child_id"),
                 )
             )
-        )
-    rules.extend(_agency_rules(user, profile, child))
-    if not rules:
-        return None
-    combined = rules[0]
-    for rule in rules[1:]:
-        combined |= rule
-    return combined
+        elif role in LINKED_ROLES:
+            # Issue 15: a practitioner linked to the child (IRO or child protection
+            # adviser, partner agencies), in the role the link names.
+            rules.append(
+                Reach(
+                    role,
+                    ChildLink.objects.filter(user=user, role=role, ended_at__isnull=True)
+                    .order_by()
+                    .values("child_id"),
+                )
+            )
+        # Every role reaches the children allocated to its teams (the allocated worker,
+        # their colleagues, their team manager; a MASH or police team is allocated none).
+        rules.append(Reach(role, current.filter(team_id__in=teams).values("child_id")))
+    return rules
 
 
-# --- Issue 15: across authorities and agencies (kept apart from the rules above) -------
-
-
-def host_authority_condition(authority_ids: frozenset[int], child: OuterRef) -> Q:
-    """The host authority of a child's current out-of-area placement, while an episode is
-    open and for `host_authority_sight_days` after it closes (HAR 17.2-17.4)."""
+def host_authority_children(authority_ids) -> QuerySet:
+    """Issue 15: the children whose current out-of-area placement is hosted by one of
+    `authority_ids`, while an episode is open and for `host_authority_sight_days` after
+    it closes (HAR 17.2-17.4)."""
     from episodes.models import Episode
 
     since = timezone.now() - dt.timedelta(days=protocol_settings().host_authority_sight_days)
-    return Q(
-        Exists(
-            Placement.objects.filter(
-                child_id=child, end_date__isnull=True, host_authority_id__in=authority_ids
-            )
-        )
-    ) & Q(
-        Exists(
-            Episode.objects.filter(child_id=child, entered_in_error=False).filter(
-                Q(returned_at__isnull=True) | Q(returned_at__gte=since)
-            )
-        )
+    recent = Episode.objects.filter(child_id=OuterRef("child_id"), entered_in_error=False).filter(
+        Q(returned_at__isnull=True) | Q(returned_at__gte=since)
+    )
+    return (
+        Placement.objects.filter(end_date__isnull=True, host_authority_id__in=authority_ids)
+        .filter(Exists(recent))
+        .order_by()
+        .values("child_id")
     )
 
 
-def _agency_rules(user, profile: AccessProfile, child: OuterRef) -> list[Q]:
-    """A practitioner linked to the child (IRO or child protection adviser, partner
-    agencies), in a role that reaches children by link."""
-    if not profile.linked_roles:
-        return []
-    return [
-        Q(
-            Exists(
-                ChildLink.objects.filter(
-                    child_id=child,
-                    user=user,
-                    role__in=sorted(profile.linked_roles),
-                    ended_at__isnull=True,
-                )
-            )
-        )
-    ]
+def relationship_condition(user, profile: AccessProfile, child_ref: str = "pk") -> Q | None:
+    """The relationships through which `profile`'s memberships reach a child, as one Q of
+    correlated EXISTS (`children.permissions.roles_for_child` asks it role by role), or
+    None when they reach none."""
+    conditions = [reach.condition(child_ref) for reach in reaches(user, profile)]
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return combined
+
+
+def visible_child_ids(user, *, without_role: str | None = None) -> QuerySet:
+    """The ids of every child `user` may see, as one subquery: the UNION of the reaches
+    (`reaches`) and the grants. PostgreSQL starts from these few thousand ids at most (a
+    team's children, an authority's) and joins the case rows to them by their child
+    index, rather than testing every row in the country against an OR of EXISTS."""
+    profile = access_profile(user)
+    if without_role is not None:
+        profile = profile.without(without_role)
+    parts = [reach.children for reach in (grant_reach(user), *reaches(user, profile))]
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
 def child_visibility(user, child_ref: str = "pk", *, without_role: str | None = None) -> Q:
@@ -307,20 +342,14 @@ def child_visibility(user, child_ref: str = "pk", *, without_role: str | None = 
     `child_ref` is the expression naming the child's id from the queried model:
     "pk" for Child, "child_id" for Episode and the other case models.
 
-    The user's memberships are read first (one small indexed query), so the visibility
-    query carries only the rules that can match, with their ids as literals: a police
-    officer's query has the police rule and the grant rule, not six subqueries.
-    PostgreSQL plans that far better at scale (bench/api.py). `without_role` leaves one
-    role's rule out (the episodes a police officer sees are their force's, not the child's).
+    The rules are `reaches` (one place); the user's memberships are read once per request
+    (`access_profile`), so the query carries only the rules that can match, with their
+    ids as literals. `without_role` leaves one role's rule out (the episodes a police
+    officer sees are their force's, not the child's).
     """
     if not _is_signed_in(user):
         return Q(pk__in=[])
-    visible = grant_condition(user, child_ref)
-    profile = access_profile(user)
-    if without_role is not None:
-        profile = profile.without(without_role)
-    relationship = relationship_condition(user, profile, child_ref)
-    return visible | relationship if relationship is not None else visible
+    return Q(**{f"{child_ref}__in": visible_child_ids(user, without_role=without_role)})
 
 
 def visible_children(user) -> QuerySet[Child]:
@@ -330,7 +359,7 @@ def visible_children(user) -> QuerySet[Child]:
 
 def get_visible_child(user, child_id: int) -> Child:
     """The child, or Child.DoesNotExist: a child you may not see does not exist for you."""
-    child = visible_children(user).get(pk=child_id)
+    child = visible_children(user).select_related("responsible_authority").get(pk=child_id)
     note_record(child)  # the request's access event (core.audit)
     return child
 
@@ -400,13 +429,18 @@ def unallocated_children(user) -> QuerySet[Child]:
 def find_children(user, query: str) -> QuerySet[Child]:
     """Visible children whose name, date of birth or police reference matches `query`.
 
-    Names match without regard to case or accents (PostgreSQL unaccent) and by trigram
-    similarity, so "Zoe" finds "Zoë" and small misspellings still match.
+    Names match without regard to case or accents and by trigram similarity, so "Zoe"
+    finds "Zoë" and small misspellings still match. Each test is written on the folded
+    name (`children.models.Fold`), the very expression the trigram indexes hold, and the
+    police reference through UPPER, as its index holds it: no test reads every child.
     """
     import datetime as dt
 
-    from django.contrib.postgres.lookups import Unaccent  # noqa: F401  (registers __unaccent)
+    from django.contrib.postgres.lookups import TrigramSimilar
+    from django.db.models import Value
+    from django.db.models.lookups import Contains
 
+    from children.models import Fold
     from episodes.models import Episode
 
     query = " ".join(query.split())
@@ -420,17 +454,25 @@ def find_children(user, query: str) -> QuerySet[Child]:
             break
         except ValueError:
             continue
-    conditions |= Q(
-        Exists(Episode.objects.filter(child_id=OuterRef("pk"), police_reference__iexact=query))
+    # Read first, as literal ids: an IN (subquery) inside the OR would stop PostgreSQL
+    # from combining the name indexes (BitmapOr) and make it test every child.
+    referenced = list(
+        Episode.objects.exclude(police_reference="")
+        .filter(police_reference__iexact=query)
+        .order_by()
+        .values_list("child_id", flat=True)[:100]
     )
+    if referenced:
+        conditions |= Q(pk__in=referenced)
     name_condition = Q()
     for word in query.split():
+        folded = Fold(Value(word))
         name_condition &= (
-            Q(given_name__unaccent__icontains=word)
-            | Q(family_name__unaccent__icontains=word)
-            | Q(known_as__unaccent__icontains=word)
-            | Q(family_name__unaccent__trigram_similar=word)
-            | Q(given_name__unaccent__trigram_similar=word)
+            Q(Contains(Fold("given_name"), folded))
+            | Q(Contains(Fold("family_name"), folded))
+            | Q(Contains(Fold("known_as"), folded))
+            | Q(TrigramSimilar(Fold("family_name"), folded))
+            | Q(TrigramSimilar(Fold("given_name"), folded))
         )
     conditions |= name_condition
     return children.filter(conditions)

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 
+from core import request_cache
+
 
 class SecurityHeadersMiddleware:
     """`Content-Security-Policy` (settings.CONTENT_SECURITY_POLICY, unless the view set
@@ -29,3 +31,21 @@ class SecurityHeadersMiddleware:
         if "no-store" not in response.headers.get("Cache-Control", ""):
             add_never_cache_headers(response)
         return response
+
+
+class RequestCacheMiddleware:
+    """Opens `core.request_cache` for a GET or HEAD: a page reads the user's memberships
+    once, however many selectors ask (issue 13). A POST changes things, so it reads
+    afresh each time."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        token = request_cache.open_cache()
+        try:
+            return self.get_response(request)
+        finally:
+            request_cache.close_cache(token)

@@ -11,6 +11,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Upper
 
 from agencies.models import Agency
 from children.models import Child, Placement
@@ -205,6 +206,12 @@ class Episode(models.Model):
                 name="episode_open_by_child",
             ),
             models.Index(fields=["police_force", "child"], name="episode_force_child"),
+            # Search by police reference compares without case (UPPER on both sides).
+            models.Index(
+                Upper("police_reference"),
+                condition=~Q(police_reference=""),
+                name="episode_police_reference_upper",
+            ),
         ]
         triggers = [
             pgtrigger.Trigger(

@@ -49,6 +49,16 @@ app.conf.beat_schedule = {
     },
 }
 
-# Exports and reports have their own queue (ARCHITECTURE.md "Scale"), so a long export
-# never delays the sweep; every worker `make run` and the tests start consumes both.
-app.conf.task_routes = {"reports.tasks.*": {"queue": "reports"}}
+# Three queues, each with its own worker (ARCHITECTURE.md "Scale"; decision 0014): the
+# engine (the sweep, writing the notifications it owes, the nightly reconcile) never waits
+# behind deliveries (a burst of breaches enqueues thousands) nor behind exports (minutes
+# each). `make run` and docker compose start one worker per queue; everything else
+# (deliveries, housekeeping) is on the default queue, "celery".
+ENGINE_QUEUE = "engine"
+REPORTS_QUEUE = "reports"
+app.conf.task_routes = {
+    "notifications.tasks.sweep": {"queue": ENGINE_QUEUE},
+    "notifications.tasks.write_notifications": {"queue": ENGINE_QUEUE},
+    "protocol.tasks.*": {"queue": ENGINE_QUEUE},
+    "reports.tasks.*": {"queue": REPORTS_QUEUE},
+}

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, so static files keep their cache lifetimes: CSP and no-store.
     "core.middleware.SecurityHeadersMiddleware",
+    # A page reads the user's memberships once (children.selectors.access_profile).
+    "core.middleware.RequestCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -145,7 +147,16 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections: a new PostgreSQL connection costs about 8 ms per request
+# (issue 13). Health checks (above) drop a connection the server closed.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"].setdefault("OPTIONS", {})
+# JIT compilation added 0.35 to 1.6 s to the big list queries and saved nothing on
+# Homeward's indexed, small-result queries (issue 13; decision 0014). PG_OPTIONS="" to
+# leave the server's settings alone.
+_pg_options = env.str("PG_OPTIONS", default="-c jit=off")
+if _pg_options:
+    DATABASES["default"]["OPTIONS"].setdefault("options", _pg_options)
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 
 # Reports read from a streaming replica where one is configured (ARCHITECTURE.md "Scale"):

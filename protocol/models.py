@@ -135,6 +135,14 @@ class Deadline(models.Model):
             ),
             models.Index(fields=["owner_team", "status", "due_at"], name="deadline_team_queue"),
             models.Index(fields=["child", "status"], name="deadline_child_status"),
+            # The work lists (home, escalation queue): the deadlines still to meet of the
+            # children a reader may see (protocol.selectors.still_to_meet), a small part
+            # of a ledger that keeps every deadline of three years.
+            models.Index(
+                fields=["child", "due_at"],
+                condition=Q(status__in=["scheduled", "open", "breached"], met_at__isnull=True),
+                name="deadline_live_by_child",
+            ),
         ]
 
     def __str__(self) -> str:

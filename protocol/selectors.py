@@ -20,6 +20,28 @@ from episodes.models import Episode
 from protocol.models import Deadline, Rule, Status
 
 LIVE = (Status.SCHEDULED, Status.OPEN)
+# A breached deadline that was never met stops being listed as overdue on the home page
+# and in the escalation queue once it can no longer be met: its due time is more than
+# this long ago and its episode (if it has one) returned more than this long ago. It
+# stays in the ledger, on the child's record and in the compliance reports (issue 13).
+STILL_OWED = dt.timedelta(days=28)
+
+
+def still_to_meet() -> Q:
+    """Scheduled, open, or breached and not met: exactly the predicate of the partial
+    index `deadline_live_by_child`, so PostgreSQL reads only the live deadlines of the
+    children it starts from."""
+    return Q(status__in=[Status.SCHEDULED, Status.OPEN, Status.BREACHED], met_at__isnull=True)
+
+
+def still_owed(now: dt.datetime) -> Q:
+    """Not yet past `STILL_OWED`: due recently, or its episode open or recently returned."""
+    horizon = now - STILL_OWED
+    return (
+        Q(due_at__gte=horizon)
+        | Q(episode__isnull=False, episode__returned_at__isnull=True)
+        | Q(episode__returned_at__gte=horizon)
+    )
 
 
 def _memberships(user):
@@ -96,7 +118,7 @@ def escalation_queue(
     deadlines = _deadlines(user).filter(
         Q(owner_team_id__in=managed) | Q(child__responsible_authority_id__in=authorities)
     )
-    deadlines = deadlines.filter(
+    deadlines = deadlines.filter(still_to_meet(), still_owed(now)).filter(
         Q(status=Status.BREACHED) | Q(status=Status.OPEN, due_soon_at__lte=now)
     )
     if rule:

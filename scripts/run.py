@@ -440,8 +440,8 @@ def serve(env: dict[str, str], web_port: int, stopping: threading.Event) -> int:
             env,
         ),
         start_child(
-            "worker",
-            # The default queue (the sweep, delivery) and the reports queue (exports).
+            "engine",
+            # The sweep and the notifications it owes: never behind deliveries or exports.
             [
                 celery,
                 "-A",
@@ -450,9 +450,49 @@ def serve(env: dict[str, str], web_port: int, stopping: threading.Event) -> int:
                 "-l",
                 "info",
                 "--concurrency",
-                "2",
+                "1",
+                "-n",
+                "engine@%h",
                 "-Q",
-                "celery,reports",
+                "engine",
+            ],
+            env,
+        ),
+        start_child(
+            "worker",
+            # Deliveries (in-app and e-mail) and housekeeping.
+            [
+                celery,
+                "-A",
+                "missing",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                "1",
+                "-n",
+                "worker@%h",
+                "-Q",
+                "celery",
+            ],
+            env,
+        ),
+        start_child(
+            "reports",
+            # Exports and statutory returns, minutes each.
+            [
+                celery,
+                "-A",
+                "missing",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                "1",
+                "-n",
+                "reports@%h",
+                "-Q",
+                "reports",
             ],
             env,
         ),

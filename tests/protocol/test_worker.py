@@ -84,7 +84,7 @@ class Celery:
             "--concurrency",
             "2",
             "--queues",
-            "celery,reports",
+            "engine,celery,reports",
             "--hostname",
             f"sweep-test-{os.getpid()}@%h",
             "--without-gossip",

@@ -1,0 +1,217 @@
+"""Benchmark: every page and the main API list, as each persona, on the national dataset.
+
+    .venv/bin/python bench/national.py              # once: the dataset (bench/README.md)
+    .venv/bin/python bench/pages.py                 # 30 requests a page, prints a table
+    .venv/bin/python bench/pages.py --requests 10 --only home --explain
+
+Reads the database bench/national.py wrote (NATIONAL_DATABASE_URL, default
+`homeward_scale_national`), signed in as its personas (bench.national.PERSONAS: people of
+its first authority). Each page is requested in-process through Django's test Client
+(sessions, middleware, the view, the template: everything but the socket), after one
+warm-up request. For each page it prints the number of SQL statements, p50 and p95 of
+the server time, the page's main query (its slowest statement) run again on its own
+with the same parameters (p50 of the same number of runs), and the ratio of the page's
+p50 to it. Nothing is written but sessions, access log rows and API keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE_URL = os.environ.get(
+    "NATIONAL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/homeward_scale_national"
+)
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("CACHE_KEY_PREFIX", "homeward_bench_pages")
+os.environ["DEBUG"] = "false"
+os.environ["API_THROTTLE_RATE"] = "100000000/min"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "missing.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def pages() -> list[tuple[str, str, str, dict]]:
+    """(label, persona, url, client headers) for every page measured."""
+    from django.db.models import Count
+
+    from agencies.models import User
+    from bench.national import PERSONAS
+    from children.models import Child
+    from episodes.models import Episode
+
+    worker = User.objects.get(username=PERSONAS["social_worker"])
+    mine = Child.objects.filter(allocations__worker=worker, allocations__ended_at__isnull=True)
+    busiest = mine.annotate(n=Count("episodes")).order_by("-n", "pk").first()
+    typical = mine.annotate(n=Count("episodes")).filter(n__lte=3).order_by("pk").first()
+    family = (busiest.family_name if busiest else "Smith").split("-")[0]
+    reference = (
+        Episode.objects.filter(child__in=mine)
+        .exclude(police_reference="")
+        .values_list("police_reference", flat=True)
+        .first()
+    ) or "none"
+    rows = []
+    for persona in PERSONAS:
+        rows.append((f"home, {persona.replace('_', ' ')}", persona, "/", {}))
+    for persona in ("team_manager", "missing_coordinator"):
+        rows.append(
+            (f"escalation queue, {persona.replace('_', ' ')}", persona, "/escalations/", {})
+        )
+    for persona in ("social_worker", "missing_coordinator", "police_liaison"):
+        rows.append(
+            (
+                f"search by family name, {persona.replace('_', ' ')}",
+                persona,
+                f"/children/?q={family}",
+                {},
+            )
+        )
+    rows.append(
+        (
+            "search by police reference, social worker",
+            "social_worker",
+            f"/children/?q={reference}",
+            {},
+        )
+    )
+    rows.append(("MASH triage queue", "mash_triage", "/mash/", {}))
+    rows.append(
+        ("unallocated children, team manager", "team_manager", "/children/unallocated/", {})
+    )
+    rows.append(
+        ("return interviews, return officer", "return_interview_officer", "/return-interviews/", {})
+    )
+    rows.append(("notifications, social worker", "social_worker", "/notifications/", {}))
+    if busiest:
+        n = Episode.objects.filter(child=busiest).count()
+        rows.append(
+            (f"child record, {n} episodes", "social_worker", f"/children/{busiest.pk}/", {})
+        )
+    if typical:
+        n = Episode.objects.filter(child=typical).count()
+        rows.append(
+            (f"child record, {n} episodes", "social_worker", f"/children/{typical.pk}/", {})
+        )
+    for persona in ("police_liaison", "missing_coordinator"):
+        rows.append(
+            (
+                f"API GET /api/v1/episodes/, {persona.replace('_', ' ')}",
+                persona,
+                "/api/v1/episodes/",
+                {"api": True},
+            )
+        )
+    return rows
+
+
+def measure(
+    label: str, persona: str, url: str, options: dict, requests: int, explain: bool
+) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from agencies.models import User
+    from api.services import create_api_key
+    from bench.national import PERSONAS
+    from core.actors import ENGINE
+
+    user = User.objects.get(username=PERSONAS[persona])
+    if options.get("api"):
+        _key, secret = create_api_key(acting_user=ENGINE, user=user, name="bench/pages.py")
+        client = Client(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    else:
+        client = Client()
+        client.force_login(user)
+    response = client.get(url)  # warm-up (and a check)
+    assert response.status_code == 200, (label, url, response.status_code)
+    samples = []
+    queries = None
+    for _ in range(requests):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            client.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+        queries = captured
+    assert queries is not None
+    statements = [
+        q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    main = max(
+        (q for q in statements if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))),
+        key=lambda q: float(q["time"]),
+    )
+    raw = []
+    with connection.cursor() as cursor:
+        for _ in range(requests):
+            started = time.perf_counter()
+            cursor.execute(main["sql"])
+            cursor.fetchall()
+            raw.append((time.perf_counter() - started) * 1000)
+        if explain:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + main["sql"])
+            print(f"\n## {label}\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    p50 = statistics.median(samples)
+    raw50 = statistics.median(raw)
+    return {
+        "label": label,
+        "queries": len(statements),
+        "p50": p50,
+        "p95": percentile(samples, 0.95),
+        "raw": raw50,
+        "ratio": p50 / raw50 if raw50 else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--only", default="", help="only pages whose label contains this")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each main query")
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM episodes_episode")
+        episodes = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM protocol_deadline")
+        deadlines = cursor.fetchone()[0]
+    load = os.getloadavg()
+    print(
+        f"{episodes:,} episodes, {deadlines:,} deadlines; {args.requests} requests a page; "
+        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
+    )
+    print("| page | queries | p50 | p95 | main query (raw SQL p50) | ratio |")
+    print("|---|---|---|---|---|---|")
+    for label, persona, url, options in pages():
+        if args.only and args.only not in label:
+            continue
+        row = measure(label, persona, url, options, args.requests, args.explain)
+        print(
+            f"| {row['label']} | {row['queries']} | {row['p50']:.1f} ms | {row['p95']:.1f} ms | "
+            f"{row['raw']:.1f} ms | {row['ratio']:.1f}x |",
+            flush=True,
+        )
+    load = os.getloadavg()
+    print(f"\nload average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
