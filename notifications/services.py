@@ -78,19 +78,28 @@ def send_digests(*, now: dt.datetime | None = None, then=None) -> int:
         if not rows:
             continue
         site = settings.SITE_URL.rstrip("/")
+        # An e-mail never names a child (decision 0017): each line is what kind of message
+        # it was and its link; the in-app message, behind sign-in, has the details.
         lines = [
-            f"- {row.created_at.astimezone(LONDON):%d %B %H:%M}: {row.subject} ({site}{row.url})"
+            f"- {row.created_at.astimezone(LONDON):%d %B %H:%M}: {row.get_kind_display()} "
+            f"({site}{row.url})"
             for row in rows
         ]
+        subject = f"Homeward: your messages of the last day ({len(rows)})"
+        body = (
+            "What Homeward told you in the last 24 hours, as you chose:\n\n"
+            + "\n".join(lines)
+            + f"\n\nChange how you are told: {site}/notifications/preferences/\n"
+        )
         messages.append(
             Message(
                 kind=Kind.DIGEST,
                 child_id=None,
                 deadline_id=None,
-                subject=f"Homeward: your messages of the last day ({len(rows)})",
-                body="What Homeward told you in the last 24 hours, as you chose:\n\n"
-                + "\n".join(lines)
-                + f"\n\nChange how you are told: {site}/notifications/preferences/\n",
+                subject=subject,
+                body=body,
+                email_subject=subject,
+                email_body=body,
                 url="/notifications/",
                 recipients=((user_id, Channel.EMAIL),),
                 cause=f"digest:{day.isoformat()}",
