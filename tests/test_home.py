@@ -31,6 +31,8 @@ def reported(world, child, *, hours_ago: float):
         category="missing",
         last_seen_at=NOW - dt.timedelta(hours=hours_ago + 1),
         reported_at=NOW - dt.timedelta(hours=hours_ago),
+        # Police were told when it was reported: police_report_check opens nothing here.
+        reported_to_police_at=NOW - dt.timedelta(hours=hours_ago),
     )
 
 

@@ -9,7 +9,7 @@ from casework.services import report_episode
 from panels.models import StrategyItem, StrategyMeeting
 from protocol.models import Deadline
 from risk.models import MashTriage, RiskAssessment
-from tests.api.conftest import NOW
+from tests.api.conftest import NOW, etag_of
 
 HOUR = dt.timedelta(hours=1)
 
@@ -130,8 +130,10 @@ def test_the_assessment_is_recorded_back_dated_and_amended_with_if_match(world, 
 def test_the_return_records_the_herts_facts_and_the_reason(world, client_for):
     episode = _episode(world)
     worker = client_for(world.social_worker)
+    path = f"/api/v1/episodes/{episode.pk}/"
     response = worker.post(
-        f"/api/v1/episodes/{episode.pk}/return/",
+        f"{path}return/",
+        HTTP_IF_MATCH=etag_of(worker, path),
         {
             "returned_at": (NOW - HOUR).isoformat(),
             "how_found": "found_by_police",
@@ -151,9 +153,12 @@ def test_the_return_records_the_herts_facts_and_the_reason(world, client_for):
 
 def test_an_unknown_return_fact_is_refused_and_nothing_changes(world, client_for):
     episode = _episode(world)
-    response = client_for(world.social_worker).post(
-        f"/api/v1/episodes/{episode.pk}/return/",
+    worker = client_for(world.social_worker)
+    path = f"/api/v1/episodes/{episode.pk}/"
+    response = worker.post(
+        f"{path}return/",
         {"returned_at": (NOW - HOUR).isoformat(), "return_concerns": ["bored"]},
+        HTTP_IF_MATCH=etag_of(worker, path),
         format="json",
     )
     assert response.status_code == 400

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
@@ -59,7 +60,9 @@ def test_the_daily_digest_sends_one_email_listing_the_days_messages_once(world):
     assert send_digests(now=later + HOUR) == 0, "one digest a day"
     digest = Notification.objects.get(kind=Kind.DIGEST)
     assert (digest.recipient, digest.channel) == (world.team_manager, Channel.EMAIL)
-    assert "Returned: Jamie Fictional is back" in digest.body
+    assert f"Child returned ({settings.SITE_URL.rstrip('/')}/episodes/{episode.pk}/)" in digest.body
+    # An e-mail never names the child (decision 0017): the in-app message has the name.
+    assert "Jamie" not in digest.body and "Fictional" not in digest.body
 
 
 def test_the_preferences_page_saves_choices_and_refuses_nonsense(world):

@@ -25,7 +25,7 @@ def run(*args) -> str:
 @pytest.fixture
 def episode(world):
     with time_machine.travel(T0, tick=False) as clock:
-        episode = report(world, last_seen_at=T0)
+        episode = report(world, last_seen_at=T0, reported_to_police_at=T0)
         clock.move_to(T0 + 2 * HOUR)
         return returned(world, episode, returned_at=T0 + 2 * HOUR)
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("own_cache")
 
 def test_health_is_503_while_due_deadlines_sit_unswept_and_200_once_swept(world, client):
     with time_machine.travel(T0, tick=False) as clock:
-        report(world, last_seen_at=T0)
+        report(world, last_seen_at=T0, reported_to_police_at=T0)
         # Missing over 24 hours: the strategy meeting was due at T0 + 48 h.
         clock.move_to(T0 + 73 * HOUR)
         response = client.get(reverse("protocol:health"))
@@ -47,7 +47,7 @@ def test_a_due_deadline_is_healthy_for_one_sweep_interval_and_unhealthy_one_seco
     world, client
 ):
     with time_machine.travel(T0, tick=False) as clock:
-        report(world, last_seen_at=T0)
+        report(world, last_seen_at=T0, reported_to_police_at=T0)
         sweep()
         due = Deadline.objects.filter(status=Status.OPEN).order_by("due_at").first().due_at
         clock.move_to(due + 60 * SECOND)

@@ -34,11 +34,11 @@ def cases(world):
     )
     LegalStatusFactory(child=casey, start_date=dt.date(2020, 1, 1))
     with time_machine.travel(T0, tick=False) as clock:
-        jamie_episode = report(world, last_seen_at=T0)
+        jamie_episode = report(world, last_seen_at=T0, reported_to_police_at=T0)
         clock.move_to(T0 + 2 * HOUR)
         returned(world, jamie_episode, returned_at=T0 + 2 * HOUR)
         clock.move_to(T0 + 50 * HOUR)
-        report(world, child=casey, last_seen_at=T0 + 50 * HOUR)
+        report(world, child=casey, last_seen_at=T0 + 50 * HOUR, reported_to_police_at=T0 + 50 * HOUR)
         for hours in (80, 95):
             clock.move_to(T0 + hours * HOUR)
             sweep()
