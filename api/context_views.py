@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers
 from api.serializers import StrictModelSerializer, VisibleChildField, VisibleEpisodeField
 from api.views import ApiViewSet, of_visible_children
 from children.selectors import visible_children
+from core.audit import note_record
 from contextual.models import Certainty, EpisodePlace, MissingWith, PlaceKind, PlaceRole
 from contextual.selectors import choosable_places, visible_place_links
 from contextual.services import link_episode_place, record_missing_with, record_place
@@ -131,6 +132,7 @@ class EpisodePlaceSerializer(StrictModelSerializer):
         read_only_fields = ["id"]
 
     def to_representation(self, instance):
+        note_record(instance)  # drawn by hand, so logged here as LogsReads does
         return {
             "id": instance.pk,
             "episode": instance.episode_id,
