@@ -9,10 +9,10 @@ from rest_framework import mixins, serializers
 from api.serializers import StrictModelSerializer, VisibleChildField, VisibleEpisodeField
 from api.views import ApiViewSet, of_visible_children
 from children.selectors import visible_children
-from core.audit import note_record
 from contextual.models import Certainty, EpisodePlace, MissingWith, PlaceKind, PlaceRole
 from contextual.selectors import choosable_places, visible_place_links
 from contextual.services import link_episode_place, record_missing_with, record_place
+from core.audit import note_record
 from episodes.selectors import visible_episodes
 from panels.models import PanelKind, PanelReferral
 from panels.services import refer_to_panel
