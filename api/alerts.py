@@ -6,12 +6,14 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 
+from api.serializers import LogsReads
 from api.views import ApiViewSet
 from casework.alerts import alert_reason, high_risk_missing_now
 from episodes.models import Episode
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(LogsReads, serializers.ModelSerializer):
+    # Each alert is a read of the episode (and so of the child): access-logged.
     episode = serializers.IntegerField(source="id", help_text="The open episode's id.")
     child_name = serializers.CharField(source="child.full_name")
     date_of_birth = serializers.DateField(source="child.date_of_birth")

@@ -12,6 +12,7 @@ from children.selectors import visible_children
 from contextual.models import Certainty, EpisodePlace, MissingWith, PlaceKind, PlaceRole
 from contextual.selectors import choosable_places, visible_place_links
 from contextual.services import link_episode_place, record_missing_with, record_place
+from core.audit import note_record
 from episodes.selectors import visible_episodes
 from panels.models import PanelKind, PanelReferral
 from panels.services import refer_to_panel
@@ -131,6 +132,7 @@ class EpisodePlaceSerializer(StrictModelSerializer):
         read_only_fields = ["id"]
 
     def to_representation(self, instance):
+        note_record(instance)  # drawn by hand, so logged here as LogsReads does
         return {
             "id": instance.pk,
             "episode": instance.episode_id,

@@ -265,7 +265,7 @@ def _paragraph(label: str, help_text: str = "") -> forms.CharField:
     )
 
 
-class IdentityForm(LaidOutForm):
+class IdentityForm(RecordVersionMixin, LaidOutForm):
     given_name = forms.CharField(
         label="Given name",
         max_length=100,
@@ -487,7 +487,7 @@ class AllocationForm(forms.Form):
         return self.current.get(chosen) if chosen is not None else None
 
 
-class PhilomenaForm(forms.Form):
+class PhilomenaForm(RecordVersionMixin, forms.Form):
     description = _paragraph(
         "Physical description", "Height, build, hair, eyes, marks, scars and tattoos."
     )

@@ -59,7 +59,7 @@ from children.selectors import (
 from core.audit import note_record
 from core.clock import start_of_london_day
 from core.errors import ServiceError
-from core.forms import StaleForm, add_service_error
+from core.forms import VERSION_FIELD, StaleForm, add_service_error
 from episodes.models import Category, Episode
 
 SEARCH_LIMIT = 50
@@ -223,10 +223,12 @@ def identity(request: SignedInRequest, child_id: int) -> HttpResponse:
     child = _child(request, child_id, Action.EDIT_CHILD)
     initial = {name: getattr(child, name) for name in IDENTITY_FORM_FIELDS}
     initial.update(IdentityForm.date_initial("date_of_birth", child.date_of_birth))
-    form = IdentityForm(request.POST or None, initial=initial)
+    form = IdentityForm(request.POST or None, initial=initial, record=child)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            if form.refuse_if_stale(Child.objects.get(pk=child.pk)):
+                raise StaleForm
             services.update_child(
                 acting_user=_user(request),
                 child=child,
@@ -235,6 +237,8 @@ def identity(request: SignedInRequest, child_id: int) -> HttpResponse:
             )
         except ServiceError as error:
             add_service_error(form, error, {"date_of_birth": "date_of_birth_day"})
+        except StaleForm:
+            pass  # the form says who changed it, and when
         else:
             return _done(request, "Identity saved.", _record_url(child))
     return _form_page(
@@ -600,14 +604,18 @@ def philomena(request: SignedInRequest, child_id: int) -> HttpResponse:
     form = PhilomenaForm(
         request.POST or None,
         initial={name: getattr(child, name) for name in services.PHILOMENA_FIELDS},
+        record=child,
     )
     if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != VERSION_FIELD}
         try:
-            services.update_philomena_profile(
-                acting_user=_user(request), child=child, **form.cleaned_data
-            )
+            if form.refuse_if_stale(Child.objects.get(pk=child.pk)):
+                raise StaleForm
+            services.update_philomena_profile(acting_user=_user(request), child=child, **fields)
         except ServiceError as error:
             add_service_error(form, error)
+        except StaleForm:
+            pass  # the form says who changed it, and when
         else:
             return _done(
                 request,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import BoundedForm, LondonDateTimeField
+from core.forms import BoundedForm, LondonDateTimeField, RecordVersionMixin
 from risk.models import Indicator, Rag
 
 THRESHOLD_LEVELS = [
@@ -35,7 +35,7 @@ def _confirm_green(form: forms.Form, data: dict, indicators: bool) -> None:
         )
 
 
-class MashTriageForm(BoundedForm):
+class MashTriageForm(RecordVersionMixin, BoundedForm):
     """MASH's triage of a referral: the rating that sets the risk assessment's clock."""
 
     rag = forms.ChoiceField(
@@ -85,7 +85,7 @@ class MashTriageForm(BoundedForm):
         return data
 
 
-class RiskAssessmentForm(BoundedForm):
+class RiskAssessmentForm(RecordVersionMixin, BoundedForm):
     """The missing child risk assessment record: indicators, analysis, plan, and the
     rating it concludes (set from the triage; changed where the assessment reviews it)."""
 

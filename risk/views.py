@@ -17,11 +17,11 @@ from children.models import Child
 from children.permissions import Action, allows, may, roles_by_child
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
-from core.forms import add_service_error
+from core.forms import StaleForm, add_service_error
 from episodes.selectors import child_episodes
 from protocol.conf import protocol_settings
 from risk.forms import MashTriageForm, RiskAssessmentForm
-from risk.models import MashTriage
+from risk.models import MashTriage, RiskAssessment
 from risk.selectors import (
     child_referral,
     rated_referrals,
@@ -128,9 +128,11 @@ def correct_triage(request: SignedInRequest, pk: int) -> HttpResponse:
         "reason": found.reason,
         "triaged_at": found.triaged_at,
     }
-    form = MashTriageForm(request.POST or None, initial=initial, threshold_hint=hint)
+    form = MashTriageForm(request.POST or None, initial=initial, threshold_hint=hint, record=found)
     if request.method == "POST" and form.is_valid():
         try:
+            if form.refuse_if_stale(MashTriage.objects.get(pk=found.pk)):
+                raise StaleForm
             correct_mash_triage(
                 acting_user=request.user,
                 triage=found,
@@ -143,6 +145,8 @@ def correct_triage(request: SignedInRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(error.message) from error
         except ServiceError as error:
             add_service_error(form, error)
+        except StaleForm:
+            pass  # the form says who changed it, and when
         else:
             messages.success(request, f"Triage corrected for {found.child.full_name}.")
             return redirect("risk:index")
@@ -178,9 +182,11 @@ def amend(request: SignedInRequest, pk: int) -> HttpResponse:
         "plan": assessment.plan,
         "assessed_at": assessment.assessed_at,
     }
-    form = RiskAssessmentForm(request.POST or None, initial=initial)
+    form = RiskAssessmentForm(request.POST or None, initial=initial, record=assessment)
     if request.method == "POST" and form.is_valid():
         try:
+            if form.refuse_if_stale(RiskAssessment.objects.get(pk=assessment.pk)):
+                raise StaleForm
             amend_risk_assessment(
                 acting_user=request.user,
                 assessment=assessment,
@@ -195,6 +201,8 @@ def amend(request: SignedInRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(error.message) from error
         except ServiceError as error:
             add_service_error(form, error)
+        except StaleForm:
+            pass  # the form says who changed it, and when
         else:
             messages.success(request, f"Risk assessment amended for {assessment.child.full_name}.")
             return redirect("risk:index")

@@ -9,6 +9,8 @@ none. All of a request's events go to the database in one INSERT.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.db import connection
@@ -231,3 +233,97 @@ def test_a_read_outside_a_request_writes_nothing(world, record):
 
     assert get_visible_child(world.social_worker, world.child.pk) == world.child
     assert not RecordAccess.objects.exists()
+
+
+@pytest.fixture
+def referred(world):
+    """Issue 12 and the triage merge's records of world.child, missing now at high risk:
+    a MASH referral, its triage and assessment, a panel referral, a child missing with
+    them, a place in the episode, and so an alert."""
+    from django.utils import timezone
+
+    from contextual.services import link_episode_place, record_missing_with, record_place
+    from panels.services import refer_to_panel
+    from risk.services import record_mash_triage, record_risk_assessment
+    from tests.factories import ChildFactory
+
+    now = timezone.now()
+    episode = report(
+        world,
+        last_seen_at=now - dt.timedelta(hours=2),
+        reported_at=now - dt.timedelta(hours=1),
+        police_force=world.force,
+        police_risk="high",
+    )
+    referral = episode.mash_referrals.get()
+    record_mash_triage(
+        acting_user=world.mash_triage,
+        referral=referral,
+        rag="red",
+        threshold_level=3,
+        reason="Police grade high.",
+    )
+    record_risk_assessment(
+        acting_user=world.mash_triage,
+        child=world.child,
+        referral=referral,
+        rag="red",
+        threshold_level=3,
+        rationale="Found before with older men.",
+    )
+    refer_to_panel(
+        acting_user=world.social_worker,
+        child=world.child,
+        panel_kind="exploitation",
+        reason="Three episodes in 90 days.",
+    )
+    other = ChildFactory(responsible_authority=world.council)
+    record_missing_with(
+        acting_user=world.missing_coordinator,
+        episode=episode,
+        other_child_id=other.pk,
+        certainty="believed",
+    )
+    place = record_place(
+        acting_user=world.missing_coordinator,
+        authority=world.council,
+        name="Lordship Rec",
+        kind="park",
+    )
+    link_episode_place(
+        acting_user=world.missing_coordinator, episode=episode, place=place, role="last_seen"
+    )
+    RecordAccess.objects.all().delete()
+    return episode
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "kind"),
+    [
+        ("/api/v1/mash-referrals/", "mashreferral"),
+        ("/api/v1/mash-triages/", "mashtriage"),
+        ("/api/v1/risk-assessments/", "riskassessment"),
+        ("/api/v1/panel-referrals/", "panelreferral"),
+        ("/api/v1/missing-with/", "missingwith"),
+        ("/api/v1/episode-places/", "episodeplace"),
+        ("/api/v1/alerts/", "episode"),  # an alert is the open episode: its id
+    ],
+)
+def test_the_latest_api_lists_log_exactly_the_ids_they_returned(world, referred, endpoint, kind):
+    saw = 0
+    for name, user in world.personas().items():
+        if not user.is_authenticated:
+            continue
+        RecordAccess.objects.all().delete()
+        response = _api(user).get(endpoint)
+        assert response.status_code == 200, (name, endpoint)
+        returned = {f"{kind}:{item['id']}" for item in response.json()["results"]}
+        events = list(RecordAccess.objects.filter(user=user))
+        logged = {r for event in events for r in event.records}
+        assert logged == returned, (name, endpoint)
+        assert len(events) == (1 if returned else 0), (name, endpoint)
+        if returned:
+            saw += 1
+            assert events[0].child_id == world.child.pk, (name, endpoint)
+            assert (events[0].channel, events[0].via) == ("api", f"GET {endpoint}")
+    assert saw, f"some persona sees {endpoint}'s records"
