@@ -403,9 +403,7 @@ class SafeguardingCheckRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField()
-    status = models.CharField(
-        max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN
-    )
+    status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN)
     answer = models.TextField(blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

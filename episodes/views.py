@@ -26,12 +26,11 @@ from casework.services import report_episode
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, allows, may, roles_for_child
 from children.selectors import current_legal_status, visible_child_or_404
+from core.audit import note_record
 from core.errors import ServiceError
 from core.forms import RecordVersionMixin
 from episodes import services
 from episodes.forms import (
-    SafeguardingCheckAnswerForm,
-    SafeguardingCheckRequestForm,
     SERVICE_FIELDS,
     EnteredInErrorForm,
     EpisodeInformationForm,
@@ -43,8 +42,9 @@ from episodes.forms import (
     ReportEpisodeForm,
     ReturnForm,
     SafeAndWellCheckForm,
+    SafeguardingCheckAnswerForm,
+    SafeguardingCheckRequestForm,
 )
-from core.audit import note_record
 from episodes.models import CheckStatus, Episode
 from episodes.selectors import (
     episode_check_requests,

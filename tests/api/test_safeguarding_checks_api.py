@@ -49,7 +49,9 @@ def test_request_list_answer_through_the_api(world, client_for, open_scene):
     assert stale.status_code == 412
     worker = client_for(world.social_worker)
     tag = etag_of(worker, f"{URL}{pk}/")
-    assert worker.post(answer, {"answer": "No"}, format="json", HTTP_IF_MATCH=tag).status_code == 403
+    assert (
+        worker.post(answer, {"answer": "No"}, format="json", HTTP_IF_MATCH=tag).status_code == 403
+    )
     assert SafeguardingCheckRequest.objects.get().answer == ""
     tag = etag_of(host, f"{URL}{pk}/")
     done = host.post(answer, {"answer": "Not known."}, format="json", HTTP_IF_MATCH=tag)

@@ -84,18 +84,22 @@ def test_only_the_receiving_missing_coordinator_answers_once(world, asked):
     asked.refresh_from_db()
     assert (asked.status, asked.answer, asked.answered_at) == (CheckStatus.OPEN, "", None)
     with pytest.raises(Refused):
-        answer_safeguarding_checks(acting_user=world.host_coordinator, check_request=asked, answer=" ")
+        answer_safeguarding_checks(
+            acting_user=world.host_coordinator, check_request=asked, answer=" "
+        )
     answered = answer_safeguarding_checks(
-        acting_user=world.host_coordinator, check_request=asked, answer="Known: an aunt in Southmere."
+        acting_user=world.host_coordinator,
+        check_request=asked,
+        answer="Known: an aunt in Southmere.",
     )
     assert (answered.status, answered.answered_by) == (CheckStatus.ANSWERED, world.host_coordinator)
     with pytest.raises(Conflict):
-        answer_safeguarding_checks(acting_user=world.host_coordinator, check_request=asked, answer="Again")
+        answer_safeguarding_checks(
+            acting_user=world.host_coordinator, check_request=asked, answer="Again"
+        )
     asked.refresh_from_db()
     assert asked.answer == "Known: an aunt in Southmere."
-    labels = list(
-        pghistory.models.Events.objects.tracks(asked).values_list("pgh_label", flat=True)
-    )
+    labels = list(pghistory.models.Events.objects.tracks(asked).values_list("pgh_label", flat=True))
     assert labels == ["insert", "update"]
 
 
@@ -175,7 +179,9 @@ def test_the_request_link_and_form_are_refused_to_others(world, client, episode)
     for name in ("other_social_worker", "mash_triage", "return_officer", "host_coordinator"):
         client.force_login(getattr(world, name))
         assert client.get(form).status_code in (403, 404), name
-        assert client.post(form, {"to_authority": world.other_council.pk, "asked": "x"}).status_code in (403, 404)
+        assert client.post(
+            form, {"to_authority": world.other_council.pk, "asked": "x"}
+        ).status_code in (403, 404)
     assert not SafeguardingCheckRequest.objects.exists()
     client.force_login(world.team_manager)
     assert client.get(form).status_code == 200
