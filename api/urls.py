@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api import alerts, context_views, docs, reports, views
+from api import alerts, checks, context_views, docs, reports, views
 
 app_name = "api"
 
@@ -25,6 +25,9 @@ router.register("panel-referrals", context_views.PanelReferralViewSet, basename=
 router.register("missing-with", context_views.MissingWithViewSet, basename="missing-with")
 router.register("episode-places", context_views.EpisodePlaceViewSet, basename="episode-place")
 router.register("alerts", alerts.AlertViewSet, basename="alert")
+router.register(
+    "safeguarding-checks", checks.SafeguardingCheckViewSet, basename="safeguarding-check"
+)
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -83,6 +83,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         view_names=("casework:alerts",),
         roles=frozenset({*PARTNER_ROLES, Role.INDEPENDENT_REVIEWING_OFFICER}),
     ),
+    # Issue 15 (HAR 14.3): requests for safeguarding checks from other authorities.
+    NavItem(
+        "Checks asked of us",
+        "episodes:checks_received",
+        view_names=("episodes:checks_received", "episodes:check_request"),
+        roles=frozenset({Role.MISSING_COORDINATOR}),
+    ),
     NavItem("Notifications", "notifications:index", namespaces=("notifications",)),
     NavItem("Protocol", "protocol:index", view_names=("protocol:index",)),
     NavItem("Administration", "admin:index", namespaces=("admin",), staff_only=True),

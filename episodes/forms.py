@@ -468,3 +468,40 @@ class PhilomenaPartTwoForm(forms.Form):
         help_text="What happened, and any risk you know of.",
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class SafeguardingCheckRequestForm(BoundedForm):
+    """HAR 14.3: ask another local authority for safeguarding checks."""
+
+    to_authority = forms.ModelChoiceField(
+        label="Which authority are you asking?",
+        queryset=Agency.objects.none(),
+        empty_label="Choose an authority",
+        error_messages={
+            "required": "Choose the local authority to ask",
+            "invalid_choice": "Choose the local authority to ask",
+        },
+    )
+    asked = forms.CharField(
+        label="What are you asking them to check?",
+        help_text="For example: whether the child or their family is known to them, any addresses or associates there.",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Say what you are asking the authority to check"},
+    )
+
+    def __init__(self, *args, episode=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        authorities = Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY).order_by("name")
+        if episode is not None:
+            authorities = authorities.exclude(pk=episode.child.responsible_authority_id)
+        self.fields["to_authority"].queryset = authorities  # type: ignore[attr-defined]
+
+
+class SafeguardingCheckAnswerForm(BoundedForm):
+    answer = forms.CharField(
+        label="What the checks found",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Say what the checks found"},
+    )

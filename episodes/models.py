@@ -376,3 +376,61 @@ class EpisodeInformation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class CheckStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+@pghistory.track()
+class SafeguardingCheckRequest(models.Model):
+    """A request for safeguarding checks on a missing child sent to another local
+    authority (HAR 14.3; issue 15), and that authority's answer. The receiving authority's
+    Missing Co-ordinator sees the request and the minimum it needs (the child's name, date
+    of birth, when and where last seen), not the rest of the child's record (decision 0018)."""
+
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="safeguarding_check_requests"
+    )
+    # The child, as the episode's (kept for the access events and the lists' filters).
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
+    from_authority = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    to_authority = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    asked = models.TextField(help_text="What the requesting authority asks to be checked.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_authority=F("to_authority")),
+                name="safeguarding_check_to_another_authority",
+                violation_error_message="Checks are asked of another authority.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="answered", answered_at__isnull=False, answered_by__isnull=False)
+                | (~Q(status="answered") & Q(answered_at__isnull=True)),
+                name="safeguarding_check_answered_has_answer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["to_authority", "status"], name="safeguarding_check_to_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"Safeguarding checks requested at {self.requested_at:%Y-%m-%d %H:%M}"

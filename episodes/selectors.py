@@ -7,9 +7,10 @@ from django.db.models import Q, QuerySet
 
 from agencies.models import Role, User
 from children.models import Child
+from children.permissions import roles_for_child
 from children.selectors import access_profile, child_visibility
 from core.audit import note_record
-from episodes.models import Episode
+from episodes.models import Episode, SafeguardingCheckRequest
 
 
 def episode_visibility(user: User | AnonymousUser) -> Q:
@@ -69,3 +70,80 @@ def visible_episode(user: User, episode_id: int) -> Episode | None:
 def child_episodes(child: Child) -> QuerySet[Episode]:
     """The child's episodes, newest first, less those entered in error."""
     return Episode.objects.filter(child=child, entered_in_error=False).order_by("-last_seen_at")
+
+
+# Safeguarding checks asked of another authority (HAR 14.3; issue 15, decision 0018).
+CHECK_REQUESTER_ROLES = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.MISSING_COORDINATOR)
+
+
+def may_request_checks(user, episode: Episode) -> bool:
+    """The child's social worker, team manager or Missing Co-ordinator, of the child's
+    responsible authority (not the host authority's Missing Co-ordinator, who reaches an
+    out-of-area child through that role too), on a live episode."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if episode.entered_in_error:
+        return False
+    child = episode.child
+    roles = roles_for_child(user, child) & frozenset(CHECK_REQUESTER_ROLES)
+    if not roles:
+        return False
+    profile = access_profile(user)
+    return any(
+        role in roles and agency == child.responsible_authority_id
+        for role, _team, agency in profile.memberships
+    )
+
+
+def receiving_authority_ids(user) -> frozenset[int]:
+    """The authorities whose requests `user` answers: those they are Missing Co-ordinator of."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    return access_profile(user)._agencies(Role.MISSING_COORDINATOR)
+
+
+def received_check_requests(user) -> QuerySet[SafeguardingCheckRequest]:
+    """The requests sent to the authorities `user` is Missing Co-ordinator of. The list
+    shows the minimum (child's name, date of birth, last seen): each row is noted as read."""
+    rows = SafeguardingCheckRequest.objects.filter(
+        to_authority_id__in=sorted(receiving_authority_ids(user))
+    ).select_related("child", "episode", "from_authority", "to_authority", "requested_by")
+    return rows
+
+
+def check_request_visibility(user) -> Q:
+    """A Q over SafeguardingCheckRequest: the receiving authority's Missing Co-ordinator,
+    and whoever sees the child through children's social care (the requesting side)."""
+    council = Q(
+        child_id__in=Child.objects.filter(
+            child_visibility(user, without_role=Role.POLICE_LIAISON)
+        ).values("pk")
+    )
+    receiving = receiving_authority_ids(user)
+    return council | Q(to_authority_id__in=sorted(receiving)) if receiving else council
+
+
+def visible_check_requests(user) -> QuerySet[SafeguardingCheckRequest]:
+    return SafeguardingCheckRequest.objects.filter(check_request_visibility(user)).select_related(
+        "child", "episode", "from_authority", "to_authority", "requested_by", "answered_by"
+    )
+
+
+def visible_check_request(user, request_id: int) -> SafeguardingCheckRequest | None:
+    """One request the user may see, noted as read (an access event names it)."""
+    found = visible_check_requests(user).filter(pk=request_id).first()
+    note_record(found)
+    return found
+
+
+def episode_check_requests(user, episode: Episode) -> list[SafeguardingCheckRequest]:
+    """The requests of an episode, for its page: only for the requesting side."""
+    rows = list(
+        visible_check_requests(user)
+        .filter(episode=episode)
+        .filter(child_id__in=Child.objects.filter(child_visibility(user)).values("pk"))
+        .order_by("requested_at")
+    )
+    for row in rows:
+        note_record(row)
+    return rows

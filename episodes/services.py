@@ -27,6 +27,7 @@ from core.history import records
 from episodes.models import (
     MINIMUM_AGE_FOR_ABSENT,
     Category,
+    CheckStatus,
     Episode,
     EpisodeInformation,
     MissingFrom,
@@ -37,7 +38,9 @@ from episodes.models import (
     Reopening,
     ReturnConcern,
     SafeAndWellCheck,
+    SafeguardingCheckRequest,
 )
+from episodes.selectors import may_request_checks, receiving_authority_ids
 from protocol import reconcile
 from protocol.conf import protocol_settings
 from returns.models import ReturnInterview
@@ -747,3 +750,60 @@ def record_home_office_notice(
     episode.save(update_fields=["home_office_informed_at", "nrm_referral_considered", "updated_at"])
     reconcile(episode.child)
     return episode
+
+
+@records("Safeguarding checks requested of another authority")
+@transaction.atomic
+def request_safeguarding_checks(
+    *, acting_user: Actor, episode: Episode, to_authority: Agency, asked: str
+) -> SafeguardingCheckRequest:
+    """Ask another local authority for safeguarding checks on a missing child (HAR 14.3):
+    by the child's social worker, team manager or Missing Co-ordinator of the child's
+    responsible authority, never of the same authority."""
+    episode = Episode.objects.select_related("child").get(pk=episode.pk)
+    person = acting_person(acting_user)
+    if not may_request_checks(person, episode):
+        raise NotAllowed("You may not request safeguarding checks for this child.")
+    if to_authority is None or to_authority.kind != AgencyKind.LOCAL_AUTHORITY:
+        raise Refused("Choose the local authority to ask.", field="to_authority")
+    if to_authority.pk == episode.child.responsible_authority_id:
+        raise Refused(
+            "Ask another authority: this is the child's own authority.", field="to_authority"
+        )
+    if not asked.strip():
+        raise Refused("Say what you are asking the authority to check.", field="asked")
+    if len(asked) > 10000:
+        raise Refused("Write at most 10,000 characters.", field="asked")
+    return SafeguardingCheckRequest.objects.create(
+        episode=episode,
+        child=episode.child,
+        from_authority_id=episode.child.responsible_authority_id,
+        to_authority=to_authority,
+        asked=asked.strip(),
+        requested_by=person,
+        requested_at=timezone.now(),
+    )
+
+
+@records("Safeguarding checks answered")
+@transaction.atomic
+def answer_safeguarding_checks(
+    *, acting_user: Actor, check_request: SafeguardingCheckRequest, answer: str
+) -> SafeguardingCheckRequest:
+    """The receiving authority's Missing Co-ordinator answers a request, once."""
+    person = acting_person(acting_user)
+    check_request = SafeguardingCheckRequest.objects.select_for_update().get(pk=check_request.pk)
+    if check_request.to_authority_id not in receiving_authority_ids(person):
+        raise NotAllowed("Only the Missing Co-ordinator of the authority asked may answer.")
+    if check_request.status != CheckStatus.OPEN:
+        raise Conflict("This request has already been answered or withdrawn.", code="not_open")
+    if not answer.strip():
+        raise Refused("Say what the checks found.", field="answer")
+    if len(answer) > 10000:
+        raise Refused("Write at most 10,000 characters.", field="answer")
+    check_request.answer = answer.strip()
+    check_request.answered_by = person
+    check_request.answered_at = timezone.now()
+    check_request.status = CheckStatus.ANSWERED
+    check_request.save(update_fields=["answer", "answered_by", "answered_at", "status"])
+    return check_request

@@ -21,6 +21,17 @@ urlpatterns = [
     ),
     path("<int:episode_id>/police-report/", views.police_report, name="police_report"),
     path("<int:episode_id>/information/", views.add_information, name="add_information"),
+    path(
+        "<int:episode_id>/safeguarding-checks/",
+        views.request_checks,
+        name="request_checks",
+    ),
+    path("safeguarding-checks/", views.checks_received, name="checks_received"),
+    path(
+        "safeguarding-checks/<int:request_id>/",
+        views.check_request,
+        name="check_request",
+    ),
     path("<int:episode_id>/entered-in-error/", views.entered_in_error, name="entered_in_error"),
     path("<int:episode_id>/correct-return/", views.correct_return, name="correct_return"),
     path("<int:episode_id>/reopen/", views.reopen, name="reopen"),

@@ -26,6 +26,7 @@ from casework.services import report_episode
 from children.models import Child, LegalStatusKind
 from children.permissions import Action, allows, may, roles_for_child
 from children.selectors import current_legal_status, visible_child_or_404
+from core.audit import note_record
 from core.errors import ServiceError
 from core.forms import RecordVersionMixin
 from episodes import services
@@ -41,9 +42,18 @@ from episodes.forms import (
     ReportEpisodeForm,
     ReturnForm,
     SafeAndWellCheckForm,
+    SafeguardingCheckAnswerForm,
+    SafeguardingCheckRequestForm,
 )
-from episodes.models import Episode
-from episodes.selectors import visible_episode
+from episodes.models import CheckStatus, Episode
+from episodes.selectors import (
+    episode_check_requests,
+    may_request_checks,
+    received_check_requests,
+    receiving_authority_ids,
+    visible_check_request,
+    visible_episode,
+)
 from protocol.selectors import episode_deadlines
 
 
@@ -165,6 +175,8 @@ def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
             and episode.reported_to_police_at is None
             and allows(roles, Action.REPORT_EPISODE),
             "may_add_information": live and allows(roles, Action.ADD_INFORMATION),
+            "may_request_checks": live and may_request_checks(request.user, episode),
+            "check_requests": episode_check_requests(request.user, episode),
             "information": list(
                 episode.information.select_related("recorded_by", "agency").order_by("recorded_at")
             ),
@@ -447,4 +459,78 @@ def philomena_part_two(request: SignedInRequest, episode_id: int) -> HttpRespons
                 "circumstances": episode.circumstances,
             }
         },
+    )
+
+
+# Safeguarding checks asked of another authority (HAR 14.3; issue 15, decision 0018).
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_checks(request: SignedInRequest, episode_id: int) -> HttpResponse:
+    episode = _visible_episode(request.user, episode_id)
+    if episode.entered_in_error:
+        raise Http404("This episode was entered in error")
+    if not may_request_checks(request.user, episode):
+        raise PermissionDenied("You may not request safeguarding checks for this child.")
+    form = SafeguardingCheckRequestForm(request.POST or None, episode=episode)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_safeguarding_checks(
+                acting_user=request.user,
+                episode=episode,
+                to_authority=form.cleaned_data["to_authority"],
+                asked=form.cleaned_data["asked"],
+            )
+        except ServiceError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, "Safeguarding checks requested.")
+            return redirect("episodes:detail", episode.pk)
+    return render(
+        request,
+        "episodes/request_checks.html",
+        {"form": form, "episode": episode, "child": episode.child},
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def checks_received(request: SignedInRequest) -> HttpResponse:
+    rows = list(received_check_requests(request.user).order_by("status", "-requested_at")[:200])
+    for row in rows:
+        note_record(row)
+    return render(request, "episodes/checks_received.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_request(request: SignedInRequest, request_id: int) -> HttpResponse:
+    found = visible_check_request(request.user, request_id)
+    if found is None:
+        raise Http404("No request found")
+    may_answer = (
+        found.status == CheckStatus.OPEN
+        and found.to_authority_id in receiving_authority_ids(request.user)
+    )
+    form = SafeguardingCheckAnswerForm(request.POST or None) if may_answer else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("You may not answer this request.")
+        if form.is_valid():
+            try:
+                services.answer_safeguarding_checks(
+                    acting_user=request.user,
+                    check_request=found,
+                    answer=form.cleaned_data["answer"],
+                )
+            except ServiceError as error:
+                _show_refusal(form, error)
+            else:
+                messages.success(request, "Answer sent.")
+                return redirect("episodes:check_request", found.pk)
+    return render(
+        request,
+        "episodes/check_request.html",
+        {"found": found, "form": form},
     )
