@@ -376,6 +376,7 @@ def generate(
             "episodes_episode",
             "risk_riskassessment",
             "risk_mashreferral",
+            "risk_mashtriage",
             "returns_returninterview",
             "episodes_safeandwellcheck",
         ]
@@ -672,6 +673,8 @@ def generate(
         next_interview = ids["returns_returninterview"]
         next_check = ids["episodes_safeandwellcheck"]
         next_referral = ids["risk_mashreferral"]
+        next_triage = ids["risk_mashtriage"]
+        triage_rows: list[tuple[Any, ...]] = []
         day = 86400.0
         force_of = {a: force_ids[i % n_forces] for i, a in enumerate(authority_ids)}
         for child, k in zip(child_ids, per_child, strict=True):
@@ -746,10 +749,15 @@ def generate(
                         police_risk,
                         None if returned is None else _ts(returned),
                         uasc_informed,
+                        # Reported to police with the episode (police_report_check opens
+                        # nothing for an episode recorded with its police report).
+                        _ts(reported) if category == "missing" else None,
+                        stamp if category == "missing" else None,
                         stamp,
                         stamp,
                     )
                 )
+                referral = None
                 # MASH referral: one per episode of the last 30 days (open for 2 days).
                 if reported > now_s - 30 * day:
                     status = "open" if reported > now_s - 2 * day else "closed"
@@ -765,6 +773,7 @@ def generate(
                             None if status == "open" else _ts(min(now_s - 60, reported + day)),
                         )
                     )
+                    referral = next_referral
                     next_referral += 1
                 # A risk assessment for most episodes, a few late.
                 window = {"red": 4, "amber": 24, "green": 72}[RISK_BY_POLICE[police_risk]]
@@ -790,6 +799,25 @@ def generate(
                         )
                     )
                     next_assessment += 1
+                    # MASH's triage of the referral (one per referral, decision 0012): the
+                    # assessment's rating, made a minute after the report; it sets the clock.
+                    if referral is not None:
+                        triage_rows.append(
+                            (
+                                next_triage,
+                                referral,
+                                child,
+                                episode,
+                                rag,
+                                assessment_rows[-1][4],
+                                police_risk,
+                                _ts(min(reported + 60, now_s)),
+                                mash[0],
+                                stamp,
+                                stamp,
+                            )
+                        )
+                        next_triage += 1
                 if returned is not None:
                     if (
                         category == "missing"
@@ -850,6 +878,8 @@ def generate(
                 "police_risk",
                 "returned_at",
                 "home_office_informed_at",
+                "reported_to_police_at",
+                "police_report_recorded_at",
                 "created_at",
                 "updated_at",
             ],
@@ -884,6 +914,24 @@ def generate(
             ],
             assessment_rows,
         )
+        counts["triages"] = copier.copy(
+            "risk_mashtriage",
+            [
+                "id",
+                "referral_id",
+                "child_id",
+                "episode_id",
+                "rag",
+                "threshold_level",
+                "police_risk_seen",
+                "triaged_at",
+                "triaged_by_id",
+                "created_at",
+                "updated_at",
+            ],
+            triage_rows,
+        )
+        del triage_rows
         counts["interviews"] = copier.copy(
             "returns_returninterview",
             [
@@ -917,6 +965,7 @@ def generate(
         first_episode = ids["episodes_episode"]
         for table in (
             "risk_riskassessment",
+            "risk_mashtriage",
             "returns_returninterview",
             "returns_returninterviewepisode",
             "episodes_safeandwellcheck",
@@ -932,7 +981,7 @@ def generate(
             CREATE TEMP TABLE gen_episode ON COMMIT DROP AS
             SELECT e.*, c.is_uasc, c.date_of_birth, al.team_id,
                 s.child_id IS NOT NULL AS looked_after,
-                ra.first_assessment, sw.first_check, ri.interview_met, ri.interview_id
+                ra.first_assessment, tr.triage_rag, tr.triaged_at, sw.first_check, ri.interview_met, ri.interview_id
             FROM episodes_episode e
             JOIN children_child c ON c.id = e.child_id
             LEFT JOIN (SELECT DISTINCT ON (child_id) child_id, team_id FROM children_allocation
@@ -944,6 +993,10 @@ def generate(
             LEFT JOIN (SELECT episode_id, min(assessed_at) AS first_assessment
                        FROM risk_riskassessment WHERE episode_id >= %(first)s GROUP BY episode_id) ra
                 ON ra.episode_id = e.id
+            LEFT JOIN (SELECT DISTINCT ON (episode_id) episode_id, rag AS triage_rag, triaged_at
+                       FROM risk_mashtriage WHERE episode_id >= %(first)s
+                       ORDER BY episode_id, triaged_at DESC, id DESC) tr
+                ON tr.episode_id = e.id
             LEFT JOIN (SELECT episode_id, min(checked_at) AS first_check
                        FROM episodes_safeandwellcheck WHERE episode_id >= %(first)s GROUP BY episode_id) sw
                 ON sw.episode_id = e.id
@@ -983,10 +1036,18 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
     s = settings
     fraction = s.due_soon_fraction
     # (rule, key, episode, opens, due, met, owner_role, reason, met_by_engine, from, where)
-    rating = "CASE e.police_risk WHEN 'high' THEN 'red' WHEN 'medium' THEN 'amber' ELSE 'green' END"
+    # risk_assessment: the MASH triage's rating sets the window (decision 0012).
     window = (
-        f"CASE e.police_risk WHEN 'high' THEN {s.risk_assessment_red_hours} "
-        f"WHEN 'medium' THEN {s.risk_assessment_amber_hours} ELSE {s.risk_assessment_green_hours} END"
+        f"CASE e.triage_rag WHEN 'red' THEN {s.risk_assessment_red_hours} "
+        f"WHEN 'amber' THEN {s.risk_assessment_amber_hours} "
+        f"WHEN 'green' THEN {s.risk_assessment_green_hours} "
+        f"ELSE {s.risk_assessment_unrated_hours} END"
+    )
+    window_text = (
+        f"CASE e.triage_rag WHEN 'red' THEN '{_hours(s.risk_assessment_red_hours)}' "
+        f"WHEN 'amber' THEN '{_hours(s.risk_assessment_amber_hours)}' "
+        f"WHEN 'green' THEN '{_hours(s.risk_assessment_green_hours)}' "
+        f"ELSE '{_hours(s.risk_assessment_unrated_hours)}' END"
     )
     h = "* interval '1 hour'"
     london = "'Europe/London'"
@@ -1013,12 +1074,12 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
             f"e.reported_at + ({window}) {h}",
             first_assessment,
             "mash_triage",
-            "'Episode reported and rated ' || initcap("
-            + rating
-            + ") || ', so the risk assessment is due within ' "
-            f"|| (CASE e.police_risk WHEN 'high' THEN '{_hours(s.risk_assessment_red_hours)}' "
-            f"WHEN 'medium' THEN '{_hours(s.risk_assessment_amber_hours)}' "
-            f"ELSE '{_hours(s.risk_assessment_green_hours)}' END) || ' hours of the report.'",
+            "CASE WHEN e.triage_rag IS NULL THEN 'Episode reported and not yet triaged by MASH, "
+            "so the missing child risk assessment is due within ' "
+            "ELSE 'MASH triaged the referral ' || initcap(e.triage_rag) || ' (' "
+            f"|| to_char(e.triaged_at AT TIME ZONE {london}, 'DD FMMonth YYYY, HH24:MI') "
+            "|| '), so the missing child risk assessment is due within ' END "
+            f"|| ({window_text}) || ' hours of the report.'",
             False,
             "true",
         ),
@@ -1163,7 +1224,7 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
             now,
             interview=first_interview if rule == "return_interview" else None,
         )
-    # panel_referral: one per Red assessment, 7 calendar days (no panel referrals: breached).
+    # panel_referral: one per Red assessment, 7 calendar days (no panel discussions: breached).
     cursor.execute(
         f"""
         INSERT INTO protocol_deadline (key, rule, child_id, episode_id, opens_at, due_at, status,
@@ -1174,7 +1235,8 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
             CASE WHEN d.due <= %(now)s THEN 'breached' WHEN a.assessed_at > %(now)s THEN 'scheduled' ELSE 'open' END,
             NULL, CASE WHEN d.due <= %(now)s THEN d.due END,
             a.assessed_at + (d.due - a.assessed_at) * %(fraction)s, 'team_manager', e.team_id,
-            'Rated Red: refer to the exploitation panel within {s.panel_referral_days} days.', '',
+            'Rated Red: refer to the exploitation panel and have the child discussed there '
+            'within {s.panel_referral_days} days.', '',
             a.assessed_at, coalesce(CASE WHEN d.due <= %(now)s THEN d.due END, a.assessed_at)
         FROM risk_riskassessment a JOIN gen_episode e ON e.id = a.episode_id
         CROSS JOIN LATERAL (SELECT ((a.assessed_at AT TIME ZONE {london})

@@ -44,10 +44,15 @@ PAGES = [
     ("police_liaison", "/api/v1/episodes/"),
     ("missing_coordinator", "/api/v1/episodes/"),
 ]
-MAX_QUERIES = 15
+# Issue 13's goal is 15 queries a page. NOT MET since MFA and access events were merged:
+# django-otp re-reads the verified device on every request (OTPMiddleware) and every read
+# of case data writes its access event (one INSERT), so the busiest pages run 16. The
+# budget is the measured value, so that a page that grows further still fails.
+MAX_QUERIES = 16
 # The child's record reads eleven parts of the record, the user's roles and sights once,
-# and writes its access event; issue 13 asks for 15, which it does not yet reach.
-RECORD_MAX_QUERIES = 23
+# the verified device, and writes its access event; issue 13 asks for 15, which it does
+# not reach (27 measured after the merge of MFA and access events; 23 before).
+RECORD_MAX_QUERIES = 27
 SCANNED = ("protocol_deadline", "episodes_episode", "children_child")
 
 
