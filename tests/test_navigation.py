@@ -16,12 +16,14 @@ NAVIGATION = {
     "mash_triage": ["Home", "Children", "MASH triage", "Notifications", "Protocol"],
     "police_liaison": EVERYONE,
     "missing_coordinator": [
-        "Home", "Children", "MASH triage", "Return interviews", "Meetings", "Escalations",
-        "Notifications", "Protocol",
+        "Home", "Children", "MASH triage", "Return interviews", "Meetings", "Hotspots",
+        "Escalations", "Checks asked of us", "Notifications", "Protocol",
     ],
-    "senior_manager": ["Home", "Children", "Meetings", "Escalations", "Notifications", "Protocol"],
+    "senior_manager": [
+        "Home", "Children", "Meetings", "Hotspots", "Escalations", "Notifications", "Protocol",
+    ],
     "return_officer": ["Home", "Children", "Return interviews", "Notifications", "Protocol"],
-    "panel_member": ["Home", "Children", "Meetings", "Notifications", "Protocol"],
+    "panel_member": ["Home", "Children", "Meetings", "Hotspots", "Notifications", "Protocol"],
     "outsider": EVERYONE,
 }  # fmt: skip
 
