@@ -133,7 +133,6 @@ def test_the_return_records_the_herts_facts_and_the_reason(world, client_for):
     path = f"/api/v1/episodes/{episode.pk}/"
     response = worker.post(
         f"{path}return/",
-        HTTP_IF_MATCH=etag_of(worker, path),
         {
             "returned_at": (NOW - HOUR).isoformat(),
             "how_found": "found_by_police",
@@ -142,6 +141,7 @@ def test_the_return_records_the_herts_facts_and_the_reason(world, client_for):
             "reason": "cce_county_lines",
             "return_concerns": ["criminal_activity", "contact_with_risky_persons"],
         },
+        HTTP_IF_MATCH=etag_of(worker, path),
         format="json",
     )
     assert response.status_code == 200, response.json()

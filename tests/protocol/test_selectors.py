@@ -38,7 +38,9 @@ def cases(world):
         clock.move_to(T0 + 2 * HOUR)
         returned(world, jamie_episode, returned_at=T0 + 2 * HOUR)
         clock.move_to(T0 + 50 * HOUR)
-        report(world, child=casey, last_seen_at=T0 + 50 * HOUR, reported_to_police_at=T0 + 50 * HOUR)
+        report(
+            world, child=casey, last_seen_at=T0 + 50 * HOUR, reported_to_police_at=T0 + 50 * HOUR
+        )
         for hours in (80, 95):
             clock.move_to(T0 + hours * HOUR)
             sweep()
