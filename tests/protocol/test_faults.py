@@ -106,7 +106,7 @@ class Stack:
         self._start(
             "worker",
             [CELERY, "-A", "missing", "worker", "--concurrency", "2", "--queues",
-             "celery,reports", "--hostname", f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
+             "engine,celery,reports", "--hostname", f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
         )  # fmt: skip
 
