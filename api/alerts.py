@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
+from api.schema import _example
 from api.serializers import LogsReads
 from api.views import ApiViewSet
 from casework.alerts import alert_reason, high_risk_missing_now
@@ -41,6 +42,25 @@ class AlertSerializer(LogsReads, serializers.ModelSerializer):
         return alert_reason(episode)
 
 
+ALERT = {
+    "id": 41,
+    "episode": 41,
+    "child": 12,
+    "child_name": "Jamie Fictional",
+    "date_of_birth": "2010-06-01",
+    "category": "missing",
+    "last_seen_at": "2026-03-28T21:30:00+00:00",
+    "reported_at": "2026-03-28T23:05:00+00:00",
+    "reason": "police_high_risk",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List high-risk children missing now",
+        examples=[_example("A page of alerts", ALERT, status=200)],
+    )
+)
 @extend_schema(
     tags=["alerts"],
     description="High-risk children missing now, among the children you may see; an alert "

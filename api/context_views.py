@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rest_framework import mixins, serializers
 
+from api import schema
 from api.serializers import StrictModelSerializer, VisibleChildField, VisibleEpisodeField
 from api.views import ApiViewSet, of_visible_children
 from children.selectors import visible_children
@@ -33,8 +34,12 @@ class PanelReferralSerializer(StrictModelSerializer):
         read_only_fields = ["id", "referred_at"]
 
 
+@schema.panel_referrals
 class PanelReferralViewSet(mixins.ListModelMixin, ApiViewSet):
     """Referrals to a panel of the children the user sees; POST refers a child."""
+
+    # These links have no updated_at: ordered by id only (?ordering=updated_at is a 400).
+    ordering_fields = ["id"]
 
     serializer_class = PanelReferralSerializer
 
@@ -76,8 +81,12 @@ class MissingWithSerializer(StrictModelSerializer):
         return data
 
 
+@schema.missing_with
 class MissingWithViewSet(mixins.ListModelMixin, ApiViewSet):
     """Children known or believed to be missing together, on the episodes the user sees."""
+
+    # These links have no updated_at: ordered by id only (?ordering=updated_at is a 400).
+    ordering_fields = ["id"]
 
     serializer_class = MissingWithSerializer
 
@@ -144,10 +153,14 @@ class EpisodePlaceSerializer(StrictModelSerializer):
         }
 
 
+@schema.episode_places
 class EpisodePlaceViewSet(mixins.ListModelMixin, ApiViewSet):
     """Places in the episodes the user sees: last seen, found, reported whereabouts. POST
     links an existing place (`place`) or records a new one (`place_name`, `place_kind`,
     `postcode`) of the child's local authority."""
+
+    # These links have no updated_at: ordered by id only (?ordering=updated_at is a 400).
+    ordering_fields = ["id"]
 
     serializer_class = EpisodePlaceSerializer
 

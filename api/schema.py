@@ -499,7 +499,11 @@ mash_referrals = extend_schema_view(
         "context for MASH's rating, never the rating.",
         examples=[_example("A page of referrals", MASH_REFERRAL, status=200)],
     ),
-    retrieve=extend_schema(tags=[TAG_RISK], summary="One MASH referral"),
+    retrieve=extend_schema(
+        tags=[TAG_RISK],
+        summary="One MASH referral",
+        examples=[_example("A referral", MASH_REFERRAL, status=200)],
+    ),
 )
 
 mash_triages = extend_schema_view(
@@ -508,7 +512,11 @@ mash_triages = extend_schema_view(
         summary="List MASH triages",
         examples=[_example("A page of triages", MASH_TRIAGE, status=200)],
     ),
-    retrieve=extend_schema(tags=[TAG_RISK], summary="One MASH triage, with its ETag"),
+    retrieve=extend_schema(
+        tags=[TAG_RISK],
+        summary="One MASH triage, with its ETag",
+        examples=[_example("A triage", MASH_TRIAGE, status=200)],
+    ),
     create=extend_schema(
         tags=[TAG_RISK],
         summary="Triage a MASH referral (RAG rating, threshold level, reason)",
@@ -528,6 +536,10 @@ mash_triages = extend_schema_view(
         tags=[TAG_RISK],
         summary="Correct a triage (its maker, while the referral is open)",
         description="Send If-Match with the ETag of a GET. The deadline moves with the rating.",
+        examples=[
+            _example("Now Red", {"rag": "red", "reason": "Seen with older males."}, request=True),
+            _example("Corrected", {**MASH_TRIAGE, "rag": "red"}, status=200),
+        ],
     ),
 )
 
@@ -551,12 +563,22 @@ risk_assessments = extend_schema_view(
             _example("Recorded", RISK_ASSESSMENT, status=201),
         ],
     ),
-    retrieve=extend_schema(tags=[TAG_RISK], summary="One risk assessment, with its ETag"),
+    retrieve=extend_schema(
+        tags=[TAG_RISK],
+        summary="One risk assessment, with its ETag",
+        examples=[_example("An assessment", RISK_ASSESSMENT, status=200)],
+    ),
     partial_update=extend_schema(
         tags=[TAG_RISK],
         summary="Amend an assessment (its assessor, while the referral is open)",
         description="Send If-Match with the ETag of a GET. `assessed_at` corrects the time it "
         "was completed; the deadline it met follows.",
+        examples=[
+            _example("New plan", {"plan": "Daily contact; police patrol."}, request=True),
+            _example(
+                "Amended", {**RISK_ASSESSMENT, "plan": "Daily contact; police patrol."}, status=200
+            ),
+        ],
     ),
 )
 
@@ -599,6 +621,89 @@ deadlines = extend_schema_view(
         summary="List protocol deadlines",
         description="`rule` is a rule id of the protocol (PROTOCOL.md). Filter by child, episode, rule, status.",
         examples=[_example("A page of deadlines", DEADLINE, status=200)],
+    ),
+)
+
+STRATEGY_ITEM = {
+    "kind": "health_alert",
+    "decision": "Missing child health alert sent to the GP and school nurse.",
+    "owner_name": "Bob Tester",
+    "owner_agency": 3,
+    "due_on": "2026-03-30",
+}
+
+# On the POST mapped to strategy-meetings/{id}/items/{item_pk}/done/.
+strategy_item_done = extend_schema(
+    tags=[TAG_MEETINGS],
+    summary="Record an action of the meeting as done (now)",
+    request=None,
+    examples=[_example("Done", STRATEGY_ITEM, status=200)],
+)
+
+PANEL_REFERRAL = {
+    "id": 4,
+    "child": 12,
+    "panel_kind": "mace",
+    "indicators": ["cce_county_lines"],
+    "reason": "Seen with older males at the bus station; unexplained phone credit.",
+    "referred_at": "2026-03-29T10:00:00Z",
+}
+panel_referrals = extend_schema_view(
+    list=extend_schema(
+        summary="List panel referrals",
+        examples=[_example("A page of referrals", PANEL_REFERRAL, status=200)],
+    ),
+    create=extend_schema(
+        summary="Refer a child to a panel",
+        examples=[
+            _example("MACE", _strip(PANEL_REFERRAL, "id", "referred_at"), request=True),
+            _example("Referred", PANEL_REFERRAL, status=201),
+        ],
+    ),
+)
+
+MISSING_WITH = {
+    "id": 6,
+    "episode": 41,
+    "other_child": 13,
+    "certainty": "believed",
+    "note": "Seen together at the bus station.",
+    "recorded_at": "2026-03-29T08:00:00Z",
+}
+missing_with = extend_schema_view(
+    list=extend_schema(
+        summary="List children missing together",
+        examples=[_example("A page of links", MISSING_WITH, status=200)],
+    ),
+    create=extend_schema(
+        summary="Record that another child is missing with this one",
+        examples=[
+            _example("Believed", _strip(MISSING_WITH, "id", "recorded_at"), request=True),
+            _example("Recorded", MISSING_WITH, status=201),
+        ],
+    ),
+)
+
+EPISODE_PLACE = {
+    "id": 8,
+    "episode": 41,
+    "role": "last_seen",
+    "place": 5,
+    "place_name": "Northwick bus station",
+    "place_kind": "station",
+    "postcode": "N22 8HQ",
+}
+episode_places = extend_schema_view(
+    list=extend_schema(
+        summary="List places in episodes",
+        examples=[_example("A page of places", EPISODE_PLACE, status=200)],
+    ),
+    create=extend_schema(
+        summary="Link a place to an episode",
+        examples=[
+            _example("New place", _strip(EPISODE_PLACE, "id", "place"), request=True),
+            _example("Linked", EPISODE_PLACE, status=201),
+        ],
     ),
 )
 

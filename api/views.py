@@ -652,6 +652,7 @@ class StrategyMeetingViewSet(mixins.ListModelMixin, ApiViewSet):
         )
         return self.get_paginated_response(serializer.data)
 
+    @schema.strategy_item_done
     @action(
         detail=True,
         methods=["post"],

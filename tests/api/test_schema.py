@@ -52,8 +52,11 @@ def test_every_operation_documents_its_problem_responses_and_examples():
             if method in ("post", "patch"):
                 assert {"403", "409"} <= set(responses), (path, method)
                 if "requestBody" not in operation:
-                    # An action named wholly by its URL (end an allocation, revoke a grant).
-                    assert method == "post" and path.endswith(("/end/", "/revoke/")), path
+                    # An action named wholly by its URL (end an allocation, revoke a grant,
+                    # confirm a police match, mark a meeting's action done).
+                    assert method == "post" and path.endswith(
+                        ("/end/", "/revoke/", "/confirm-match/", "/done/")
+                    ), path
                 else:
                     assert any(
                         "examples" in body for body in operation["requestBody"]["content"].values()
