@@ -4,13 +4,14 @@ and the receiving authority's Missing Co-ordinator), POST {id}/answer/ answers (
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies.models import Agency, AgencyKind
 from api.etags import etag_for
+from api.schema import _example
 from api.serializers import StrictModelSerializer, StrictSerializer, VisibleEpisodeField
 from api.views import ApiViewSet
 from episodes.models import SafeguardingCheckRequest
@@ -65,6 +66,48 @@ class SafeguardingCheckAnswerSerializer(StrictSerializer):
     answer = serializers.CharField(max_length=10000)
 
 
+CHECK = {
+    "id": 5,
+    "episode": 41,
+    "child": 12,
+    "child_name": "Jamie Fictional",
+    "date_of_birth": "2010-06-01",
+    "last_seen_at": "2026-03-28T21:30:00+00:00",
+    "from_authority": 1,
+    "to_authority": 2,
+    "asked": "Known to your services? Any address or associates in your area?",
+    "requested_by": 7,
+    "requested_at": "2026-03-29T09:10:00+00:00",
+    "status": "open",
+    "answer": "",
+    "answered_by": None,
+    "answered_at": None,
+}
+ANSWERED = {
+    **CHECK,
+    "status": "answered",
+    "answer": "Known to our youth service in 2025; no current address.",
+    "answered_by": 9,
+    "answered_at": "2026-03-29T11:40:00+00:00",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(examples=[_example("A page of requests", CHECK, status=200)]),
+    retrieve=extend_schema(examples=[_example("A request", CHECK, status=200)]),
+    create=extend_schema(
+        request=SafeguardingCheckSerializer,
+        responses={201: SafeguardingCheckSerializer},
+        examples=[
+            _example(
+                "Ask another authority",
+                {"episode": 41, "to_authority": 2, "asked": CHECK["asked"]},
+                request=True,
+            ),
+            _example("The request made", CHECK, status=201),
+        ],
+    ),
+)
 @extend_schema(tags=["safeguarding-checks"])
 class SafeguardingCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = SafeguardingCheckSerializer
@@ -90,7 +133,14 @@ class SafeguardingCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         )
         return self.created(self.get_serializer(made).data, etag=True)
 
-    @extend_schema(request=SafeguardingCheckAnswerSerializer, responses=SafeguardingCheckSerializer)
+    @extend_schema(
+        request=SafeguardingCheckAnswerSerializer,
+        responses=SafeguardingCheckSerializer,
+        examples=[
+            _example("Answer", {"answer": ANSWERED["answer"]}, request=True),
+            _example("The request answered", ANSWERED, status=200),
+        ],
+    )
     @action(detail=True, methods=["post"], serializer_class=SafeguardingCheckAnswerSerializer)
     def answer(self, request, pk=None):
         found = self.get_object()

@@ -22,7 +22,7 @@ def test_the_protocol_page_lists_every_rule_with_its_configured_numbers(
     expect(interview).to_contain_text("Return interview officer")
     expect(interview).to_contain_text("Haringey protocol 22.2")
     expect(page.locator("#rule-risk_assessment")).to_contain_text(
-        "Reported + 4 hours if Red, 24 hours if Amber, 72 hours if Green"
+        "Reported + 4 hours if MASH triaged it Red, 24 hours if Amber, 72 hours if Green"
     )
     expect(page.locator("#rule-police_report_check")).to_contain_text("Recorded + 1 hour")
     told = page.locator("#protocol-who-is-told")

@@ -111,7 +111,7 @@ def test_the_session_timeout_warns_offers_to_stay_and_never_loses_a_half_filled_
     world = e2e_world
     signed_in(page, world.social_worker)
     page.goto(url("panels:refer", world.child.pk))
-    reason = page.get_by_label("Why refer to the exploitation panel")
+    reason = page.get_by_label("Why refer to the panel")
     reason.fill("Seen with older men near the station.")
 
     dialog = page.get_by_role("dialog")
