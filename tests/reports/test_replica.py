@@ -156,17 +156,20 @@ def test_reports_read_from_a_streaming_replica_with_data_as_at_from_its_replay(
                 "-U",
                 "postgres",
                 "--no-owner",
+                # Other tests grant the application's role (core/dbroles.py) on this
+                # database; the throwaway primary has no such role.
+                "--no-privileges",
                 test_db["NAME"],
             ],
             check=True,
             capture_output=True,
         )
-        subprocess.run(
+        restore = subprocess.run(
             [*psql, "-p", str(primary_port), "-d", "homeward"],
             input=dump.stdout,
-            check=True,
             capture_output=True,
         )
+        assert restore.returncode == 0, restore.stderr.decode()
         # After the copy, a second episode exists only in the primary test database.
         add_episode(
             world.child,
