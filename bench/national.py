@@ -300,6 +300,62 @@ def _reset_sequences(cursor, tables: Sequence[str]) -> None:
         )
 
 
+# The tables a run fills in bulk: their secondary indexes and unique/exclusion constraints
+# are dropped before the load and built again after it (a sort per index instead of
+# millions of insertions into each; the deadline ledger alone has 14).
+BULK_TABLES = (
+    "children_child",
+    "children_legalstatus",
+    "children_placement",
+    "children_allocation",
+    "episodes_episode",
+    "risk_riskassessment",
+    "risk_mashreferral",
+    "risk_mashtriage",
+    "returns_returninterview",
+    "returns_returninterviewepisode",
+    "episodes_safeandwellcheck",
+    "protocol_deadline",
+    "protocol_deadlineevent",
+    "episodes_episodeevent",
+    "children_childevent",
+)
+
+
+def _drop_secondary_indexes(cursor, tables: Sequence[str]) -> list[str]:
+    """Drop every index of `tables` but their primary keys (and any index a foreign key
+    relies on); return the statements that build them again, exactly as the database
+    defines them now (pg_get_indexdef, pg_get_constraintdef: nothing to drift from the
+    migrations). Unique and exclusion constraints are dropped and added back as
+    constraints, so they are checked again over the loaded rows."""
+    cursor.execute(
+        """
+        SELECT t.relname, ix.relname, con.conname, pg_get_indexdef(i.indexrelid),
+            pg_get_constraintdef(con.oid)
+        FROM pg_index i
+        JOIN pg_class t ON t.oid = i.indrelid
+        JOIN pg_class ix ON ix.oid = i.indexrelid
+        LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid
+            AND con.conrelid = i.indrelid AND con.contype IN ('u', 'x', 'p')
+        WHERE t.relname = ANY(%s) AND t.relnamespace = 'public'::regnamespace
+            AND NOT i.indisprimary
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint f
+                            WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+        ORDER BY t.relname, ix.relname
+        """,
+        [list(tables)],
+    )
+    rebuild = []
+    for table, index, constraint, index_def, constraint_def in cursor.fetchall():
+        if constraint:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
+            rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_def}')
+        else:
+            cursor.execute(f'DROP INDEX "{index}"')
+            rebuild.append(index_def)
+    return rebuild
+
+
 def _episode_counts(rng: random.Random, children: int, episodes: int) -> list[int]:
     """Episodes per child: most 1 to 3, a long tail to 60, summing to `episodes`."""
     counts = []
@@ -344,9 +400,12 @@ def generate(
     history: bool = True,
     log=print,
     authorities: int | None = None,
+    defer_indexes: bool = True,
 ) -> dict[str, int]:
     """Write the dataset through `connection` (a Django connection; one transaction is the
-    caller's). Returns row counts by table."""
+    caller's). Returns row counts by table. With `defer_indexes` the bulk tables' indexes
+    are dropped for the load and built again before it returns (in the same transaction:
+    nobody sees the tables without them)."""
     from protocol.conf import protocol_settings
 
     rng = random.Random(seed)
@@ -362,6 +421,9 @@ def generate(
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("SET LOCAL synchronous_commit = off")
+        # Index builds sort in memory; the temporary table's joins hash in memory.
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         raw = cursor.cursor  # psycopg's own cursor: COPY
         copier = Copier(raw)
         tables = [
@@ -381,6 +443,7 @@ def generate(
             "episodes_safeandwellcheck",
         ]
         ids = _next_ids(raw, tables)
+        rebuild = _drop_secondary_indexes(raw, BULK_TABLES) if defer_indexes else []
         stamp = _ts(now_s)
 
         # --- agencies, teams, people ---------------------------------------------------
@@ -660,84 +723,87 @@ def generate(
         per_child = _episode_counts(rng, n_children, episodes)
         # About 2% of episodes still open: the last of that many children.
         open_children = set(rng.sample(child_ids, min(n_children, round(episodes * 0.02))))
-        episode_rows, assessment_rows, interview_rows, cover_rows, check_rows, referral_rows = (
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
-        next_episode = ids["episodes_episode"]
-        next_assessment = ids["risk_riskassessment"]
-        next_interview = ids["returns_returninterview"]
-        next_check = ids["episodes_safeandwellcheck"]
-        next_referral = ids["risk_mashreferral"]
-        next_triage = ids["risk_mashtriage"]
+        assessment_rows, interview_rows, cover_rows, check_rows, referral_rows = [], [], [], [], []
         triage_rows: list[tuple[Any, ...]] = []
         day = 86400.0
         force_of = {a: force_ids[i % n_forces] for i, a in enumerate(authority_ids)}
-        for child, k in zip(child_ids, per_child, strict=True):
-            authority = child_authority[child]
-            force = force_of[authority]
-            born = child_born[child]
-            is_open = child in open_children
-            span = (now_s - start_s) / k
-            previous_end = start_s
-            mash = mash_users[authority]
-            for j in range(k):
-                last = j == k - 1
-                slot_start = max(previous_end + 3600, start_s + j * span)
-                if last and is_open:
-                    age = rng.choice((0.3, 0.6, 1, 2, 3, 5, 8, 14, 30, 60, 120, 200)) * day
-                    seen = max(slot_start + 3600, now_s - age - rng.random() * 0.2 * day)
-                else:
-                    seen = slot_start + rng.random() * span * 0.5
-                # Episodes start between 06:00 and 20:59 UTC (module docstring).
-                midnight = seen - seen % day
-                seen = midnight + (6 + rng.randint(0, 14)) * 3600 + rng.randint(0, 3599)
-                seen = max(seen, previous_end + 60)
-                if seen >= now_s - 3 * 3600:
-                    seen = now_s - 3 * 3600 - rng.randint(0, 3600)
-                age_years = (dt.datetime.fromtimestamp(seen, dt.UTC).date() - born).days / 365.25
-                if last and is_open:
-                    category, hours = "missing", None
-                else:
-                    category = rng.choices(
-                        ("missing", "absent", "away_without_authorisation"), (65, 25, 10)
-                    )[0]
-                    if category == "away_without_authorisation" and not child_looked_after[child]:
-                        category = "missing"
-                    if category == "absent" and age_years < 13:
-                        category = "missing"
-                    if category == "absent":
-                        hours = rng.uniform(0.5, 20)
-                    elif category == "missing":
-                        hours = rng.choices(
-                            (rng.uniform(1, 24), rng.uniform(24, 100), rng.uniform(120, 240)),
-                            (80, 17, 3),
-                        )[0]
+
+        def draw_episodes() -> Iterable[tuple[Any, ...]]:
+            """Yield the episodes one by one (COPY streams them to PostgreSQL while the
+            next are drawn) and collect what was recorded about them in the lists."""
+            next_episode = ids["episodes_episode"]
+            next_assessment = ids["risk_riskassessment"]
+            next_interview = ids["returns_returninterview"]
+            next_check = ids["episodes_safeandwellcheck"]
+            next_referral = ids["risk_mashreferral"]
+            next_triage = ids["risk_mashtriage"]
+            for child, k in zip(child_ids, per_child, strict=True):
+                authority = child_authority[child]
+                force = force_of[authority]
+                born = child_born[child]
+                is_open = child in open_children
+                span = (now_s - start_s) / k
+                previous_end = start_s
+                mash = mash_users[authority]
+                for j in range(k):
+                    last = j == k - 1
+                    slot_start = max(previous_end + 3600, start_s + j * span)
+                    if last and is_open:
+                        age = rng.choice((0.3, 0.6, 1, 2, 3, 5, 8, 14, 30, 60, 120, 200)) * day
+                        seen = max(slot_start + 3600, now_s - age - rng.random() * 0.2 * day)
                     else:
-                        hours = rng.uniform(2, 48)
-                reported = seen + rng.randint(15, 180) * 60
-                returned = None if hours is None else seen + hours * 3600
-                if returned is not None and returned > now_s - 60:
-                    returned = now_s - 60 if now_s - 60 > reported else reported
-                missing_from = "placement" if child_looked_after[child] else "home"
-                police_risk = rng.choices(("high", "medium", "low", "very_low"), (8, 32, 45, 15))[0]
-                uasc_informed = (
-                    _ts(reported + rng.randint(1, 20) * 3600)
-                    if child_uasc[child]
-                    and category == "missing"
-                    and rng.random() < 0.9
-                    and reported + 20 * 3600 < now_s
-                    else None
-                )
-                episode = next_episode
-                next_episode += 1
-                reference = f"{force:02}/{episode:07}" if category == "missing" else ""
-                episode_rows.append(
-                    (
+                        seen = slot_start + rng.random() * span * 0.5
+                    # Episodes start between 06:00 and 20:59 UTC (module docstring).
+                    midnight = seen - seen % day
+                    seen = midnight + (6 + rng.randint(0, 14)) * 3600 + rng.randint(0, 3599)
+                    seen = max(seen, previous_end + 60)
+                    if seen >= now_s - 3 * 3600:
+                        seen = now_s - 3 * 3600 - rng.randint(0, 3600)
+                    age_years = (
+                        dt.datetime.fromtimestamp(seen, dt.UTC).date() - born
+                    ).days / 365.25
+                    if last and is_open:
+                        category, hours = "missing", None
+                    else:
+                        category = rng.choices(
+                            ("missing", "absent", "away_without_authorisation"), (65, 25, 10)
+                        )[0]
+                        if (
+                            category == "away_without_authorisation"
+                            and not child_looked_after[child]
+                        ):
+                            category = "missing"
+                        if category == "absent" and age_years < 13:
+                            category = "missing"
+                        if category == "absent":
+                            hours = rng.uniform(0.5, 20)
+                        elif category == "missing":
+                            hours = rng.choices(
+                                (rng.uniform(1, 24), rng.uniform(24, 100), rng.uniform(120, 240)),
+                                (80, 17, 3),
+                            )[0]
+                        else:
+                            hours = rng.uniform(2, 48)
+                    reported = seen + rng.randint(15, 180) * 60
+                    returned = None if hours is None else seen + hours * 3600
+                    if returned is not None and returned > now_s - 60:
+                        returned = now_s - 60 if now_s - 60 > reported else reported
+                    missing_from = "placement" if child_looked_after[child] else "home"
+                    police_risk = rng.choices(
+                        ("high", "medium", "low", "very_low"), (8, 32, 45, 15)
+                    )[0]
+                    uasc_informed = (
+                        _ts(reported + rng.randint(1, 20) * 3600)
+                        if child_uasc[child]
+                        and category == "missing"
+                        and rng.random() < 0.9
+                        and reported + 20 * 3600 < now_s
+                        else None
+                    )
+                    episode = next_episode
+                    next_episode += 1
+                    reference = f"{force:02}/{episode:07}" if category == "missing" else ""
+                    yield (
                         episode,
                         child,
                         category,
@@ -756,114 +822,113 @@ def generate(
                         stamp,
                         stamp,
                     )
-                )
-                referral = None
-                # MASH referral: one per episode of the last 30 days (open for 2 days).
-                if reported > now_s - 30 * day:
-                    status = "open" if reported > now_s - 2 * day else "closed"
-                    referral_rows.append(
-                        (
-                            next_referral,
-                            child,
-                            episode,
-                            authority,
-                            _ts(reported),
-                            status,
-                            mash[0],
-                            None if status == "open" else _ts(min(now_s - 60, reported + day)),
-                        )
-                    )
-                    referral = next_referral
-                    next_referral += 1
-                # A risk assessment for most episodes, a few late.
-                window = {"red": 4, "amber": 24, "green": 72}[RISK_BY_POLICE[police_risk]]
-                delay = rng.uniform(0.2, window * (1.4 if rng.random() < 0.1 else 0.9)) * 3600
-                if rng.random() < 0.9 and reported + delay < now_s:
-                    rag = rng.choices(("red", "amber", "green"), (8, 32, 60))[0]
-                    assessment_rows.append(
-                        (
-                            next_assessment,
-                            child,
-                            episode,
-                            rag,
-                            rng.randint(1, 4),
-                            "{"
-                            + rng.choice(
-                                ("", "cse", "cce_county_lines", "gangs", "substance_misuse")
-                            )
-                            + "}"
-                            if rng.random() < 0.3
-                            else "{}",
-                            _ts(reported + delay),
-                            mash[rng.randrange(len(mash))],
-                        )
-                    )
-                    next_assessment += 1
-                    # MASH's triage of the referral (one per referral, decision 0012): the
-                    # assessment's rating, made a minute after the report; it sets the clock.
-                    if referral is not None:
-                        triage_rows.append(
+                    referral = None
+                    # MASH referral: one per episode of the last 30 days (open for 2 days).
+                    if reported > now_s - 30 * day:
+                        status = "open" if reported > now_s - 2 * day else "closed"
+                        referral_rows.append(
                             (
-                                next_triage,
-                                referral,
+                                next_referral,
+                                child,
+                                episode,
+                                authority,
+                                _ts(reported),
+                                status,
+                                mash[0],
+                                None if status == "open" else _ts(min(now_s - 60, reported + day)),
+                            )
+                        )
+                        referral = next_referral
+                        next_referral += 1
+                    # A risk assessment for most episodes, a few late.
+                    window = {"red": 4, "amber": 24, "green": 72}[RISK_BY_POLICE[police_risk]]
+                    delay = rng.uniform(0.2, window * (1.4 if rng.random() < 0.1 else 0.9)) * 3600
+                    if rng.random() < 0.9 and reported + delay < now_s:
+                        rag = rng.choices(("red", "amber", "green"), (8, 32, 60))[0]
+                        assessment_rows.append(
+                            (
+                                next_assessment,
                                 child,
                                 episode,
                                 rag,
-                                assessment_rows[-1][4],
-                                police_risk,
-                                _ts(min(reported + 60, now_s)),
-                                mash[0],
-                                stamp,
-                                stamp,
+                                rng.randint(1, 4),
+                                "{"
+                                + rng.choice(
+                                    ("", "cse", "cce_county_lines", "gangs", "substance_misuse")
+                                )
+                                + "}"
+                                if rng.random() < 0.3
+                                else "{}",
+                                _ts(reported + delay),
+                                mash[rng.randrange(len(mash))],
                             )
                         )
-                        next_triage += 1
-                if returned is not None:
-                    if (
-                        category == "missing"
-                        and rng.random() < 0.85
-                        and returned + 30 * 3600 < now_s
-                    ):
-                        check_rows.append(
-                            (
-                                next_check,
-                                episode,
-                                _ts(returned + rng.uniform(1, 30) * 3600),
-                                "PC Synthetic",
-                                force,
-                                _ts(returned + 31 * 3600),
+                        next_assessment += 1
+                        # MASH's triage of the referral (one per referral, decision 0012): the
+                        # assessment's rating, made a minute after the report; it sets the clock.
+                        if referral is not None:
+                            triage_rows.append(
+                                (
+                                    next_triage,
+                                    referral,
+                                    child,
+                                    episode,
+                                    rag,
+                                    assessment_rows[-1][4],
+                                    police_risk,
+                                    _ts(min(reported + 60, now_s)),
+                                    mash[0],
+                                    stamp,
+                                    stamp,
+                                )
                             )
-                        )
-                        next_check += 1
-                    if rng.random() < 0.8 and returned + 96 * 3600 < now_s:
-                        outcome = rng.choices(("held", "declined", "no_engagement"), (70, 20, 10))[
-                            0
-                        ]
-                        when = returned + rng.uniform(4, 96) * 3600
-                        interview_rows.append(
-                            (
-                                next_interview,
-                                child,
-                                officers[authority][0],
-                                "",
-                                True,
-                                _ts(returned + 3600),
-                                outcome,
-                                _ts(when) if outcome == "held" else None,
-                                _ts(when),
-                                "{conflict_at_home}",
-                                "{friends}",
-                                officers[authority][0],
-                                stamp,
-                                stamp,
+                            next_triage += 1
+                    if returned is not None:
+                        if (
+                            category == "missing"
+                            and rng.random() < 0.85
+                            and returned + 30 * 3600 < now_s
+                        ):
+                            check_rows.append(
+                                (
+                                    next_check,
+                                    episode,
+                                    _ts(returned + rng.uniform(1, 30) * 3600),
+                                    "PC Synthetic",
+                                    force,
+                                    _ts(returned + 31 * 3600),
+                                )
                             )
-                        )
-                        cover_rows.append((next_interview, episode))
-                        next_interview += 1
-                    previous_end = returned
-                else:
-                    previous_end = now_s
-        log(f"  drawn: {len(episode_rows):,} episodes ({time.perf_counter() - started:.1f} s)")
+                            next_check += 1
+                        if rng.random() < 0.8 and returned + 96 * 3600 < now_s:
+                            outcome = rng.choices(
+                                ("held", "declined", "no_engagement"), (70, 20, 10)
+                            )[0]
+                            when = returned + rng.uniform(4, 96) * 3600
+                            interview_rows.append(
+                                (
+                                    next_interview,
+                                    child,
+                                    officers[authority][0],
+                                    "",
+                                    True,
+                                    _ts(returned + 3600),
+                                    outcome,
+                                    _ts(when) if outcome == "held" else None,
+                                    _ts(when),
+                                    "{conflict_at_home}",
+                                    "{friends}",
+                                    officers[authority][0],
+                                    stamp,
+                                    stamp,
+                                )
+                            )
+                            cover_rows.append((next_interview, episode))
+                            next_interview += 1
+                        previous_end = returned
+                    else:
+                        previous_end = now_s
+
         counts["episodes"] = copier.copy(
             "episodes_episode",
             [
@@ -883,9 +948,12 @@ def generate(
                 "created_at",
                 "updated_at",
             ],
-            episode_rows,
+            draw_episodes(),
         )
-        log(f"  episodes: {counts['episodes']:,} ({time.perf_counter() - started:.1f} s)")
+        log(
+            f"  episodes drawn and copied: {counts['episodes']:,} "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
         counts["referrals"] = copier.copy(
             "risk_mashreferral",
             [
@@ -931,7 +999,7 @@ def generate(
             ],
             triage_rows,
         )
-        del triage_rows
+        triage_rows.clear()
         counts["interviews"] = copier.copy(
             "returns_returninterview",
             [
@@ -958,7 +1026,8 @@ def generate(
             ["id", "episode_id", "checked_at", "officer_name", "police_force_id", "recorded_at"],
             check_rows,
         )
-        del episode_rows, assessment_rows, interview_rows, cover_rows, check_rows
+        for rows in (assessment_rows, interview_rows, cover_rows, check_rows, referral_rows):
+            rows.clear()
         log(f"  recorded facts ({time.perf_counter() - started:.1f} s)")
 
         # --- the deadlines, rule by rule, in SQL --------------------------------------------
@@ -1020,8 +1089,12 @@ def generate(
         if history:
             counts["history"] = write_history(raw, first_episode, ids["children_child"], now)
             log(f"  history rows: {counts['history']:,} ({time.perf_counter() - started:.1f} s)")
-        _reset_sequences(raw, [*tables, "protocol_deadline", "returns_returninterviewepisode"])
         raw.execute("DROP TABLE gen_episode")
+        for statement in rebuild:
+            raw.execute(statement)
+        if rebuild:
+            log(f"  {len(rebuild)} indexes built ({time.perf_counter() - started:.1f} s)")
+        _reset_sequences(raw, [*tables, "protocol_deadline", "returns_returninterviewepisode"])
         raw.execute("SET LOCAL session_replication_role = DEFAULT")
     return counts
 
