@@ -322,12 +322,47 @@ BULK_TABLES = (
 )
 
 
-def _drop_secondary_indexes(cursor, tables: Sequence[str]) -> list[str]:
+def _migration_definitions(connection, tables: Sequence[str]) -> dict[str, str]:
+    """The SQL the migrations ran for the models' Meta.indexes and Meta.constraints, by
+    name. PostgreSQL does not read back its own pg_get_indexdef() text into the same
+    expression (`status IN (...)` on a varchar comes back as an ARRAY of casts), so the
+    conditional and expression indexes are built again from what Django generates."""
+    from django.apps import apps
+
+    sql = {}
+    with connection.schema_editor(collect_sql=True, atomic=False) as editor:
+        for model in apps.get_models():
+            if model._meta.db_table not in tables:
+                continue
+            for index in model._meta.indexes:
+                sql[index.name] = str(index.create_sql(model, editor))
+            for constraint in model._meta.constraints:
+                statement = constraint.create_sql(model, editor)
+                if statement is not None:
+                    sql[constraint.name] = str(statement)
+    return sql
+
+
+def _index_definitions(cursor, tables: Sequence[str]) -> dict[str, str]:
+    cursor.execute(
+        """
+        SELECT ix.relname, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ix ON ix.oid = i.indexrelid
+        WHERE t.relname = ANY(%s) AND t.relnamespace = 'public'::regnamespace
+        """,
+        [list(tables)],
+    )
+    return dict(cursor.fetchall())
+
+
+def _drop_secondary_indexes(connection, cursor, tables: Sequence[str]) -> list[str]:
     """Drop every index of `tables` but their primary keys (and any index a foreign key
-    relies on); return the statements that build them again, exactly as the database
-    defines them now (pg_get_indexdef, pg_get_constraintdef: nothing to drift from the
-    migrations). Unique and exclusion constraints are dropped and added back as
-    constraints, so they are checked again over the loaded rows."""
+    relies on); return the statements that build them again: the migrations' own SQL for
+    the models' Meta.indexes and constraints, the catalog's definition (pg_get_indexdef,
+    pg_get_constraintdef) for the rest. Unique and exclusion constraints are dropped and
+    added back as constraints, so they are checked again over the loaded rows;
+    `_rebuild_indexes` proves every definition came back as it was."""
+    migrations = _migration_definitions(connection, tables)
     cursor.execute(
         """
         SELECT t.relname, ix.relname, con.conname, pg_get_indexdef(i.indexrelid),
@@ -349,11 +384,31 @@ def _drop_secondary_indexes(cursor, tables: Sequence[str]) -> list[str]:
     for table, index, constraint, index_def, constraint_def in cursor.fetchall():
         if constraint:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
-            rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_def}')
+            rebuild.append(
+                migrations.get(constraint)
+                or f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_def}'
+            )
         else:
             cursor.execute(f'DROP INDEX "{index}"')
-            rebuild.append(index_def)
+            rebuild.append(migrations.get(index) or index_def)
     return rebuild
+
+
+def _rebuild_indexes(cursor, tables: Sequence[str], rebuild: Sequence[str], before, log) -> None:
+    timings = []
+    for statement in rebuild:
+        started = time.perf_counter()
+        cursor.execute(statement)
+        timings.append((time.perf_counter() - started, statement.split(" ON ")[0][:90]))
+    after = _index_definitions(cursor, tables)
+    drifted = {name: (before.get(name), after.get(name)) for name in set(before) | set(after)}
+    drifted = {name: pair for name, pair in drifted.items() if pair[0] != pair[1]}
+    if drifted:
+        raise RuntimeError(f"indexes built again differ from the migrations': {drifted}")
+    slowest = ", ".join(
+        f"{statement} {seconds:.0f} s" for seconds, statement in sorted(timings)[-3:]
+    )
+    log(f"  slowest index builds: {slowest}")
 
 
 def _episode_counts(rng: random.Random, children: int, episodes: int) -> list[int]:
@@ -443,7 +498,8 @@ def generate(
             "episodes_safeandwellcheck",
         ]
         ids = _next_ids(raw, tables)
-        rebuild = _drop_secondary_indexes(raw, BULK_TABLES) if defer_indexes else []
+        before = _index_definitions(raw, BULK_TABLES)
+        rebuild = _drop_secondary_indexes(connection, raw, BULK_TABLES) if defer_indexes else []
         stamp = _ts(now_s)
 
         # --- agencies, teams, people ---------------------------------------------------
@@ -1090,9 +1146,8 @@ def generate(
             counts["history"] = write_history(raw, first_episode, ids["children_child"], now)
             log(f"  history rows: {counts['history']:,} ({time.perf_counter() - started:.1f} s)")
         raw.execute("DROP TABLE gen_episode")
-        for statement in rebuild:
-            raw.execute(statement)
         if rebuild:
+            _rebuild_indexes(raw, BULK_TABLES, rebuild, before, log)
             log(f"  {len(rebuild)} indexes built ({time.perf_counter() - started:.1f} s)")
         _reset_sequences(raw, [*tables, "protocol_deadline", "returns_returninterviewepisode"])
         raw.execute("SET LOCAL session_replication_role = DEFAULT")
