@@ -25,7 +25,7 @@ How it is written, and why it is fast enough:
   `INSERT ... SELECT` over all episodes, with the numbers from
   `protocol.conf.protocol_settings()`: the same key, opening, due time, due-soon time,
   owner, reason and status that `protocol.ledger.reconcile` would write.
-  `tests/bench/test_national.py` proves it: on a small run, reconciling a sample of
+  `tests/test_scale.py` proves it: on a small run, reconciling a sample of
   children with the engine itself changes nothing.
 - History: pghistory's triggers are off for the load (session_replication_role), and
   the history rows are written by set-based INSERTs instead: an "insert" event for each
@@ -1104,7 +1104,21 @@ def generate(
         raw.execute(
             """
             CREATE TEMP TABLE gen_episode ON COMMIT DROP AS
-            SELECT e.*, c.is_uasc, c.date_of_birth, al.team_id,
+            SELECT g.*,
+                -- Missing or absent episodes of the child from the London day a window
+                -- ago to this one's start (the repeat rule), by two sorts instead of a
+                -- lookup per episode: those of the days in the window, less the same
+                -- day's later ones.
+                count(*) FILTER (WHERE g.category IN ('missing', 'absent')) OVER (
+                    PARTITION BY g.child_id ORDER BY g.london_day
+                    RANGE BETWEEN %(window)s PRECEDING AND CURRENT ROW
+                ) - count(*) FILTER (WHERE g.category IN ('missing', 'absent')) OVER (
+                    PARTITION BY g.child_id, g.london_day ORDER BY g.last_seen_at
+                    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+                ) AS repeat_count
+            FROM (
+            SELECT e.*, (e.last_seen_at AT TIME ZONE 'Europe/London')::date - DATE '2000-01-01'
+                AS london_day, c.is_uasc, c.date_of_birth, al.team_id,
                 s.child_id IS NOT NULL AS looked_after,
                 ra.first_assessment, tr.triage_rag, tr.triaged_at, sw.first_check, ri.interview_met, ri.interview_id
             FROM episodes_episode e
@@ -1135,12 +1149,12 @@ def generate(
                 ORDER BY cv.episode_id, 3, 2
             ) ri ON ri.episode_id = e.id
             WHERE e.id >= %(first)s AND NOT e.entered_in_error
+            ) g
             """,
-            {"first": first_episode},
+            {"first": first_episode, "window": settings.repeat_window_days},
         )
-        raw.execute("CREATE INDEX ON gen_episode (child_id, last_seen_at)")
         raw.execute("ANALYZE gen_episode")
-        counts["deadlines"] = write_deadlines(raw, settings, now)
+        counts["deadlines"] = write_deadlines(raw, settings, now, log)
         log(f"  deadlines: {counts['deadlines']:,} ({time.perf_counter() - started:.1f} s)")
         if history:
             counts["history"] = write_history(raw, first_episode, ids["children_child"], now)
@@ -1158,7 +1172,7 @@ def _hours(value: float) -> str:
     return f"{value:g}"
 
 
-def write_deadlines(cursor, settings, now: dt.datetime) -> int:
+def write_deadlines(cursor, settings, now: dt.datetime, log=None) -> int:
     """Every deadline the rules of protocol/rules.py open for the generated episodes, with
     the status the ledger and the sweep would have given it by `now`."""
     s = settings
@@ -1188,12 +1202,8 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
         f"((((e.last_seen_at AT TIME ZONE {london})::date + interval '{s.senior_review_months} months')"
         f"::date)::timestamp AT TIME ZONE {london})"
     )
-    repeat_count = (
-        "(SELECT count(*) FROM gen_episode o WHERE o.child_id = e.child_id "
-        "AND o.category IN ('missing', 'absent') AND o.last_seen_at <= e.last_seen_at "
-        f"AND (o.last_seen_at AT TIME ZONE {london})::date >= "
-        f"(e.last_seen_at AT TIME ZONE {london})::date - {s.repeat_window_days})"
-    )
+    # Counted once for every episode when gen_episode was made (generate()).
+    repeat_count = "e.repeat_count"
     rules = [
         (
             "risk_assessment",
@@ -1336,7 +1346,9 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
         ),
     ]
     total = 0
+    timings = []
     for rule, key, opens, due, met, owner, reason, by_engine, where in rules:
+        started = time.perf_counter()
         total += _insert_rule(
             cursor,
             rule,
@@ -1352,6 +1364,12 @@ def write_deadlines(cursor, settings, now: dt.datetime) -> int:
             now,
             interview=first_interview if rule == "return_interview" else None,
         )
+        timings.append(
+            (time.perf_counter() - started, rule + (" (repeat)" if "repeat" in key else ""))
+        )
+    if log is not None:
+        slowest = sorted(timings)[-3:]
+        log("  slowest rules: " + ", ".join(f"{name} {seconds:.0f} s" for seconds, name in slowest))
     # panel_referral: one per Red assessment, 7 calendar days (no panel discussions: breached).
     cursor.execute(
         f"""
