@@ -262,3 +262,47 @@ def test_a_breach_long_past_leaves_the_home_page_but_stays_on_the_record():
     assert old.pk not in listed
     record = client.get(f"/children/{old.child_id}/")
     assert old.pk in {row.deadline.pk for row in record.context["record"].deadlines}
+
+
+def test_the_generator_gives_back_every_index_and_constraint_as_the_migrations_made_it():
+    """The load drops the bulk tables' indexes and constraints and builds them again:
+    afterwards the catalog holds the same definitions, every index valid, and the
+    constraints are enforced again (a second open episode for a child is refused)."""
+    from django.db import IntegrityError
+
+    from bench.national import BULK_TABLES
+    from episodes.models import Episode
+
+    def catalog() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT 'index', indexname, indexdef FROM pg_indexes
+                WHERE schemaname = 'public' AND tablename = ANY(%s)
+                UNION ALL
+                SELECT 'constraint', conname, pg_get_constraintdef(oid) || ' '
+                    || convalidated || condeferrable || condeferred
+                FROM pg_constraint
+                WHERE conrelid = ANY(SELECT oid FROM pg_class WHERE relname = ANY(%s)
+                    AND relnamespace = 'public'::regnamespace)
+                ORDER BY 1, 2
+                """,
+                [list(BULK_TABLES), list(BULK_TABLES)],
+            )
+            return cursor.fetchall()
+
+    before = catalog()
+    assert len([row for row in before if row[0] == "index"]) > 90
+    generate(connection, episodes=300, seed=17, log=_quiet, history=False)
+    assert catalog() == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid OR NOT indisready")
+        assert cursor.fetchone()[0] == 0
+    open_episode = Episode.objects.filter(returned_at__isnull=True).first()
+    assert open_episode is not None
+    duplicate = Episode.objects.filter(pk=open_episode.pk).values().get()
+    duplicate.pop("id")
+    duplicate["last_seen_at"] = open_episode.last_seen_at + dt.timedelta(minutes=1)
+    duplicate["reported_at"] = duplicate["last_seen_at"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Episode.objects.create(**duplicate)
