@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +23,32 @@ MAX_KEY_LIFETIME_DAYS = 730
 
 def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def cache_key_of(hashed_key: str) -> str:
+    """Where api.authentication keeps a key's row and user (named by the key's hash)."""
+    return f"api-key:{hashed_key}"
+
+
+def forget_cached_keys(*, user_id: int | None = None, hashed_keys: Sequence[str] = ()) -> None:
+    """Drop cached keys (the given ones, and every key of `user_id`), so the next request
+    reads the row: a revocation, or a user made inactive, takes effect at once.
+
+    Called after the change commits, so no request can cache the old row again in
+    between. If the cache cannot be reached, nothing was served from it either."""
+    hashed = list(hashed_keys)
+    if user_id is not None:
+        hashed += ApiKey.objects.filter(user_id=user_id).values_list("hashed_key", flat=True)
+
+    def forget() -> None:
+        try:
+            cache.delete_many([cache_key_of(h) for h in hashed])
+        except Exception:  # noqa: S110 (the cache is down: it serves nothing to forget)
+            pass
+
+    if hashed:
+        forget()  # now, and again after commit (a request may cache the old row meanwhile)
+        transaction.on_commit(forget)
 
 
 @records("API key created")
@@ -56,6 +84,7 @@ def revoke_api_key(*, acting_user: Actor, api_key: ApiKey) -> ApiKey:
         raise Conflict("This key is already revoked.", code="already_revoked")
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at"])
+    forget_cached_keys(hashed_keys=[api_key.hashed_key])
     return api_key
 
 

@@ -50,6 +50,7 @@ from api.idempotency import IdempotentPostMixin
 from api.pagination import ApiCursorPagination
 from api.parsers import StrictJSONParser
 from api.permissions import child_creator_membership
+from api.renderers import OrjsonRenderer
 from api.serializers import (
     AccessGrantSerializer,
     AllocationSerializer,
@@ -59,6 +60,7 @@ from api.serializers import (
     EmptySerializer,
     EndDateSerializer,
     EpisodeCreateSerializer,
+    EPISODE_ROW_FIELDS,
     EpisodeSerializer,
     EpisodeUpdateSerializer,
     LegalStatusCorrectionSerializer,
@@ -81,6 +83,7 @@ from api.serializers import (
     SafeAndWellCheckSerializer,
     StrategyItemSerializer,
     StrategyMeetingSerializer,
+    represent_episode_row,
 )
 from api.throttling import ApiKeyRateThrottle
 from casework.services import confirm_police_match, report_episode, report_missing_child
@@ -111,7 +114,7 @@ from children.services import (
     update_child,
     update_philomena_profile,
 )
-from core.audit import set_reader
+from core.audit import note_read, set_reader
 from core.errors import Refused
 from episodes.models import Episode
 from episodes.selectors import hidden_children_of_awaiting_episodes, visible_episodes
@@ -352,6 +355,7 @@ class ChildViewSet(mixins.ListModelMixin, ApiViewSet):
 
 @schema.episodes
 class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
+    renderer_classes = [OrjsonRenderer, ProblemJSONRenderer]
     serializer_class = EpisodeSerializer
     record_serializer_class = EpisodeSerializer
     filterset_class = EpisodeFilter
@@ -362,6 +366,34 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "hidden_children": self._hidden_children}
+
+    def list(self, request, *args, **kwargs):
+        """The page read as `values()` rows and written by `represent_episode_row`: no
+        model instance, no serializer field per episode, rendered by orjson (issue 13).
+        The same JSON as EpisodeSerializer's (tests/api/test_episode_list_rows.py), with
+        the same reads noted for the access event and the same awaiting-match rule,
+        asked of this page's children only."""
+        if not EpisodeSerializer()._fast_path_applies:
+            return super().list(request, *args, **kwargs)
+        rows = self.filter_queryset(self.get_queryset()).values(*EPISODE_ROW_FIELDS)
+        page = self.paginate_queryset(rows)
+        assert page is not None  # every list pages (ApiCursorPagination)
+        return self.get_paginated_response(self.represent_rows(page))
+
+    def represent_rows(self, rows) -> list[dict]:
+        hidden = hidden_children_of_awaiting_episodes(
+            self.request.user, among=(row["child_id"] for row in rows)
+        )
+        zone = timezone.get_current_timezone()
+        results = []
+        for row in rows:
+            note_read(row["child_id"], f"episode:{row['id']}")  # as LogsReads notes one
+            data = represent_episode_row(row, zone)
+            if row["child_id"] in hidden:  # as EpisodeSerializer.to_representation
+                data["child"] = None
+                data["missing_from"] = None
+            results.append(data)
+        return results
 
     @property
     def _hidden_children(self) -> frozenset[int]:

@@ -24,8 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-from core.actors import ENGINE
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get(
@@ -92,6 +90,7 @@ def seed(reload: bool) -> None:
     from django.db import connection, transaction
 
     from agencies.models import Agency, AgencyKind, Membership, Role, Team, User
+    from children.models import Child
     from episodes.models import Episode
 
     if reload:
@@ -128,33 +127,40 @@ def seed(reload: bool) -> None:
         with connection.cursor() as cursor:
             # Bulk load: skip the audit triggers (pghistory) for synthetic rows.
             cursor.execute("SET LOCAL session_replication_role = replica")
+            columns, values, defaults = _defaults_of_the_rest(
+                Child,
+                "given_name family_name date_of_birth sex ethnicity responsible_authority_id "
+                "created_at updated_at",
+            )
             cursor.execute(
-                """
-                INSERT INTO children_child (given_name, family_name, known_as, date_of_birth, sex,
-                    ethnicity, is_uasc, responsible_authority_id, description, known_associates,
-                    places_frequented, phone_numbers, social_media, health_needs, photo,
-                    photo_consent_given_by, created_at, updated_at)
-                SELECT 'Bench' || n, 'Child', '', DATE '2009-01-01' + (n %% 2500), 'not_known',
-                    'NOBT', false, %s, '', '', '', '', '', '', '', '', now(), now()
-                FROM generate_series(1, %s) AS n
+                f"""
+                INSERT INTO children_child (given_name, family_name, date_of_birth, sex,
+                    ethnicity, responsible_authority_id, created_at, updated_at{columns})
+                SELECT 'Bench' || n, 'Child', DATE '2009-01-01' + (n %% 2500), 'not_known',
+                    'NOBT', %(council)s, now(), now(){values}
+                FROM generate_series(1, %(children)s) AS n
                 """,
-                [council.pk, CHILDREN],
+                {"council": council.pk, "children": CHILDREN, **defaults},
             )
             # Four episodes a child, 30 days apart, each returned after two days; the
             # last is still open for one child in ten. Children alternate between forces.
+            columns, values, defaults = _defaults_of_the_rest(
+                Episode,
+                "child_id category missing_from last_seen_at reported_at reported_by_id "
+                "reported_to_police_at police_force_id police_reference police_risk returned_at "
+                "created_at updated_at",
+            )
             cursor.execute(
-                """
+                f"""
                 INSERT INTO episodes_episode (child_id, category, missing_from, last_seen_at,
-                    last_seen_location, circumstances, reported_at, reported_by_id,
-                    reported_to_police_at, police_force_id, police_reference, police_risk,
-                    returned_at, return_location, how_found, nrm_referral_considered,
-                    entered_in_error, entered_in_error_reason, created_at, updated_at)
-                SELECT c.id, 'missing', 'home', seen, '', '', seen + interval '1 hour', %(reporter)s,
+                    reported_at, reported_by_id, reported_to_police_at, police_force_id,
+                    police_reference, police_risk, returned_at, created_at, updated_at{columns})
+                SELECT c.id, 'missing', 'home', seen, seen + interval '1 hour', %(reporter)s,
                     seen + interval '1 hour',
                     CASE WHEN c.id %% 2 = 0 THEN %(force1)s ELSE %(force2)s END,
                     'NP-' || c.id || '-' || k, 'medium',
                     CASE WHEN k = 3 AND c.id %% 10 = 0 THEN NULL ELSE seen + interval '2 days' END,
-                    '', '', false, false, '', now(), now()
+                    now(), now(){values}
                 FROM children_child c
                 CROSS JOIN generate_series(0, %(last)s) AS k
                 CROSS JOIN LATERAL (
@@ -170,10 +176,32 @@ def seed(reload: bool) -> None:
                     "force2": forces[1].pk,
                     "last": EPISODES_PER_CHILD - 1,
                     "council": council.pk,
+                    **defaults,
                 },
             )
         connection.cursor().execute("ANALYZE")
     print(f"Seeded {Episode.objects.count():,} episodes in {time.perf_counter() - started:.1f} s")
+
+
+def _defaults_of_the_rest(model, given: str) -> tuple[str, str, dict]:
+    """Every other non-null column of `model`, with the model's own default, for a bulk
+    INSERT: the seed keeps working when a migration adds a column (the database holds no
+    defaults; Django does)."""
+    from django.db import connection
+
+    named = set(given.split())
+    rest = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not field.null and field.column not in named
+    ]
+    columns = "".join(f", {field.column}" for field in rest)
+    values = "".join(f", %(default_{field.column})s" for field in rest)
+    defaults = {
+        f"default_{field.column}": field.get_db_prep_save(field.get_default(), connection)
+        for field in rest
+    }
+    return columns, values, defaults
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -188,6 +216,7 @@ def measure(persona: str, requests: int) -> None:
 
     from agencies.models import User
     from api.services import create_api_key
+    from core.actors import ENGINE
 
     user = User.objects.get(username=f"bench_{persona}")
     _api_key, key = create_api_key(acting_user=ENGINE, user=user)

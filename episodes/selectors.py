@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -37,18 +39,34 @@ def visible_episodes(user: User | AnonymousUser) -> QuerySet[Episode]:
     return Episode.objects.filter(episode_visibility(user))
 
 
-def hidden_children_of_awaiting_episodes(user: User | AnonymousUser) -> frozenset[int]:
+def hidden_children_of_awaiting_episodes(
+    user: User | AnonymousUser, among: Iterable[int] | None = None
+) -> frozenset[int]:
     """The children the user does not see under the episodes their force sent awaiting
-    the council's confirmation: those episodes are shown without their child."""
+    the council's confirmation: those episodes are shown without their child.
+
+    `among`: only these children (a page's), so a list asks about its own rows rather
+    than every episode of the force."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     forces = access_profile(user).force_ids
     if not forces:
         return frozenset()
+    awaiting = Episode.objects.filter(awaiting_match=True, police_force_id__in=sorted(forces))
+    if among is not None:
+        children = sorted(set(among))
+        if not children:
+            return frozenset()
+        awaiting = awaiting.filter(child_id__in=children)
+        # The few children first (by the child index), then whether the user sees them:
+        # a NOT IN over the visibility rule would read every episode of the force.
+        candidates = set(awaiting.values_list("child_id", flat=True))
+        if not candidates:
+            return frozenset()
+        seen = Child.objects.filter(pk__in=sorted(candidates)).filter(child_visibility(user))
+        return frozenset(candidates - set(seen.values_list("pk", flat=True)))
     return frozenset(
-        Episode.objects.filter(awaiting_match=True, police_force_id__in=sorted(forces))
-        .exclude(child_visibility(user, "child_id"))
-        .values_list("child_id", flat=True)
+        awaiting.exclude(child_visibility(user, "child_id")).values_list("child_id", flat=True)
     )
 
 
