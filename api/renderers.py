@@ -39,5 +39,7 @@ class OrjsonRenderer(JSONRenderer):
             except TypeError:
                 pass
             else:
-                return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+                return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(
+                    b"\xe2\x80\xa9", b"\\u2029"
+                )
         return super().render(data, accepted_media_type, renderer_context)

@@ -356,7 +356,9 @@ def represent_episode_row(row: Mapping, zone) -> dict:
         "police_risk": row["police_risk"],
         "returned_at": _iso(row["returned_at"], zone),
         # Episode.is_open, on the row.
-        "status": "open" if row["returned_at"] is None and not row["entered_in_error"] else "closed",
+        "status": "open"
+        if row["returned_at"] is None and not row["entered_in_error"]
+        else "closed",
         "last_seen_location": row["last_seen_location"],
         "circumstances": row["circumstances"],
         "clothing_when_last_seen": row["clothing_when_last_seen"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -41,10 +42,9 @@ def forget_cached_keys(*, user_id: int | None = None, hashed_keys: Sequence[str]
         hashed += ApiKey.objects.filter(user_id=user_id).values_list("hashed_key", flat=True)
 
     def forget() -> None:
-        try:
+        # The cache is down: it serves nothing to forget.
+        with contextlib.suppress(Exception):
             cache.delete_many([cache_key_of(h) for h in hashed])
-        except Exception:  # noqa: S110 (the cache is down: it serves nothing to forget)
-            pass
 
     if hashed:
         forget()  # now, and again after commit (a request may cache the old row meanwhile)

@@ -81,12 +81,15 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
             return True
         self.now = self.timer()
         self.oldest: float | None = None
+        num_requests, duration = self.parse_rate(self.rate)
+        assert num_requests is not None and duration is not None  # a rate is set
+        self.window_seconds = duration
         try:
             key = cache.make_and_validate_key(self.key)
             client = _redis_client(key)
             oldest = client.register_script(WINDOW_SCRIPT)(
                 keys=[key],
-                args=[repr(self.now), self.duration, self.num_requests, _member(self.now)],
+                args=[repr(self.now), duration, num_requests, _member(self.now)],
             )
         except Exception as error:  # the cache is down (any client error): fail open
             _warn_cache_down(error)
@@ -100,7 +103,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         """Seconds until the oldest request in the window leaves it (Retry-After)."""
         if self.oldest is None:
             return None
-        return max(0.0, self.duration - (self.now - self.oldest))
+        return max(0.0, self.window_seconds - (self.now - self.oldest))
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiKey):

@@ -7,6 +7,7 @@ action (403) and the protocol (400/409) and reconciles the deadlines.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
 from collections.abc import Callable, Iterator
@@ -52,6 +53,7 @@ from api.parsers import StrictJSONParser
 from api.permissions import child_creator_membership
 from api.renderers import OrjsonRenderer
 from api.serializers import (
+    EPISODE_ROW_FIELDS,
     AccessGrantSerializer,
     AllocationSerializer,
     ChildSerializer,
@@ -60,7 +62,6 @@ from api.serializers import (
     EmptySerializer,
     EndDateSerializer,
     EpisodeCreateSerializer,
-    EPISODE_ROW_FIELDS,
     EpisodeSerializer,
     EpisodeUpdateSerializer,
     LegalStatusCorrectionSerializer,
@@ -96,7 +97,7 @@ from children.models import (
     Placement,
 )
 from children.permissions import Sight, sights_by_child
-from children.selectors import visible_children
+from children.selectors import child_visibility_of_rows, visible_children
 from children.services import (
     add_legal_status,
     allocate_child,
@@ -205,15 +206,11 @@ class ApiViewSet(IdempotentPostMixin, IfMatchRequiredMixin, GenericViewSet):
 
 
 def of_visible_children(user):
-    """`child_id IN (visible_children(user))`: the selector's rule, shaped for a page.
-
-    The same rows as filtering by child_visibility(user, "child_id"), but PostgreSQL
-    plans the IN as a semi-join it can stop after one page (an index scan by id, each
-    child's visibility checked once and memoized), where the OR of EXISTS clauses is
-    planned as hashed subplans that read every episode of a police force first: at
-    100,000 episodes, 0.7 ms against 43 ms (bench/api.py).
-    """
-    return Q(child_id__in=visible_children(user).values("pk"))
+    """The rows of the children `user` may see, shaped for a page: the selector's rule as
+    `children.selectors.child_visibility_of_rows` states it (a whole authority on the
+    row's child, the other reaches as one compiled `child_id IN (...)`), so PostgreSQL
+    walks the list's index in page order and stops after a page (decision 0021)."""
+    return child_visibility_of_rows(user)
 
 
 def _with_current_legal_status(children):
@@ -368,11 +365,12 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         return {**super().get_serializer_context(), "hidden_children": self._hidden_children}
 
     def list(self, request, *args, **kwargs):
-        """The page read as `values()` rows and written by `represent_episode_row`: no
-        model instance, no serializer field per episode, rendered by orjson (issue 13).
-        The same JSON as EpisodeSerializer's (tests/api/test_episode_list_rows.py), with
-        the same reads noted for the access event and the same awaiting-match rule,
-        asked of this page's children only."""
+        # (A comment, not a docstring: drf-spectacular would publish a docstring.)
+        # The page read as `values()` rows and written by `represent_episode_row`: no
+        # model instance, no serializer field per episode, rendered by orjson (issue 13).
+        # The same JSON as EpisodeSerializer's (tests/api/test_episode_list_rows.py), with
+        # the same reads noted for the access event and the same awaiting-match rule,
+        # asked of this page's children only.
         if not EpisodeSerializer()._fast_path_applies:
             return super().list(request, *args, **kwargs)
         rows = self.filter_queryset(self.get_queryset()).values(*EPISODE_ROW_FIELDS)
@@ -380,7 +378,7 @@ class EpisodeViewSet(mixins.ListModelMixin, ApiViewSet):
         assert page is not None  # every list pages (ApiCursorPagination)
         return self.get_paginated_response(self.represent_rows(page))
 
-    def represent_rows(self, rows) -> list[dict]:
+    def represent_rows(self, rows) -> builtins.list[dict]:
         hidden = hidden_children_of_awaiting_episodes(
             self.request.user, among=(row["child_id"] for row in rows)
         )

@@ -282,6 +282,7 @@ def where_the_time_goes(user) -> dict[str, float]:
     from api.renderers import OrjsonRenderer
     from api.serializers import EPISODE_ROW_FIELDS, represent_episode_row
     from children.models import RecordAccess
+    from core import request_cache
     from episodes.selectors import visible_episodes
 
     def page():
@@ -302,6 +303,14 @@ def where_the_time_goes(user) -> dict[str, float]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             cursor.fetchall()
+
+    def built_as_in_a_request():
+        # A request reads the user's memberships once (core.request_cache), here too.
+        token = request_cache.open_cache()
+        try:
+            page().query.sql_with_params()
+        finally:
+            request_cache.close_cache(token)
 
     def represent():
         zone = timezone.get_current_timezone()
@@ -325,7 +334,7 @@ def where_the_time_goes(user) -> dict[str, float]:
     from django.utils import timezone
 
     return {
-        "selector query built and compiled": median_ms(lambda: page().query.sql_with_params()),
+        "selector query built and compiled": median_ms(built_as_in_a_request),
         "its SQL planned and run": median_ms(run_sql),
         f"{PAGE_SIZE} rows represented and rendered": median_ms(represent),
         "access event written and committed": median_ms(access_event, runs=20),

@@ -386,7 +386,8 @@ def compiled_child_ids(
             _compiled.popitem(last=False)
     sql, params, offsets = compiled
     now = timezone.now()
-    return RawSQL(
+    # Django's own compiled SQL (no text from a request in it), its values bound.
+    return RawSQL(  # noqa: S611
         sql,
         tuple(
             param if offset is None else now + offset
@@ -427,6 +428,34 @@ def child_visibility(user, child_ref: str = "pk", *, without_role: str | None = 
     if not _is_signed_in(user):
         return Q(pk__in=[])
     return Q(**{f"{child_ref}__in": visible_child_ids(user, without_role=without_role)})
+
+
+def child_visibility_of_rows(user, child: str = "child", *, without_role: str | None = None) -> Q:
+    """`child_visibility` for case rows (episodes, referrals, interviews) listed a page at
+    a time, with `child` the row's foreign key to Child.
+
+    A reader of whole authorities (Missing Co-ordinator, Assistant Director) sees most
+    rows of them, so "the child's authority is theirs" is a condition on the row's child:
+    PostgreSQL can walk the rows in page order and stop after a page, or start from the
+    authority's children when they are few. As `child_id IN (every child of the
+    authority)` it could only hash them all and sort every row (165 ms against 1 ms for
+    25,000 children: bench/api.py). The other reaches stay one small IN, compiled once
+    (`compiled_child_ids`). The rows are the same as child_visibility's."""
+    if not _is_signed_in(user):
+        return Q(pk__in=[])
+    profile = access_profile(user)
+    if without_role is not None:
+        profile = profile.without(without_role)
+    authorities = profile.authority_ids
+    if not authorities:
+        return Q(**{f"{child}_id__in": compiled_child_ids(user, without_role=without_role)})
+    return Q(**{f"{child}__responsible_authority_id__in": sorted(authorities)}) | Q(
+        **{
+            f"{child}_id__in": compiled_child_ids(
+                user, without_role=without_role, whole_authorities=False
+            )
+        }
+    )
 
 
 def visible_children(user) -> QuerySet[Child]:

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from agencies.models import Role, User
 from children.models import Child
 from children.permissions import roles_for_child
-from children.selectors import access_profile, child_visibility, compiled_child_ids
+from children.selectors import access_profile, child_visibility, child_visibility_of_rows
 from core.audit import note_record
 from episodes.models import Episode, SafeguardingCheckRequest
 
@@ -27,22 +27,7 @@ def episode_visibility(user: User | AnonymousUser) -> Q:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
     profile = access_profile(user)
-    authorities = profile.without(Role.POLICE_LIAISON).authority_ids
-    if authorities:
-        # A reader of whole authorities (Missing Co-ordinator, Assistant Director) sees
-        # most episodes of them: "the child's authority is theirs" is a condition on the
-        # episode's child row, so PostgreSQL can walk episodes in page order and stop
-        # after a page, or start from the authority's children, whichever is cheaper.
-        # As `child_id IN (every child of the authority)` it could only hash them all and
-        # sort every episode (165 ms against 1 ms for 25,000 children: bench/api.py).
-        # The other reaches (host authority, teams, grants) stay one small IN.
-        council = Q(child__responsible_authority_id__in=sorted(authorities)) | Q(
-            child_id__in=compiled_child_ids(
-                user, without_role=Role.POLICE_LIAISON, whole_authorities=False
-            )
-        )
-    else:
-        council = Q(child_id__in=compiled_child_ids(user, without_role=Role.POLICE_LIAISON))
+    council = child_visibility_of_rows(user, without_role=Role.POLICE_LIAISON)
     forces = profile.force_ids
     return council | Q(police_force_id__in=sorted(forces)) if forces else council
 

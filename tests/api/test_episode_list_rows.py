@@ -49,7 +49,7 @@ def every_kind(world, episodes, client_for):  # noqa: F811 (the imported fixture
         last_seen_at=NOW - dt.timedelta(days=1),
         police_force=world.force,
         police_reference="NP-ÅÉ-7",
-        last_seen_location="Café Zoë \U0001f6b2, \"the\" bus\\stop",
+        last_seen_location='Café Zoë \U0001f6b2, "the" bus\\stop',
         circumstances="Left\u2028after\u2029dinner\n\ttabbed",
     )
     unseen = ChildFactory(
@@ -156,7 +156,7 @@ def test_an_episode_changed_after_it_was_listed_is_listed_as_it_is_now(
 @pytest.mark.parametrize(
     "data",
     [
-        {"text": "Zoë \u2028 \u2029 \U0001f6b2 \"q\" \\ \x01", "n": 2**53, "ok": True, "none": None},
+        {"text": 'Zoë \u2028 \u2029 \U0001f6b2 "q" \\ \x01', "n": 2**53, "ok": True, "none": None},
         [{"nested": ["a", {"b": []}]}, -1, False],
         {"time": dt.datetime(2026, 3, 30, 12, 0, tzinfo=dt.UTC)},  # DRF's encoder writes it
         {"ratio": 1e16, "half": 0.5},  # floats: DRF's repr, not orjson's
