@@ -3,13 +3,13 @@ from django.db.models.signals import post_save
 
 
 def _forget_keys_of_saved_user(sender, instance, **kwargs) -> None:
-    from api.services import forget_cached_keys
+    from api.models import forget_cached_keys
 
     forget_cached_keys(user_id=instance.pk)
 
 
 def _forget_saved_key(sender, instance, **kwargs) -> None:
-    from api.services import forget_cached_keys
+    from api.models import forget_cached_keys
 
     forget_cached_keys(hashed_keys=[instance.hashed_key])
 

@@ -4,7 +4,7 @@ The key's row and its user are kept in the cache (Redis) for `CACHE_SECONDS` und
 SHA-256 of the key itself, so a request with a known key reads no row to authenticate
 (issue 13). Every check (revoked, expired, user inactive) still runs on every request,
 on the cached row; what makes a cached row stale is forgotten at once:
-`api.services.forget_cached_keys` runs when a key is revoked and whenever a key or a user
+`api.models.forget_cached_keys` runs when a key is revoked and whenever a key or a user
 is saved (the user's `is_active`, through the admin or anywhere else: api.apps). A
 change that skips `save()` (a bulk `update()` of users) is seen within `CACHE_SECONDS`.
 Memberships (roles) are not cached here: the selectors read them on every request.
@@ -23,8 +23,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from api.models import ApiKey
-from api.services import cache_key_of, hash_key
+from api.models import ApiKey, cache_key_of
+from api.services import hash_key
 
 logger = logging.getLogger(__name__)
 

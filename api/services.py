@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Actor
-from api.models import ApiKey, IdempotencyRecord
+from api.models import ApiKey, IdempotencyRecord, forget_cached_keys
 from core.errors import Conflict, Refused
 from core.history import records
 
@@ -24,31 +21,6 @@ MAX_KEY_LIFETIME_DAYS = 730
 
 def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def cache_key_of(hashed_key: str) -> str:
-    """Where api.authentication keeps a key's row and user (named by the key's hash)."""
-    return f"api-key:{hashed_key}"
-
-
-def forget_cached_keys(*, user_id: int | None = None, hashed_keys: Sequence[str] = ()) -> None:
-    """Drop cached keys (the given ones, and every key of `user_id`), so the next request
-    reads the row: a revocation, or a user made inactive, takes effect at once.
-
-    Called after the change commits, so no request can cache the old row again in
-    between. If the cache cannot be reached, nothing was served from it either."""
-    hashed = list(hashed_keys)
-    if user_id is not None:
-        hashed += ApiKey.objects.filter(user_id=user_id).values_list("hashed_key", flat=True)
-
-    def forget() -> None:
-        # The cache is down: it serves nothing to forget.
-        with contextlib.suppress(Exception):
-            cache.delete_many([cache_key_of(h) for h in hashed])
-
-    if hashed:
-        forget()  # now, and again after commit (a request may cache the old row meanwhile)
-        transaction.on_commit(forget)
 
 
 @records("API key created")

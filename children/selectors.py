@@ -36,7 +36,7 @@ import datetime as dt
 from collections.abc import Hashable
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -449,13 +449,23 @@ def child_visibility_of_rows(user, child: str = "child", *, without_role: str | 
     authorities = profile.authority_ids
     if not authorities:
         return Q(**{f"{child}_id__in": compiled_child_ids(user, without_role=without_role)})
-    return Q(**{f"{child}__responsible_authority_id__in": sorted(authorities)}) | Q(
-        **{
-            f"{child}_id__in": compiled_child_ids(
-                user, without_role=without_role, whole_authorities=False
+    others = compiled_child_ids(user, without_role=without_role, whole_authorities=False)
+    # `id = ANY(ARRAY(the other reaches))`, not `id IN (...)`: an array is indexable, so
+    # PostgreSQL may also read the authority's children by two indexes (BitmapOr) and
+    # their rows by the child index, when the authority is a small part of the table.
+    children = Child.objects.filter(
+        Q(responsible_authority_id__in=sorted(authorities))
+        | Q(
+            Func(
+                F("pk"),
+                others,
+                arg_joiner=" = ANY(ARRAY",
+                template="%(expressions)s)",
+                output_field=BooleanField(),
             )
-        }
-    )
+        )
+    ).values("pk")
+    return Q(**{f"{child}_id__in": children})
 
 
 def visible_children(user) -> QuerySet[Child]:

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from agencies.models import Membership, Role
-from api.models import ApiKey
-from api.services import cache_key_of, create_api_key, revoke_api_key
+from api.models import ApiKey, cache_key_of
+from api.services import create_api_key, revoke_api_key
 from api.throttling import ApiKeyRateThrottle
 from core.actors import ENGINE
 
