@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
+
 import pghistory
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,6 +52,33 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and timezone.now() < self.expires_at
+
+
+# The cached copies of a key (api.authentication), forgotten by whatever changes the key
+# or its user (api.services.revoke_api_key; api.apps for any save).
+def cache_key_of(hashed_key: str) -> str:
+    """Where api.authentication keeps a key's row and user (named by the key's hash)."""
+    return f"api-key:{hashed_key}"
+
+
+def forget_cached_keys(*, user_id: int | None = None, hashed_keys: Sequence[str] = ()) -> None:
+    """Drop cached keys (the given ones, and every key of `user_id`), so the next request
+    reads the row: a revocation, or a user made inactive, takes effect at once.
+
+    Called after the change commits, so no request can cache the old row again in
+    between. If the cache cannot be reached, nothing was served from it either."""
+    hashed = list(hashed_keys)
+    if user_id is not None:
+        hashed += ApiKey.objects.filter(user_id=user_id).values_list("hashed_key", flat=True)
+
+    def forget() -> None:
+        # The cache is down: it serves nothing to forget.
+        with contextlib.suppress(Exception):
+            cache.delete_many([cache_key_of(h) for h in hashed])
+
+    if hashed:
+        forget()  # now, and again after commit (a request may cache the old row meanwhile)
+        transaction.on_commit(forget)
 
 
 class IdempotencyRecord(models.Model):

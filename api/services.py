@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Actor
-from api.models import ApiKey, IdempotencyRecord
+from api.models import ApiKey, IdempotencyRecord, forget_cached_keys
 from core.errors import Conflict, Refused
 from core.history import records
 
@@ -56,6 +56,7 @@ def revoke_api_key(*, acting_user: Actor, api_key: ApiKey) -> ApiKey:
         raise Conflict("This key is already revoked.", code="already_revoked")
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at"])
+    forget_cached_keys(hashed_keys=[api_key.hashed_key])
     return api_key
 
 

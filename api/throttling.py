@@ -5,13 +5,20 @@ answering: the throttle lets the request through (fails open) and logs a warning
 once a minute per process, and /health/ answers 503 meanwhile so the outage is seen.
 Failing closed would turn a cache outage into an outage of every police system's
 reporting of missing children, which is worse than a minute without rate limits.
+
+The window is DRF's (a sliding window: at most N requests in any `duration` seconds,
+refused requests not counted), kept as a Redis sorted set of request times and checked
+and updated by one Lua script: one round trip a request, where DRF's own throttle reads
+and writes a pickled list (two, and a race between them) (issue 13, decision 0021).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
+from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -37,6 +44,28 @@ def _warn_cache_down(error: Exception) -> None:
         )
 
 
+# KEYS[1]: the window's sorted set. ARGV: now, duration, limit, a unique member.
+# Drops the times older than the window; if the window is full, answers the oldest time
+# left (when a place frees up); otherwise records this request and answers -1.
+WINDOW_SCRIPT = """
+local now = tonumber(ARGV[1])
+local duration = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - duration)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    return oldest[2]
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.ceil(duration))
+return -1
+"""
+
+
+def _redis_client(key: str):
+    """The redis-py client behind Django's Redis cache, for `key` (already prefixed)."""
+    return cache._cache.get_client(key, write=True)  # type: ignore[attr-defined]
+
+
 class ApiKeyRateThrottle(SimpleRateThrottle):
     scope = "api_key"
 
@@ -45,11 +74,36 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        self.oldest: float | None = None
+        num_requests, duration = self.parse_rate(self.rate)
+        assert num_requests is not None and duration is not None  # a rate is set
+        self.window_seconds = duration
         try:
-            return super().allow_request(request, view)
+            key = cache.make_and_validate_key(self.key)
+            client = _redis_client(key)
+            oldest = client.register_script(WINDOW_SCRIPT)(
+                keys=[key],
+                args=[repr(self.now), duration, num_requests, _member(self.now)],
+            )
         except Exception as error:  # the cache is down (any client error): fail open
             _warn_cache_down(error)
             return True
+        if float(oldest) < 0:
+            return True
+        self.oldest = float(oldest)
+        return False
+
+    def wait(self):
+        """Seconds until the oldest request in the window leaves it (Retry-After)."""
+        if self.oldest is None:
+            return None
+        return max(0.0, self.window_seconds - (self.now - self.oldest))
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiKey):
@@ -61,3 +115,8 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def _member(now: float) -> str:
+    # Two requests in one clock tick are two entries of the window.
+    return f"{now!r}:{secrets.token_hex(4)}"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from agencies.models import Role, User
 from children.models import Child
 from children.permissions import roles_for_child
-from children.selectors import access_profile, child_visibility
+from children.selectors import access_profile, child_visibility, child_visibility_of_rows
 from core.audit import note_record
 from episodes.models import Episode, SafeguardingCheckRequest
 
@@ -22,14 +24,11 @@ def episode_visibility(user: User | AnonymousUser) -> Q:
     The children's ids come as `child_id IN (...)` (a semi-join PostgreSQL can stop
     after one page, as api.views.of_visible_children explains).
     """
-    council = Q(
-        child_id__in=Child.objects.filter(
-            child_visibility(user, without_role=Role.POLICE_LIAISON)
-        ).values("pk")
-    )
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return council
-    forces = access_profile(user).force_ids
+        return Q(pk__in=[])
+    profile = access_profile(user)
+    council = child_visibility_of_rows(user, without_role=Role.POLICE_LIAISON)
+    forces = profile.force_ids
     return council | Q(police_force_id__in=sorted(forces)) if forces else council
 
 
@@ -37,18 +36,34 @@ def visible_episodes(user: User | AnonymousUser) -> QuerySet[Episode]:
     return Episode.objects.filter(episode_visibility(user))
 
 
-def hidden_children_of_awaiting_episodes(user: User | AnonymousUser) -> frozenset[int]:
+def hidden_children_of_awaiting_episodes(
+    user: User | AnonymousUser, among: Iterable[int] | None = None
+) -> frozenset[int]:
     """The children the user does not see under the episodes their force sent awaiting
-    the council's confirmation: those episodes are shown without their child."""
+    the council's confirmation: those episodes are shown without their child.
+
+    `among`: only these children (a page's), so a list asks about its own rows rather
+    than every episode of the force."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     forces = access_profile(user).force_ids
     if not forces:
         return frozenset()
+    awaiting = Episode.objects.filter(awaiting_match=True, police_force_id__in=sorted(forces))
+    if among is not None:
+        children = sorted(set(among))
+        if not children:
+            return frozenset()
+        awaiting = awaiting.filter(child_id__in=children)
+        # The few children first (by the child index), then whether the user sees them:
+        # a NOT IN over the visibility rule would read every episode of the force.
+        candidates = set(awaiting.values_list("child_id", flat=True))
+        if not candidates:
+            return frozenset()
+        seen = Child.objects.filter(pk__in=sorted(candidates)).filter(child_visibility(user))
+        return frozenset(candidates - set(seen.values_list("pk", flat=True)))
     return frozenset(
-        Episode.objects.filter(awaiting_match=True, police_force_id__in=sorted(forces))
-        .exclude(child_visibility(user, "child_id"))
-        .values_list("child_id", flat=True)
+        awaiting.exclude(child_visibility(user, "child_id")).values_list("child_id", flat=True)
     )
 
 
