@@ -23,7 +23,7 @@ from casework.retention import may_review_retention, records_past_retention, ret
 from casework.services import confirm_police_match
 from children.models import Child
 from children.permissions import Action, allowed_actions, is_current_carer
-from children.selectors import visible_child_or_404
+from children.selectors import active_memberships, visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from episodes.selectors import visible_episode
 from protocol.models import Rule
@@ -37,11 +37,8 @@ MANAGING_ROLES = (Role.TEAM_MANAGER, *AUTHORITY_WIDE_ROLES)
 def home(request: SignedInRequest) -> HttpResponse:
     """Home, by role: my children, my deadlines, my team's escalations, the triage queue."""
     user = request.user
-    memberships = list(
-        user.memberships.filter(is_active=True)  # type: ignore[union-attr]
-        .select_related("team__agency")
-        .order_by("team__agency__name", "team__name", "role")
-    )
+    # The same read as the access rules' (once per request).
+    memberships = active_memberships(user)
     deadlines = selectors.my_deadlines(user)
     manages = any(m.role in MANAGING_ROLES for m in memberships)
     return render(

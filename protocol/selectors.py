@@ -49,7 +49,9 @@ def _memberships(user):
 
 
 def _deadlines(user) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(child_visibility(user, "child_id")).select_related(
+    # Driven from the visible children's ids (`drive`): the ledger keeps every deadline
+    # of three years, and PostgreSQL must read only the live ones of those children.
+    return Deadline.objects.filter(child_visibility(user, "child_id", drive=True)).select_related(
         "child", "episode", "owner_team"
     )
 
