@@ -96,7 +96,10 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
 def escalations(request: SignedInRequest) -> HttpResponse:
     """The manager's escalation queue: breached and due-soon deadlines for their teams."""
     queue = deadlines.escalations(
-        request.user, rule=request.GET.get("rule", ""), team=request.GET.get("team", "")
+        request.user,
+        rule=request.GET.get("rule", ""),
+        team=request.GET.get("team", ""),
+        page=request.GET.get("page", ""),
     )
     return render(
         request,
@@ -107,10 +110,20 @@ def escalations(request: SignedInRequest) -> HttpResponse:
             "rules": Rule.choices,
             "selected_rule": queue.selected_rule,
             "selected_team": queue.selected_team,
-            "limit": queue.limit,
+            "page": queue.page,
+            "has_next": queue.has_next,
+            "previous_url": _page_url(request, queue.page - 1) if queue.page > 1 else "",
+            "next_url": _page_url(request, queue.page + 1) if queue.has_next else "",
             "manages_teams": bool(queue.teams),
         },
     )
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    """This page's URL with its filters, at another page."""
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return f"{request.path}?{query.urlencode()}"
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
