@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role, Team
 from children.models import Allocation
-from children.selectors import child_visibility
+from children.selectors import access_profile, any_of, child_visibility
 from episodes.models import Episode
 from protocol.models import Deadline, Rule, Status
 
@@ -62,11 +62,27 @@ def my_deadlines(user, *, include_closed: bool = False) -> QuerySet[Deadline]:
     police liaison...) for children they may see. Open and scheduled unless asked."""
     if not getattr(user, "is_authenticated", False):
         return Deadline.objects.none()
-    allocated = Exists(
-        Allocation.objects.filter(child_id=OuterRef("child_id"), worker=user, ended_at__isnull=True)
+    if not getattr(user, "is_active", False):
+        return Deadline.objects.none()
+    # Two arms, each read through its own index and combined (BitmapOr), rather than
+    # every live deadline of every child the user may see tested against both (a police
+    # force sees four authorities' children; decision 0019):
+    # - the children allocated to the user as worker in their own teams (deadline_live_by_child):
+    #   the allocation rule of `children.selectors.reaches`, so all of them are visible;
+    # - the deadlines their roles own, among the children they may see (deadline_live_by_role).
+    profile = access_profile(user)
+    allocated = any_of(
+        "child_id",
+        Allocation.objects.filter(
+            worker=user, ended_at__isnull=True, team_id__in=sorted(profile.team_ids)
+        )
+        .order_by()
+        .values("child_id"),
     )
-    roles = _memberships(user).values("role")
-    deadlines = _deadlines(user).filter(allocated | Q(owner_role__in=roles))
+    owned = Q(owner_role__in=sorted(profile.roles)) & child_visibility(user, "child_id", drive=True)
+    deadlines = Deadline.objects.filter(allocated | owned).select_related(
+        "child", "episode", "owner_team"
+    )
     if not include_closed:
         deadlines = deadlines.filter(status__in=LIVE)
     return deadlines.order_by("due_at", "pk")
