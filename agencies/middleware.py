@@ -3,6 +3,8 @@
 - `AbsoluteSessionLifetimeMiddleware`: a session ends SESSION_ABSOLUTE_SECONDS after
   sign-in however active it is (the idle timeout, SESSION_COOKIE_AGE, ends it sooner
   when it is not). A stolen session cookie is good for a working day at most.
+- `VerifiedDeviceMiddleware` (django-otp's OTPMiddleware, reading the device once per
+  session rather than once per request, decision 0019).
 - `RequireSecondFactorMiddleware`: a person who has signed in with a password but not
   yet with a second factor in this session sees only the pages that get them there
   (set up an authenticator app, or enter a code), whatever they ask for, the admin
@@ -22,8 +24,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
-from django_otp import devices_for_user
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
+from django_otp.middleware import OTPMiddleware
 
 SIGNED_IN_AT = "homeward_signed_in_at"
 
@@ -56,6 +60,51 @@ class AbsoluteSessionLifetimeMiddleware:
                     "hours ago. Sign in again to carry on.",
                 )
         return self.get_response(request)
+
+
+# In the session: [the verified device's persistent id, the person's second_factor_epoch
+# when that device was last read and found theirs and confirmed].
+DEVICE_CHECKED = "homeward_device_checked"
+
+
+class VerifiedDeviceMiddleware(OTPMiddleware):
+    """django-otp's OTPMiddleware, without reading the verified device on every request
+    (issue 13: one query of every page's budget). Decision 0019.
+
+    The device is read, and checked as django-otp checks it (it exists, is confirmed and
+    is the person's), once per session; the session then records the device's id with
+    the person's `second_factor_epoch`. Later requests trust the record while the epoch
+    on the person's row, read anyway by AuthenticationMiddleware, is unchanged. Database
+    triggers raise the epoch whenever a device is deleted, unconfirmed or moved to
+    another person (an administrator's reset, new backup codes, a shell), so the next
+    request after any of these reads the device again and, finding none, treats the
+    session as not verified: the person is sent to the code page, as before.
+    """
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if not user.is_authenticated:
+            return user
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        if not persistent_id:
+            return user
+        epoch = getattr(user, "second_factor_epoch", None)
+        if epoch is not None and request.session.get(DEVICE_CHECKED) == [persistent_id, epoch]:
+            # The device row itself is read only by a page that asks for it (which
+            # device signed in); `is_verified()` needs only that there is one.
+            user.otp_device = SimpleLazyObject(
+                lambda: self._device_from_persistent_id(persistent_id)
+            )
+            return user
+        device = self._finalize_device(
+            request, user, self._device_from_persistent_id(persistent_id)
+        )
+        user.otp_device = device
+        if device is not None and epoch is not None:
+            request.session[DEVICE_CHECKED] = [persistent_id, epoch]
+        else:
+            request.session.pop(DEVICE_CHECKED, None)
+        return user
 
 
 # Pages a person part-way through signing in may see: signing in and out, setting up

@@ -88,6 +88,11 @@ class User(AbstractUser):
 
     job_title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=50, blank=True)
+    # Counts changes that take a second factor away (a device deleted, unconfirmed or
+    # given to someone else): database triggers raise it, and never let it fall
+    # (migration agencies 0004). A session's check of its verified device is trusted
+    # only while this is what it was when the device was checked (decision 0019).
+    second_factor_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

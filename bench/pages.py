@@ -11,7 +11,8 @@ its first authority). Each page is requested in-process through Django's test Cl
 warm-up request. For each page it prints the number of SQL statements, p50 and p95 of
 the server time, the page's main query (its slowest statement) run again on its own
 with the same parameters (p50 of the same number of runs), and the ratio of the page's
-p50 to it. Nothing is written but sessions, access log rows and API keys.
+p50 to it. Nothing is written but sessions, access log rows, API keys and an
+authenticator for each persona (signed in as after their code, decision 0015).
 """
 
 from __future__ import annotations
@@ -115,14 +116,27 @@ def pages() -> list[tuple[str, str, str, dict]]:
     return rows
 
 
+def sign_in(client, user) -> None:
+    """Signed in as a person is after their code (decision 0015): a confirmed authenticator
+    (made once, if the persona has none) verified in the session, as django_otp.login does."""
+    from django_otp import login as verify_session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench/pages.py", confirmed=True)
+    request = type("Request", (), {"session": client.session, "user": user})()
+    verify_session(request, device)
+    request.session.save()
+
+
 def measure(
     label: str, persona: str, url: str, options: dict, requests: int, explain: bool
 ) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from agencies.models import User
     from api.services import create_api_key
@@ -135,15 +149,7 @@ def measure(
         client = Client(HTTP_AUTHORIZATION=f"Api-Key {secret}")
     else:
         client = Client()
-        client.force_login(user)
-        # Every page refuses a session without a verified second factor (decision 0015):
-        # mark it verified with the persona's authenticator, as tests/conftest.py does.
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="bench/pages.py", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        sign_in(client, user)
     response = client.get(url)  # warm-up (and a check)
     assert response.status_code == 200, (label, url, response.status_code)
     samples = []

@@ -5,7 +5,7 @@ An alert is an open episode (not entered in error, not awaiting the council's ma
 a child at high risk: police grade the episode high, or the child's latest RAG rating is
 Red. It is withdrawn when the child returns (the episode closes): a read, not a record, so
 nothing can be left behind. Each reader sees only the children they may see
-(`children.selectors.visible_children`): a partner practitioner, the children linked to
+(`children.selectors.child_visibility`): a partner practitioner, the children linked to
 them.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from children.selectors import visible_children
+from children.selectors import child_visibility
 from episodes.models import Episode
 from risk.models import RiskAssessment
 
@@ -29,8 +29,10 @@ def high_risk_missing_now(user) -> QuerySet[Episode]:
             returned_at__isnull=True,
             entered_in_error=False,
             awaiting_match=False,
-            child_id__in=visible_children(user).values("pk"),
         )
+        # From the reader's children to their open episodes (`drive`: the index of open
+        # episodes by child), not from every open episode in the country.
+        .filter(child_visibility(user, "child_id", drive=True))
         .annotate(latest_rag=latest_rag)
         .filter(Q(police_risk="high") | Q(latest_rag="red"))
         .select_related("child")

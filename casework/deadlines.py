@@ -139,34 +139,47 @@ def deadline_rows(user, deadlines: Iterable[Deadline], now: dt.datetime) -> list
 
 # --- The escalation queue -----------------------------------------------------------
 
-QUEUE_LIMIT = 200
+# A page of the queue: an authority's queue holds hundreds of deadlines, and a page that
+# grew with them would not stay fast (issue 13). The rest are on the next pages.
+QUEUE_PAGE_SIZE = 50
 
 
 @dataclasses.dataclass(frozen=True)
 class EscalationQueue:
     """The manager's queue: breached and due-soon deadlines for the teams they manage,
     looked-after children missing over 24 hours first, then by due time, each with the
-    page that meets it."""
+    page that meets it; one page of QUEUE_PAGE_SIZE at a time."""
 
     deadlines: list[Deadline]
     teams: list
     selected_rule: str
     selected_team: int | None
-    limit: int = QUEUE_LIMIT
+    page: int = 1
+    has_next: bool = False
+    page_size: int = QUEUE_PAGE_SIZE
 
 
 def escalations(
-    user, *, rule: str = "", team: str = "", now: dt.datetime | None = None
+    user, *, rule: str = "", team: str = "", page: str = "", now: dt.datetime | None = None
 ) -> EscalationQueue:
     """The queue for `user`, filtered by a rule id and a team id as the page's GET gives
-    them; a filter the user cannot use (an unknown rule, a team they do not manage) is
-    ignored rather than refused."""
+    them, at page `page` (from 1); a filter the user cannot use (an unknown rule, a team
+    they do not manage) or a page that is not a number is ignored rather than refused."""
     now = now or timezone.now()
     teams = list(managed_teams(user).select_related("agency").order_by("agency__name", "name"))
     rule = rule if rule in Rule.values else ""
     team_id = int(team) if team.isdigit() and int(team) in {t.pk for t in teams} else None
-    rows = list(escalation_queue(user, rule=rule or None, team=team_id, now=now)[:QUEUE_LIMIT])
+    number = max(int(page), 1) if page.isdigit() else 1
+    start = (number - 1) * QUEUE_PAGE_SIZE
+    # One row more than the page, to know whether there is a next page without a count.
+    rows = list(
+        escalation_queue(user, rule=rule or None, team=team_id, now=now)[
+            start : start + QUEUE_PAGE_SIZE + 1
+        ]
+    )
+    has_next = len(rows) > QUEUE_PAGE_SIZE
+    rows = rows[:QUEUE_PAGE_SIZE]
     roles = roles_by_child(user, {deadline.child_id for deadline in rows})
     for deadline in rows:
         deadline.action = action_for(deadline, roles.get(deadline.child_id, frozenset()))  # type: ignore[attr-defined]
-    return EscalationQueue(rows, teams, rule, team_id)
+    return EscalationQueue(rows, teams, rule, team_id, page=number, has_next=has_next)

@@ -23,7 +23,7 @@ from casework.retention import may_review_retention, records_past_retention, ret
 from casework.services import confirm_police_match
 from children.models import Child
 from children.permissions import Action, allowed_actions, is_current_carer
-from children.selectors import visible_child_or_404
+from children.selectors import active_memberships, visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from episodes.selectors import visible_episode
 from protocol.models import Rule
@@ -37,11 +37,8 @@ MANAGING_ROLES = (Role.TEAM_MANAGER, *AUTHORITY_WIDE_ROLES)
 def home(request: SignedInRequest) -> HttpResponse:
     """Home, by role: my children, my deadlines, my team's escalations, the triage queue."""
     user = request.user
-    memberships = list(
-        user.memberships.filter(is_active=True)  # type: ignore[union-attr]
-        .select_related("team__agency")
-        .order_by("team__agency__name", "team__name", "role")
-    )
+    # The same read as the access rules' (once per request).
+    memberships = active_memberships(user)
     deadlines = selectors.my_deadlines(user)
     manages = any(m.role in MANAGING_ROLES for m in memberships)
     return render(
@@ -99,7 +96,10 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
 def escalations(request: SignedInRequest) -> HttpResponse:
     """The manager's escalation queue: breached and due-soon deadlines for their teams."""
     queue = deadlines.escalations(
-        request.user, rule=request.GET.get("rule", ""), team=request.GET.get("team", "")
+        request.user,
+        rule=request.GET.get("rule", ""),
+        team=request.GET.get("team", ""),
+        page=request.GET.get("page", ""),
     )
     return render(
         request,
@@ -110,10 +110,20 @@ def escalations(request: SignedInRequest) -> HttpResponse:
             "rules": Rule.choices,
             "selected_rule": queue.selected_rule,
             "selected_team": queue.selected_team,
-            "limit": queue.limit,
+            "page": queue.page,
+            "has_next": queue.has_next,
+            "previous_url": _page_url(request, queue.page - 1) if queue.page > 1 else "",
+            "next_url": _page_url(request, queue.page + 1) if queue.has_next else "",
             "manages_teams": bool(queue.teams),
         },
     )
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    """This page's URL with its filters, at another page."""
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return f"{request.path}?{query.urlencode()}"
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:

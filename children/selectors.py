@@ -36,7 +36,8 @@ import datetime as dt
 from collections.abc import Hashable
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -118,19 +119,29 @@ class AccessProfile:
         return AccessProfile(tuple(row for row in self.memberships if row[0] == role))
 
 
-def access_profile(user) -> AccessProfile:
-    """The user's active memberships: read once per request (core.request_cache)."""
+def active_memberships(user) -> list[Membership]:
+    """The user's active memberships with their teams and agencies (the home page lists
+    them), by agency, team and role: read once per request (core.request_cache), and the
+    same read gives `access_profile`."""
 
-    def read() -> AccessProfile:
-        return AccessProfile(
-            tuple(
-                Membership.objects.filter(user=user, is_active=True).values_list(
-                    "role", "team_id", "team__agency_id"
-                )
-            )
+    def read() -> list[Membership]:
+        return list(
+            Membership.objects.filter(user=user, is_active=True)
+            .select_related("team__agency")
+            .order_by("team__agency__name", "team__name", "role")
         )
 
-    return request_cache.memo(("access_profile", getattr(user, "pk", None)), read)
+    return request_cache.memo(("active_memberships", getattr(user, "pk", None)), read)
+
+
+def access_profile(user) -> AccessProfile:
+    """The user's active memberships as (role, team, agency): read once per request."""
+    return AccessProfile(
+        tuple(
+            (membership.role, membership.team_id, membership.team.agency_id)
+            for membership in active_memberships(user)
+        )
+    )
 
 
 def _is_signed_in(user) -> bool:
@@ -253,11 +264,18 @@ def reaches(user, profile: AccessProfile) -> list[Reach]:
                     role,
                     # A return interview not yet met: the predicate of the partial index
                     # of live deadlines (a breached deadline is never met).
+                    # Read from the authority's children (`any_of`), not from every live
+                    # deadline in the country.
                     Deadline.objects.filter(
+                        any_of(
+                            "child_id",
+                            Child.objects.filter(responsible_authority_id__in=agencies)
+                            .order_by()
+                            .values("pk"),
+                        ),
                         rule="return_interview",
                         status__in=["scheduled", "open", "breached"],
                         met_at__isnull=True,
-                        child__responsible_authority_id__in=agencies,
                     )
                     .order_by()
                     .values("child_id"),
@@ -301,19 +319,40 @@ def reaches(user, profile: AccessProfile) -> list[Reach]:
     return rules
 
 
+class _AnyOf(Lookup):
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+def any_of(column: str, ids: QuerySet) -> Q:
+    """`column = ANY(ARRAY(<ids>))`: the ids read first, once (an InitPlan), and handed to
+    the outer query as one array. PostgreSQL then reads the outer table through its index
+    on `column` for exactly those ids, whatever it guesses their number to be; with
+    `column IN (<ids>)` it may instead read every live row of the country and hash-join
+    them (issue 13: an authority's escalation queue read 119,000 deadlines for 400)."""
+    return Q(_AnyOf(F(column), ArraySubquery(ids)))
+
+
 def host_authority_children(authority_ids) -> QuerySet:
     """Issue 15: the children whose current out-of-area placement is hosted by one of
     `authority_ids`, while an episode is open and for `host_authority_sight_days` after
-    it closes (HAR 17.2-17.4)."""
+    it closes (HAR 17.2-17.4). Read from the hosted placements to their children's
+    episodes (`any_of`), never from every open or recent episode in the country."""
     from episodes.models import Episode
 
     since = timezone.now() - dt.timedelta(days=protocol_settings().host_authority_sight_days)
-    recent = Episode.objects.filter(child_id=OuterRef("child_id"), entered_in_error=False).filter(
-        Q(returned_at__isnull=True) | Q(returned_at__gte=since)
+    hosted = (
+        Placement.objects.filter(end_date__isnull=True, host_authority_id__in=authority_ids)
+        .order_by()
+        .values("child_id")
     )
     return (
-        Placement.objects.filter(end_date__isnull=True, host_authority_id__in=authority_ids)
-        .filter(Exists(recent))
+        Episode.objects.filter(any_of("child_id", hosted), entered_in_error=False)
+        .filter(Q(returned_at__isnull=True) | Q(returned_at__gte=since))
         .order_by()
         .values("child_id")
     )
@@ -414,7 +453,9 @@ def _compile_child_ids(
     return sql, tuple(params), offsets
 
 
-def child_visibility(user, child_ref: str = "pk", *, without_role: str | None = None) -> Q:
+def child_visibility(
+    user, child_ref: str = "pk", *, without_role: str | None = None, drive: bool = False
+) -> Q:
     """A Q over Child (or, with `child_ref`, over a model pointing at a child) for `user`.
 
     `child_ref` is the expression naming the child's id from the queried model:
@@ -424,10 +465,17 @@ def child_visibility(user, child_ref: str = "pk", *, without_role: str | None = 
     (`access_profile`), so the query carries only the rules that can match, with their
     ids as literals. `without_role` leaves one role's rule out (the episodes a police
     officer sees are their force's, not the child's).
+
+    `drive=True` hands the ids over as one array (`any_of`), so the query reads the
+    queried table through its child index for those children only: for lists over a
+    large table (the deadline ledger) whose rows per child the planner misjudges.
     """
     if not _is_signed_in(user):
         return Q(pk__in=[])
-    return Q(**{f"{child_ref}__in": visible_child_ids(user, without_role=without_role)})
+    ids = visible_child_ids(user, without_role=without_role)
+    if drive:
+        return any_of(child_ref, ids)
+    return Q(**{f"{child_ref}__in": ids})
 
 
 def child_visibility_of_rows(user, child: str = "child", *, without_role: str | None = None) -> Q:

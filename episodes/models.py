@@ -206,6 +206,13 @@ class Episode(models.Model):
                 name="episode_open_by_child",
             ),
             models.Index(fields=["police_force", "child"], name="episode_force_child"),
+            # The police liaison officer's reach (children.selectors.reaches): the children
+            # of the episodes their force reported, read from the index alone (decision 0019).
+            models.Index(
+                fields=["police_force", "child"],
+                condition=Q(entered_in_error=False, awaiting_match=False),
+                name="episode_force_child_matched",
+            ),
             # Search by police reference compares without case (UPPER on both sides).
             models.Index(
                 Upper("police_reference"),

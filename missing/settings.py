@@ -93,8 +93,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user.is_verified(): signed in with a second factor in this session.
-    "django_otp.middleware.OTPMiddleware",
+    # request.user.is_verified(): signed in with a second factor in this session
+    # (django-otp's OTPMiddleware, reading the device once a session: decision 0019).
+    "agencies.middleware.VerifiedDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sign-out at SESSION_ABSOLUTE_SECONDS after sign-in whatever the activity, then a
     # signed-in person without a verified second factor sees only the set-up or

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from children.selectors import child_visibility
+from core import request_cache
 from notifications.models import Channel, DeliveryStatus, Notification
 
 
@@ -27,7 +28,13 @@ def inbox(user) -> QuerySet[Notification]:
 
 
 def unread_count(user) -> int:
-    return inbox(user).filter(read_at__isnull=True).count()
+    """Counted once per request (core.request_cache): the header and the home page both
+    show it. A POST that marks notifications read has no request cache, so it never
+    reads a stale count."""
+    return request_cache.memo(
+        ("unread_count", getattr(user, "pk", None)),
+        lambda: inbox(user).filter(read_at__isnull=True).count(),
+    )
 
 
 def mark_read(*, acting_user, notification_id: int) -> bool:

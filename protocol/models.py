@@ -143,6 +143,15 @@ class Deadline(models.Model):
                 condition=Q(status__in=["scheduled", "open", "breached"], met_at__isnull=True),
                 name="deadline_live_by_child",
             ),
+            # "My deadlines" (protocol.selectors.my_deadlines): the live deadlines a role
+            # owns (police liaison, return interviews, MASH...) among the children its
+            # holder may see, without reading every other live deadline of those
+            # children (a police force sees four authorities' children: decision 0019).
+            models.Index(
+                fields=["owner_role", "child", "due_at"],
+                condition=Q(status__in=["scheduled", "open", "breached"], met_at__isnull=True),
+                name="deadline_live_by_role",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role, Team
 from children.models import Allocation
-from children.selectors import child_visibility
+from children.selectors import access_profile, any_of, child_visibility
 from episodes.models import Episode
 from protocol.models import Deadline, Rule, Status
 
@@ -35,7 +35,8 @@ def still_to_meet() -> Q:
 
 
 def still_owed(now: dt.datetime) -> Q:
-    """Not yet past `STILL_OWED`: due recently, or its episode open or recently returned."""
+    """Not yet past `STILL_OWED`: due recently, or its episode open or recently returned
+    (the escalation queue writes the same rule as two indexed arms)."""
     horizon = now - STILL_OWED
     return (
         Q(due_at__gte=horizon)
@@ -49,7 +50,9 @@ def _memberships(user):
 
 
 def _deadlines(user) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(child_visibility(user, "child_id")).select_related(
+    # Driven from the visible children's ids (`drive`): the ledger keeps every deadline
+    # of three years, and PostgreSQL must read only the live ones of those children.
+    return Deadline.objects.filter(child_visibility(user, "child_id", drive=True)).select_related(
         "child", "episode", "owner_team"
     )
 
@@ -60,11 +63,27 @@ def my_deadlines(user, *, include_closed: bool = False) -> QuerySet[Deadline]:
     police liaison...) for children they may see. Open and scheduled unless asked."""
     if not getattr(user, "is_authenticated", False):
         return Deadline.objects.none()
-    allocated = Exists(
-        Allocation.objects.filter(child_id=OuterRef("child_id"), worker=user, ended_at__isnull=True)
+    if not getattr(user, "is_active", False):
+        return Deadline.objects.none()
+    # Two arms, each read through its own index and combined (BitmapOr), rather than
+    # every live deadline of every child the user may see tested against both (a police
+    # force sees four authorities' children; decision 0019):
+    # - the children allocated to the user as worker in their own teams (deadline_live_by_child):
+    #   the allocation rule of `children.selectors.reaches`, so all of them are visible;
+    # - the deadlines their roles own, among the children they may see (deadline_live_by_role).
+    profile = access_profile(user)
+    allocated = any_of(
+        "child_id",
+        Allocation.objects.filter(
+            worker=user, ended_at__isnull=True, team_id__in=sorted(profile.team_ids)
+        )
+        .order_by()
+        .values("child_id"),
     )
-    roles = _memberships(user).values("role")
-    deadlines = _deadlines(user).filter(allocated | Q(owner_role__in=roles))
+    owned = Q(owner_role__in=sorted(profile.roles)) & child_visibility(user, "child_id", drive=True)
+    deadlines = Deadline.objects.filter(allocated | owned).select_related(
+        "child", "episode", "owner_team"
+    )
     if not include_closed:
         deadlines = deadlines.filter(status__in=LIVE)
     return deadlines.order_by("due_at", "pk")
@@ -115,10 +134,25 @@ def escalation_queue(
     memberships = _memberships(user)
     managed = memberships.filter(role=Role.TEAM_MANAGER).values("team_id")
     authorities = memberships.filter(role__in=AUTHORITY_WIDE_ROLES).values("team__agency_id")
-    deadlines = _deadlines(user).filter(
+    # Visible and still owed (`still_owed`), as two arms PostgreSQL reads through their
+    # own indexes (BitmapOr): the visible children's deadlines due recently (by child and
+    # due time), and the deadlines of their open or recently returned episodes. Not every
+    # live deadline of the authority: most are breaches of years past.
+    horizon = now - STILL_OWED
+    visible = child_visibility(user, "child_id", drive=True)  # memberships read once
+    recent_episodes = (
+        Episode.objects.filter(visible)
+        .filter(Q(returned_at__isnull=True) | Q(returned_at__gte=horizon))
+        .order_by()
+        .values("pk")
+    )
+    deadlines = Deadline.objects.filter(
+        (visible & Q(due_at__gte=horizon)) | any_of("episode_id", recent_episodes)
+    ).select_related("child", "episode", "owner_team")
+    deadlines = deadlines.filter(
         Q(owner_team_id__in=managed) | Q(child__responsible_authority_id__in=authorities)
     )
-    deadlines = deadlines.filter(still_to_meet(), still_owed(now)).filter(
+    deadlines = deadlines.filter(still_to_meet()).filter(
         Q(status=Status.BREACHED) | Q(status=Status.OPEN, due_soon_at__lte=now)
     )
     if rule:

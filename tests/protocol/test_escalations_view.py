@@ -173,3 +173,45 @@ def test_the_queue_runs_a_constant_number_of_queries(client, world, queue):
 
     small, _large = constant_queries(client, URL, more)
     assert len(client.get(URL).context["deadlines"]) > 8
+
+
+def test_the_queue_pages_rather_than_growing_without_bound(client, world, queue, monkeypatch):
+    """Issue 13: an authority's queue holds hundreds of deadlines; the page shows one page
+    of them, in the queue's order, with links to the next and previous pages."""
+    import casework.deadlines
+
+    everything = [
+        row.pk for row in signed_in(client, world.team_manager).get(URL).context["deadlines"]
+    ]
+    assert len(everything) >= 3
+    monkeypatch.setattr(casework.deadlines, "QUEUE_PAGE_SIZE", 2)
+    seen = []
+    page_url = URL
+    for _ in everything:
+        response = client.get(page_url)
+        rows = [row.pk for row in response.context["deadlines"]]
+        assert 1 <= len(rows) <= 2
+        seen.extend(rows)
+        if not response.context["next_url"]:
+            break
+        assert 'rel="next"' in response.content.decode()
+        page_url = response.context["next_url"]
+    assert seen == everything
+    assert response.context["previous_url"]
+    beyond = client.get(URL + f"?page={len(everything) + 5}")
+    assert beyond.status_code == 200 and not beyond.context["deadlines"]
+    assert "Go to the first page" in beyond.content.decode()
+
+
+def test_the_next_page_keeps_the_filters_and_a_page_that_is_not_a_number_is_the_first(
+    client, world, queue, monkeypatch
+):
+    import casework.deadlines
+
+    monkeypatch.setattr(casework.deadlines, "QUEUE_PAGE_SIZE", 1)
+    response = signed_in(client, world.team_manager).get(URL + f"?team={world.team.pk}&page=x")
+    assert response.context["page"] == 1
+    assert response.context["selected_team"] == world.team.pk
+    assert f"team={world.team.pk}" in response.context["next_url"]
+    assert "page=2" in response.context["next_url"]
+    assert not response.context["previous_url"]

@@ -296,3 +296,96 @@ def test_demo_users_sign_in_with_the_documented_demo_key(db, settings):
     # Seeding again keeps one demo device per person.
     call_command("seed_demo", stdout=io.StringIO())
     assert TOTPDevice.objects.filter(user__username="admin").count() == 1
+
+
+# Decision 0019: the verified device is read once a session, and read again after any
+# change that takes a second factor away.
+
+
+def _device_reads(client: Client, path: str) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    reads = sum("otp_totp_totpdevice" in query["sql"] for query in captured.captured_queries)
+    return response.status_code, reads
+
+
+def test_a_verified_session_reads_its_device_once_not_on_every_page(world):
+    client = Client()
+    client.force_login(world.social_worker)
+    assert _device_reads(client, reverse("home")) == (200, 1)
+    assert _device_reads(client, reverse("home")) == (200, 0)
+    assert _device_reads(client, reverse("home")) == (200, 0)
+
+
+@pytest.mark.parametrize(
+    "take_away",
+    [
+        pytest.param(lambda user: TOTPDevice.objects.filter(user=user).delete(), id="deleted"),
+        pytest.param(
+            lambda user: TOTPDevice.objects.filter(user=user).update(confirmed=False),
+            id="unconfirmed",
+        ),
+        pytest.param(
+            lambda user: TOTPDevice.objects.filter(user=user).update(
+                user=UserFactory(username="someone_else")
+            ),
+            id="given to another person",
+        ),
+    ],
+)
+def test_a_device_taken_away_ends_the_verified_session_at_the_next_request(world, take_away):
+    client = Client()
+    client.force_login(world.social_worker)
+    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200  # trusted from the session now
+    take_away(world.social_worker)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(
+        (reverse("two_factor_challenge"), reverse("two_factor_setup"))
+    )
+
+
+def test_an_administrators_reset_ends_the_persons_verified_session_at_once(world):
+    client = Client()
+    client.force_login(world.social_worker)
+    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    reset_second_factor(acting_user=admin, user=world.social_worker)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two_factor_setup"))
+
+
+def test_a_stale_save_of_the_person_cannot_undo_the_record_of_a_device_taken_away(world):
+    person = type(world.social_worker).objects.get(pk=world.social_worker.pk)
+    confirmed_device(person)
+    before = person.second_factor_epoch
+    TOTPDevice.objects.filter(user=person).delete()
+    person.job_title = "Senior practitioner"
+    person.save()  # the instance still holds the epoch read before the delete
+    person.refresh_from_db()
+    assert person.second_factor_epoch == before + 1
+
+
+def test_new_backup_codes_unverify_a_session_signed_in_with_the_old_ones(world):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    confirmed_device(world.social_worker)
+    codes = StaticDevice.objects.create(user=world.social_worker, name="Backup", confirmed=True)
+    client = Client()
+    client.force_login(world.social_worker)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = codes.persistent_id
+    session.save()
+    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
+    StaticDevice.objects.filter(pk=codes.pk).delete()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two_factor_challenge"))
