@@ -17,6 +17,7 @@ p50 to it. Nothing is written but sessions, access log rows and API keys.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import sys
@@ -46,21 +47,28 @@ def pages() -> list[tuple[str, str, str, dict]]:
     from django.db.models import Count
 
     from agencies.models import User
-    from bench.national import PERSONAS
+    from bench.national import DEFAULT_NOW, PERSONAS
+    from bench.page_data import page_records
     from children.models import Child
+    from core.clock import add_months
     from episodes.models import Episode
 
+    records = page_records()  # a strategy meeting, a panel meeting, a place (made once)
     worker = User.objects.get(username=PERSONAS["social_worker"])
     mine = Child.objects.filter(allocations__worker=worker, allocations__ended_at__isnull=True)
-    busiest = mine.annotate(n=Count("episodes")).order_by("-n", "pk").first()
+    busiest = records.busiest
     typical = mine.annotate(n=Count("episodes")).filter(n__lte=3).order_by("pk").first()
-    family = (busiest.family_name if busiest else "Smith").split("-")[0]
+    family = busiest.family_name.split("-")[0]
     reference = (
         Episode.objects.filter(child__in=mine)
         .exclude(police_reference="")
         .values_list("police_reference", flat=True)
         .first()
     ) or "none"
+    # The committee report over the 13 whole months before the dataset's "now".
+    first = DEFAULT_NOW.date().replace(day=1)
+    months = f"from_date={add_months(first, -13):%Y-%m-%d}"
+    months += f"&to_date={first - dt.timedelta(days=1):%Y-%m-%d}"
     rows = []
     for persona in PERSONAS:
         rows.append((f"home, {persona.replace('_', ' ')}", persona, "/", {}))
@@ -93,16 +101,58 @@ def pages() -> list[tuple[str, str, str, dict]]:
         ("return interviews, return officer", "return_interview_officer", "/return-interviews/", {})
     )
     rows.append(("notifications, social worker", "social_worker", "/notifications/", {}))
-    if busiest:
-        n = Episode.objects.filter(child=busiest).count()
-        rows.append(
-            (f"child record, {n} episodes", "social_worker", f"/children/{busiest.pk}/", {})
-        )
+    n = Episode.objects.filter(child=busiest).count()
+    rows.append((f"child record, {n} episodes", "social_worker", f"/children/{busiest.pk}/", {}))
     if typical:
         n = Episode.objects.filter(child=typical).count()
         rows.append(
             (f"child record, {n} episodes", "social_worker", f"/children/{typical.pk}/", {})
         )
+    rows += [
+        ("episode, social worker", "social_worker", f"/episodes/{records.episode.pk}/", {}),
+        (
+            "return interview, return officer",
+            "return_interview_officer",
+            f"/return-interviews/interviews/{records.interview_id}/",
+            {},
+        ),
+        (
+            "return interview record of a child, return officer",
+            "return_interview_officer",
+            f"/return-interviews/children/{busiest.pk}/record/",
+            {},
+        ),
+        (
+            "strategy meeting, social worker",
+            "social_worker",
+            f"/meetings/strategy/{records.meeting_id}/",
+            {},
+        ),
+        ("panels and meetings, panel member", "panel_member", "/meetings/", {}),
+        (
+            "panel meeting, Missing Co-ordinator",
+            "missing_coordinator",
+            f"/meetings/panels/{records.panel_meeting_id}/",
+            {},
+        ),
+        (
+            "reports, Missing Co-ordinator, 13 months",
+            "missing_coordinator",
+            f"/reports/?{months}",
+            {},
+        ),
+        ("statutory returns, Missing Co-ordinator", "missing_coordinator", "/reports/returns/", {}),
+        ("place, social worker", "social_worker", f"/context/places/{records.place_id}/", {}),
+        ("hotspots, Missing Co-ordinator", "missing_coordinator", "/context/hotspots/", {}),
+        ("alerts, Missing Co-ordinator", "missing_coordinator", "/alerts/", {}),
+        ("alerts, police liaison", "police_liaison", "/alerts/", {}),
+        (
+            "checks asked of us, Missing Co-ordinator",
+            "missing_coordinator",
+            "/episodes/safeguarding-checks/",
+            {},
+        ),
+    ]
     for persona in ("police_liaison", "missing_coordinator"):
         rows.append(
             (
@@ -113,6 +163,21 @@ def pages() -> list[tuple[str, str, str, dict]]:
             )
         )
     return rows
+
+
+def sign_in(client, user) -> None:
+    """Signed in as a person is, with a verified second factor (decision 0015: every page
+    refuses a session without one), as tests/conftest.py's force_login does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench/pages.py", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def measure(
@@ -133,7 +198,7 @@ def measure(
         client = Client(HTTP_AUTHORIZATION=f"Api-Key {secret}")
     else:
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
     response = client.get(url)  # warm-up (and a check)
     assert response.status_code == 200, (label, url, response.status_code)
     samples = []

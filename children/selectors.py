@@ -357,18 +357,24 @@ def visible_children(user) -> QuerySet[Child]:
     return Child.objects.filter(child_visibility(user))
 
 
-def get_visible_child(user, child_id: int) -> Child:
-    """The child, or Child.DoesNotExist: a child you may not see does not exist for you."""
-    child = visible_children(user).select_related("responsible_authority").get(pk=child_id)
+def get_visible_child(user, child_id: int, *, annotations: dict | None = None) -> Child:
+    """The child, or Child.DoesNotExist: a child you may not see does not exist for you.
+    `annotations`: more columns the page needs of the child's row, read in the same query."""
+    child = (
+        visible_children(user)
+        .select_related("responsible_authority")
+        .annotate(**(annotations or {}))
+        .get(pk=child_id)
+    )
     note_record(child)  # the request's access event (core.audit)
     return child
 
 
-def visible_child_or_404(user, child_id: int) -> Child:
+def visible_child_or_404(user, child_id: int, *, annotations: dict | None = None) -> Child:
     """For pages: the child, or a 404 (never a 403: a child you may not see does not exist
     for you, and a 403 would say that it does)."""
     try:
-        return get_visible_child(user, child_id)
+        return get_visible_child(user, child_id, annotations=annotations)
     except Child.DoesNotExist:
         raise Http404("No such child") from None
 
