@@ -34,7 +34,7 @@ import dataclasses
 import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -350,6 +350,25 @@ def child_visibility(user, child_ref: str = "pk", *, without_role: str | None = 
     if not _is_signed_in(user):
         return Q(pk__in=[])
     return Q(**{f"{child_ref}__in": visible_child_ids(user, without_role=without_role)})
+
+
+class _EqualsAny(Func):
+    """`(<column> = ANY(<array>))`."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
+def child_visibility_first(user, child_ref: str = "child_id") -> Q | Func:
+    """`child_visibility`, written `child = ANY(ARRAY(<the reaches>))`: PostgreSQL reads
+    the reader's children once, before the query (an InitPlan), and then drives from
+    them through the case table's child index. For a list over a table far larger than
+    what one reader sees (the live deadlines of every authority), where `IN (UNION...)`
+    leaves the planner free to read the whole table first and hash the reaches."""
+    if not _is_signed_in(user):
+        return Q(**{f"{child_ref}__in": []})
+    return _EqualsAny(F(child_ref), Func(Subquery(visible_child_ids(user)), function="ARRAY"))
 
 
 def visible_children(user) -> QuerySet[Child]:
