@@ -11,7 +11,9 @@ its first authority). Each page is requested in-process through Django's test Cl
 warm-up request. For each page it prints the number of SQL statements, p50 and p95 of
 the server time, the page's main query (its slowest statement) run again on its own
 with the same parameters (p50 of the same number of runs), and the ratio of the page's
-p50 to it. Nothing is written but sessions, access log rows and API keys.
+p50 to it. Nothing is written but sessions, access log rows, API keys, an authenticator
+per persona, and once the few rows of bench/page_data.py (a strategy meeting, a panel
+meeting, a place) that pages need and the generator does not write.
 """
 
 from __future__ import annotations

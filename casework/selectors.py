@@ -193,7 +193,7 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
     """Everything the child's record page shows, for a child `user` may see: its
     social-care-only parts only to those who see them (children.permissions.Sight), and
     to police the episodes of their force (episodes.selectors.visible_episodes)."""
-    from children.permissions import Sight, sights_for
+    from children.permissions import Sight, roles_for_child, sights_for
     from episodes.selectors import visible_episodes
 
     now = now or timezone.now()
@@ -232,6 +232,7 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
             ),
         ],
         now,
+        roles={child.pk: roles_for_child(user, child)},  # read with the child
     )
 
     timeline: list[TimelineEntry] = []

@@ -158,16 +158,6 @@ def roles_by_child(user, child_ids: Iterable[int]) -> dict[int, frozenset[str]]:
     ids = sorted(set(child_ids))
     if not ids or not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
-    if len(ids) == 1:
-        # A page about one child (its record, an episode) asks from several parts: the
-        # links it draws, its sights, its deadlines. Read once per request.
-        (child_id,) = ids
-        return {
-            child_id: request_cache.memo(
-                ("roles_for_child", user.pk, child_id),
-                lambda: _read_roles(user, ids).get(child_id, frozenset()),
-            )
-        }
     return _read_roles(user, ids)
 
 
@@ -216,7 +206,10 @@ def visible_child_with_roles_or_404(user, child_id: int) -> Child:
 def roles_for_child(user, child: Child) -> frozenset[str]:
     """The roles through which `user` reaches `child` (empty: no relationship); read once
     per page (core.request_cache), however many links and sights ask."""
-    return roles_by_child(user, [child.pk]).get(child.pk, frozenset())
+    return request_cache.memo(
+        ("roles_for_child", getattr(user, "pk", None), child.pk),
+        lambda: roles_by_child(user, [child.pk]).get(child.pk, frozenset()),
+    )
 
 
 def may(user, action: Action, child: Child) -> bool:
