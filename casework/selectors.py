@@ -258,7 +258,14 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
                     episode_id=episode.pk,
                 )
             )
-    timeline.extend(_assessments_interviews_meetings(user, child, Sight.MEETING_CONTENT in sights))
+    # Fewer than the limit: these are all the episodes the user may open, so the timeline
+    # links by this set rather than asking the visibility rules again in SQL.
+    openable = {episode.pk for episode in episodes} if len(episodes) < RECORD_LIST_LIMIT else None
+    timeline.extend(
+        _assessments_interviews_meetings(
+            user, child, Sight.MEETING_CONTENT in sights, openable=openable
+        )
+    )
     timeline.sort(key=lambda entry: entry.at, reverse=True)
 
     return ChildRecord(
@@ -423,7 +430,7 @@ def _summary(user, child: Child, today: dt.date, now: dt.datetime, *, access_log
 
 
 def _assessments_interviews_meetings(
-    user, child: Child, meeting_content: bool
+    user, child: Child, meeting_content: bool, *, openable: set[int] | None = None
 ) -> list[TimelineEntry]:
     """The latest RECORD_LIST_LIMIT of each of the child's risk assessments, return
     interviews and strategy meetings, as timeline entries: one statement (UNION ALL of
@@ -435,13 +442,18 @@ def _assessments_interviews_meetings(
     from risk.models import RiskAssessment
 
     text = CharField()
-    openable_episode = Case(
-        When(
-            Exists(visible_episodes(user).filter(pk=OuterRef("episode_id"))),
-            then=F("episode_id"),
-        ),
-        default=None,
-        output_field=IntegerField(),
+    # `openable`: the ids of the episodes the user may open, when the caller knows them all.
+    openable_episode = (
+        F("episode_id")
+        if openable is not None
+        else Case(
+            When(
+                Exists(visible_episodes(user).filter(pk=OuterRef("episode_id"))),
+                then=F("episode_id"),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
     )
     columns = ("t_part", "t_at", "t_first", "t_second", "t_detail", "t_episode")
     assessments = (
@@ -500,6 +512,8 @@ def _assessments_interviews_meetings(
         else:
             title = f"{kinds.get(first, first)}: {triggers.get(second, second)}"
             detail = detail if meeting_content else ""
+        if openable is not None and episode_id not in openable:
+            episode_id = None
         entries.append(
             TimelineEntry(at=at, kind=part, title=title, detail=detail, episode_id=episode_id)
         )
