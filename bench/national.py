@@ -547,6 +547,7 @@ def generate(
         authority_teams: dict[int, list[tuple[int, list[int]]]] = {}
         mash_users: dict[int, list[int]] = {}
         officers: dict[int, list[int]] = {}
+        liaisons: dict[int, int] = {}
 
         def person(username: str, first: str, last: str) -> int:
             nonlocal next_user
@@ -626,15 +627,14 @@ def generate(
             next_team += 1
             team_rows.append((team, force, "Missing Persons Unit", ""))
             for o in range(2):
-                member(
-                    person(
-                        PERSONAS["police_liaison"] if index == 0 and o == 0 else f"n{force}_pl{o}",
-                        "Police",
-                        "Liaison",
-                    ),
-                    team,
-                    "police_liaison",
+                liaison = person(
+                    PERSONAS["police_liaison"] if index == 0 and o == 0 else f"n{force}_pl{o}",
+                    "Police",
+                    "Liaison",
                 )
+                member(liaison, team, "police_liaison")
+                # Who records the force's safe and well checks.
+                liaisons.setdefault(force, liaison)
         counts["teams"] = copier.copy(
             "agencies_team", ["id", "agency_id", "name", "email"], team_rows
         )
@@ -885,6 +885,9 @@ def generate(
                         stamp if category == "missing" else None,
                         stamp,
                         stamp,
+                        # Who recorded the report: the authority's MASH (a real user; the
+                        # pages join episodes to their reporter).
+                        mash[0],
                     )
                     referral = None
                     # MASH referral: one per episode of the last 30 days (open for 2 days).
@@ -961,6 +964,7 @@ def generate(
                                     "PC Synthetic",
                                     force,
                                     _ts(returned + 31 * 3600),
+                                    liaisons[force],
                                 )
                             )
                             next_check += 1
@@ -1011,6 +1015,7 @@ def generate(
                 "police_report_recorded_at",
                 "created_at",
                 "updated_at",
+                "reported_by_id",
             ],
             draw_episodes(),
         )
@@ -1087,7 +1092,15 @@ def generate(
         copier.copy("returns_returninterviewepisode", ["interview_id", "episode_id"], cover_rows)
         counts["checks"] = copier.copy(
             "episodes_safeandwellcheck",
-            ["id", "episode_id", "checked_at", "officer_name", "police_force_id", "recorded_at"],
+            [
+                "id",
+                "episode_id",
+                "checked_at",
+                "officer_name",
+                "police_force_id",
+                "recorded_at",
+                "recorded_by_id",
+            ],
             check_rows,
         )
         for rows in (assessment_rows, interview_rows, cover_rows, check_rows, referral_rows):

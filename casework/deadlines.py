@@ -120,13 +120,22 @@ def action_for(deadline: Deadline, roles: frozenset[str]) -> tuple[str, str] | N
 LIVE_STATUSES = (Status.SCHEDULED, Status.OPEN, Status.BREACHED)
 
 
-def deadline_rows(user, deadlines: Iterable[Deadline], now: dt.datetime) -> list[DeadlineRow]:
+def deadline_rows(
+    user,
+    deadlines: Iterable[Deadline],
+    now: dt.datetime,
+    *,
+    roles: dict[int, frozenset[str]] | None = None,
+) -> list[DeadlineRow]:
     """Deadlines as a page lists them, each still to be met with the page that meets it,
-    when `user` may use that page. Two queries for the permissions, whatever the rows."""
+    when `user` may use that page. Two queries for the permissions, whatever the rows;
+    none when the page has read the user's `roles` for the deadlines' children already."""
     deadlines = list(deadlines)
-    roles = roles_by_child(
-        user, {deadline.child_id for deadline in deadlines if deadline.status in LIVE_STATUSES}
-    )
+    if roles is None:
+        roles = roles_by_child(
+            user,
+            {deadline.child_id for deadline in deadlines if deadline.status in LIVE_STATUSES},
+        )
     rows = []
     for deadline in deadlines:
         text, css = tag_for(deadline, now)

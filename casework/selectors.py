@@ -14,10 +14,31 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    JSONField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 
-from agencies.models import Membership, Role, User
+from agencies.models import Agency, Membership, Role, Team, User
 from casework.deadlines import DeadlineRow, deadline_rows
 from children.models import Child, RecordAccess
 from children.selectors import child_visibility, find_children
@@ -121,16 +142,31 @@ def _history(child: Child) -> list[Change]:
     (deadlines left out: the record lists those, and the engine rewrites them often)."""
     from pghistory.models import Events
 
+    # The person each event's context names (`user`: their id), read with the events.
+    named = User.objects.filter(pk=OuterRef("context_user_id")).values(
+        row=JSONObject(id="id", username="username", first_name="first_name", last_name="last_name")
+    )[:1]
     events = list(
         Events.objects.references(child)
         .exclude(pgh_model="protocol.DeadlineEvent")
+        .annotate(context_user=KT("pgh_context__user"))
+        .annotate(
+            context_user_id=Case(
+                When(
+                    context_user__regex=r"^[0-9]{1,18}$",
+                    then=Cast("context_user", BigIntegerField()),
+                ),
+                default=None,
+                output_field=BigIntegerField(),
+            )
+        )
+        .annotate(context_person=Subquery(named))
         .order_by("-pgh_created_at")[:RECORD_LIST_LIMIT]
     )
     contexts = [
         event.pgh_context if isinstance(event.pgh_context, dict) else {} for event in events
     ]
-    user_ids = [context["user"] for context in contexts if isinstance(context.get("user"), int)]
-    users = {user.pk: user for user in User.objects.filter(pk__in=user_ids)}
+    users = {data["id"]: User(**data) for event in events if (data := event.context_person)}
     changes = []
     for event, context in zip(events, contexts, strict=True):
         diff = event.pgh_diff or {}
@@ -157,35 +193,14 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
     """Everything the child's record page shows, for a child `user` may see: its
     social-care-only parts only to those who see them (children.permissions.Sight), and
     to police the episodes of their force (episodes.selectors.visible_episodes)."""
-    from children.permissions import Sight, sights_for
+    from children.permissions import Sight, roles_for_child, sights_for
     from episodes.selectors import visible_episodes
-    from panels.models import StrategyMeeting
-    from returns.models import ReturnInterview
-    from risk.models import RiskAssessment
 
     now = now or timezone.now()
     today = timezone.localdate(now)
-    legal_status = (
-        child.legal_statuses.filter(start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .first()
-    )
-    placement = (
-        child.placements.filter(start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .select_related("placing_authority", "host_authority")
-        .first()
-    )
-    allocations = list(
-        child.allocations.filter(ended_at__isnull=True).select_related("team__agency", "worker")
-    )
     sights = sights_for(user, child)
-    episodes = list(
-        visible_episodes(user)
-        .filter(child=child)
-        .select_related("police_force", "reported_by")
-        .order_by("-last_seen_at")[:RECORD_LIST_LIMIT]
-    )
+    summary = _summary(user, child, today, now, access_log=Sight.ACCESS_LOG in sights)
+    episodes = summary.episodes
     open_episode = next((e for e in episodes if e.is_open), None)
     # Soonest first (the most overdue on top), then what is met, breached or cancelled,
     # the most recent first.
@@ -194,17 +209,30 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
         .filter(Q(episode__isnull=True) | Q(episode__in=visible_episodes(user)))
         .select_related("owner_team", "episode")
     )
+    # Both halves in one statement (UNION ALL of the two limited lists), put in order here.
+    waiting = [Status.SCHEDULED, Status.OPEN]
+    both = list(
+        child_deadlines.filter(status__in=waiting)
+        .order_by("due_at", "pk")[:RECORD_LIST_LIMIT]
+        .union(
+            child_deadlines.exclude(status__in=waiting).order_by("-due_at", "-pk")[
+                :RECORD_LIST_LIMIT
+            ],
+            all=True,
+        )
+    )
     deadlines = deadline_rows(
         user,
         [
-            *child_deadlines.filter(status__in=[Status.SCHEDULED, Status.OPEN]).order_by(
-                "due_at", "pk"
-            )[:RECORD_LIST_LIMIT],
-            *child_deadlines.exclude(status__in=[Status.SCHEDULED, Status.OPEN]).order_by(
-                "-due_at", "-pk"
-            )[:RECORD_LIST_LIMIT],
+            *sorted((d for d in both if d.status in waiting), key=lambda d: (d.due_at, d.pk)),
+            *sorted(
+                (d for d in both if d.status not in waiting),
+                key=lambda d: (d.due_at, d.pk),
+                reverse=True,
+            ),
         ],
         now,
+        roles={child.pk: roles_for_child(user, child)},  # read with the child
     )
 
     timeline: list[TimelineEntry] = []
@@ -230,86 +258,266 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
                     episode_id=episode.pk,
                 )
             )
-    for assessment in RiskAssessment.objects.filter(child=child).order_by("-assessed_at")[
-        :RECORD_LIST_LIMIT
-    ]:
-        timeline.append(
-            TimelineEntry(
-                at=assessment.assessed_at,
-                kind="assessment",
-                title=f"Risk assessment: {assessment.get_rag_display()}, threshold level "
-                f"{assessment.threshold_level}",
-                detail=assessment.rationale,
-                episode_id=assessment.episode_id,
-            )
+    # Fewer than the limit: these are all the episodes the user may open, so the timeline
+    # links by this set rather than asking the visibility rules again in SQL.
+    openable = {episode.pk for episode in episodes} if len(episodes) < RECORD_LIST_LIMIT else None
+    timeline.extend(
+        _assessments_interviews_meetings(
+            user, child, Sight.MEETING_CONTENT in sights, openable=openable
         )
-    for interview in ReturnInterview.objects.filter(child=child).order_by("-offered_at")[
-        :RECORD_LIST_LIMIT
-    ]:
-        timeline.append(
-            TimelineEntry(
-                at=interview.held_at or interview.offered_at,
-                kind="interview",
-                title="Return interview "
-                + (interview.get_outcome_display().lower() if interview.outcome else "offered"),
-                detail=interview.interviewer_name,
-            )
-        )
-    for meeting in StrategyMeeting.objects.filter(child=child).order_by("-held_at")[
-        :RECORD_LIST_LIMIT
-    ]:
-        timeline.append(
-            TimelineEntry(
-                at=meeting.held_at,
-                kind="meeting",
-                title=f"{meeting.get_kind_display()}: {meeting.get_trigger_display()}",
-                detail=meeting.decisions if Sight.MEETING_CONTENT in sights else "",
-                episode_id=meeting.episode_id,
-            )
-        )
-    # A link only to an episode this user may open (police: their force's).
-    linked = (
-        {episode.pk for episode in episodes}
-        if len(episodes) < RECORD_LIST_LIMIT
-        else set(visible_episodes(user).filter(child=child).values_list("pk", flat=True))
     )
-    for entry in timeline:
-        if entry.episode_id not in linked:
-            entry.episode_id = None
     timeline.sort(key=lambda entry: entry.at, reverse=True)
 
-    accesses = (
-        list(
-            RecordAccess.objects.filter(child=child)
-            .select_related("user")
-            .order_by("-accessed_at")[:RECORD_LIST_LIMIT]
-        )
-        if Sight.ACCESS_LOG in sights
-        else []
-    )
-    days_90, months_6 = episode_counts(child, today)
-    # Who holds an ad-hoc grant to this record now (ARCHITECTURE.md "Access").
-    access_grants = list(
-        child.access_grants.filter(expires_at__gt=now)
-        .select_related("user", "granted_by")
-        .order_by("expires_at")
-    )
     return ChildRecord(
         child=child,
-        legal_status=legal_status,
-        placement=placement,
-        allocations=allocations,
+        legal_status=summary.legal_status,
+        placement=summary.placement,
+        allocations=summary.allocations,
         episodes=episodes,
         open_episode=open_episode,
         deadlines=deadlines,
         timeline=timeline[:RECORD_LIST_LIMIT],
         history=_history(child) if Sight.HISTORY in sights else [],
-        accesses=accesses,
-        access_grants=access_grants,
-        episodes_last_90_days=days_90,
-        episodes_last_6_months=months_6,
+        accesses=summary.accesses,
+        access_grants=summary.access_grants,
+        episodes_last_90_days=summary.episodes_last_90_days,
+        episodes_last_6_months=summary.episodes_last_6_months,
         sights=sights,
     )
+
+
+# Related rows read with the record's summary, as {relation: (model, its own relations)}.
+Related = dict[str, tuple[type[Model], dict[str, Any]]]
+_PLACEMENT: Related = {"placing_authority": (Agency, {}), "host_authority": (Agency, {})}
+_ALLOCATION: Related = {"team": (Team, {"agency": (Agency, {})}), "worker": (User, {})}
+_GRANT: Related = {"user": (User, {}), "granted_by": (User, {})}
+_ACCESS: Related = {"user": (User, {})}
+_EPISODE: Related = {"police_force": (Agency, {}), "reported_by": (User, {})}
+
+
+def _columns(model: type[Model], related: dict, prefix: str = "") -> JSONObject:
+    """Every column of `model` (and of the `related` rows it points at) as one JSON object."""
+    fields: dict[str, Any] = {
+        field.attname: F(prefix + field.attname) for field in model._meta.concrete_fields
+    }
+    for name, (other, further) in related.items():
+        fields[name] = _columns(other, further, f"{prefix}{name}__")
+    return JSONObject(**fields)
+
+
+def _instance(model: type[Model], data: dict | None, related: dict) -> Any:
+    """The model instance `_columns` read (None for a row that is not there), as the ORM
+    would have built it with select_related."""
+    if not data or data.get(model._meta.pk.attname) is None:
+        return None
+    instance = model(
+        **{
+            field.attname: field.to_python(data[field.attname])
+            for field in model._meta.concrete_fields
+        }
+    )
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS
+    for name, (other, further) in related.items():
+        setattr(instance, name, _instance(other, data.get(name), further))
+    return instance
+
+
+@dataclasses.dataclass(frozen=True)
+class _Summary:
+    episodes: list[Episode]
+    legal_status: Any
+    placement: Any
+    allocations: list
+    access_grants: list
+    accesses: list
+    episodes_last_90_days: int
+    episodes_last_6_months: int
+
+
+def _summary(user, child: Child, today: dt.date, now: dt.datetime, *, access_log: bool) -> _Summary:
+    """The record's parts in one statement: the latest episodes the user may see, the
+    legal status and placement on `today`, the current allocations, the grants in force,
+    the access log (for those with its sight) and the episode counts of episode_counts(),
+    each a subquery of the child's row returned as JSON."""
+    from children.models import Allocation, ChildAccessGrant, LegalStatus, Placement
+    from episodes.selectors import visible_episodes
+
+    episodes = (
+        visible_episodes(user)
+        .filter(child=OuterRef("pk"))
+        .order_by("-last_seen_at")
+        .values(row=_columns(Episode, _EPISODE))[:RECORD_LIST_LIMIT]
+    )
+
+    current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+    legal_status = (
+        LegalStatus.objects.filter(current, child=OuterRef("pk"))
+        .order_by("child", "-start_date")
+        .values(row=_columns(LegalStatus, {}))[:1]
+    )
+    placement = (
+        Placement.objects.filter(current, child=OuterRef("pk"))
+        .order_by("child", "-start_date")
+        .values(row=_columns(Placement, _PLACEMENT))[:1]
+    )
+    allocations = (
+        Allocation.objects.filter(child=OuterRef("pk"), ended_at__isnull=True)
+        .order_by("child", "-started_at")
+        .values(row=_columns(Allocation, _ALLOCATION))
+    )
+    grants = (
+        ChildAccessGrant.objects.filter(content_object=OuterRef("pk"), expires_at__gt=now)
+        .order_by("expires_at")
+        .values(row=_columns(ChildAccessGrant, _GRANT))
+    )
+    accesses = (
+        RecordAccess.objects.filter(child=OuterRef("pk"))
+        .order_by("-accessed_at")
+        .values(row=_columns(RecordAccess, _ACCESS))[:RECORD_LIST_LIMIT]
+    )
+    since_90 = start_of_london_day(today - dt.timedelta(days=90))
+    since_6m = start_of_london_day(add_months(today, -6))
+
+    def episodes_since(since: dt.datetime) -> Coalesce:
+        counted = (
+            Episode.objects.filter(
+                child=OuterRef("pk"), entered_in_error=False, last_seen_at__gte=since
+            )
+            .order_by()
+            .values("child")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted), 0)
+
+    row = (
+        Child.objects.filter(pk=child.pk)
+        .annotate(
+            episode_rows=ArraySubquery(episodes),
+            legal_status_row=Subquery(legal_status),
+            placement_row=Subquery(placement),
+            allocation_rows=ArraySubquery(allocations),
+            grant_rows=ArraySubquery(grants),
+            access_rows=ArraySubquery(accesses)
+            if access_log
+            else Value([], ArrayField(JSONField())),
+            days_90=episodes_since(since_90),
+            months_6=episodes_since(since_6m),
+        )
+        .values(
+            "episode_rows",
+            "legal_status_row",
+            "placement_row",
+            "allocation_rows",
+            "grant_rows",
+            "access_rows",
+            "days_90",
+            "months_6",
+        )
+        .get()
+    )
+    return _Summary(
+        episodes=[_instance(Episode, data, _EPISODE) for data in row["episode_rows"]],
+        legal_status=_instance(LegalStatus, row["legal_status_row"], {}),
+        placement=_instance(Placement, row["placement_row"], _PLACEMENT),
+        allocations=[_instance(Allocation, data, _ALLOCATION) for data in row["allocation_rows"]],
+        access_grants=[_instance(ChildAccessGrant, data, _GRANT) for data in row["grant_rows"]],
+        accesses=[_instance(RecordAccess, data, _ACCESS) for data in row["access_rows"]],
+        episodes_last_90_days=row["days_90"],
+        episodes_last_6_months=row["months_6"],
+    )
+
+
+def _assessments_interviews_meetings(
+    user, child: Child, meeting_content: bool, *, openable: set[int] | None = None
+) -> list[TimelineEntry]:
+    """The latest RECORD_LIST_LIMIT of each of the child's risk assessments, return
+    interviews and strategy meetings, as timeline entries: one statement (UNION ALL of
+    the three limited lists, in the same columns). Each links to its episode only if the
+    user may open it (police: their force's)."""
+    from episodes.selectors import visible_episodes
+    from panels.models import StrategyMeeting
+    from returns.models import ReturnInterview
+    from risk.models import RiskAssessment
+
+    text = CharField()
+    # `openable`: the ids of the episodes the user may open, when the caller knows them all.
+    openable_episode = (
+        F("episode_id")
+        if openable is not None
+        else Case(
+            When(
+                Exists(visible_episodes(user).filter(pk=OuterRef("episode_id"))),
+                then=F("episode_id"),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+    columns = ("t_part", "t_at", "t_first", "t_second", "t_detail", "t_episode")
+    assessments = (
+        RiskAssessment.objects.filter(child=child)
+        .order_by("-assessed_at")
+        .annotate(
+            t_part=Value("assessment", output_field=text),
+            t_at=F("assessed_at"),
+            t_first=F("rag"),
+            t_second=Cast("threshold_level", output_field=text),
+            t_detail=F("rationale"),
+            t_episode=openable_episode,
+        )
+        .values_list(*columns)[:RECORD_LIST_LIMIT]
+    )
+    interviews = (
+        ReturnInterview.objects.filter(child=child)
+        .order_by("-offered_at")
+        .annotate(
+            t_part=Value("interview", output_field=text),
+            t_at=Coalesce("held_at", "offered_at"),
+            t_first=F("outcome"),
+            t_second=Value("", output_field=text),
+            t_detail=F("interviewer_name"),
+            t_episode=Value(None, output_field=IntegerField()),
+        )
+        .values_list(*columns)[:RECORD_LIST_LIMIT]
+    )
+    meetings = (
+        StrategyMeeting.objects.filter(child=child)
+        .order_by("-held_at")
+        .annotate(
+            t_part=Value("meeting", output_field=text),
+            t_at=F("held_at"),
+            t_first=F("kind"),
+            t_second=F("trigger"),
+            t_detail=F("decisions"),
+            t_episode=openable_episode,
+        )
+        .values_list(*columns)[:RECORD_LIST_LIMIT]
+    )
+    rags = dict(RiskAssessment._meta.get_field("rag").choices or [])
+    outcomes = dict(ReturnInterview._meta.get_field("outcome").choices or [])
+    kinds = dict(StrategyMeeting._meta.get_field("kind").choices or [])
+    triggers = dict(StrategyMeeting._meta.get_field("trigger").choices or [])
+    entries = []
+    for part, at, first, second, detail, episode_id in assessments.union(
+        interviews, meetings, all=True
+    ):
+        if part == "assessment":
+            title = f"Risk assessment: {rags.get(first, first)}, threshold level {second}"
+        elif part == "interview":
+            title = "Return interview " + (
+                str(outcomes.get(first, first)).lower() if first else "offered"
+            )
+        else:
+            title = f"{kinds.get(first, first)}: {triggers.get(second, second)}"
+            detail = detail if meeting_content else ""
+        if openable is not None and episode_id not in openable:
+            episode_id = None
+        entries.append(
+            TimelineEntry(at=at, kind=part, title=title, detail=detail, episode_id=episode_id)
+        )
+    return entries
 
 
 # --- The home page -----------------------------------------------------------------------

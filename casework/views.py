@@ -22,8 +22,13 @@ from casework.erasure import erase_child_record
 from casework.retention import may_review_retention, records_past_retention, retention_rules
 from casework.services import confirm_police_match
 from children.models import Child
-from children.permissions import Action, allowed_actions, is_current_carer
-from children.selectors import active_memberships, visible_child_or_404
+from children.permissions import (
+    Action,
+    allowed_actions,
+    is_current_carer,
+    visible_child_with_roles_or_404,
+)
+from children.selectors import active_memberships
 from core.errors import NotAllowed, ServiceError
 from episodes.selectors import visible_episode
 from protocol.models import Rule
@@ -64,7 +69,8 @@ def home(request: SignedInRequest) -> HttpResponse:
 @login_required
 def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
     """A child's record: summary, profile, deadlines, episodes, timeline, history."""
-    child = visible_child_or_404(request.user, child_id)  # logged (core.audit)
+    # logged (core.audit); the reader's roles for the child read with it
+    child = visible_child_with_roles_or_404(request.user, child_id)
     record = selectors.child_record(request.user, child)
     today = timezone.localdate()
     actions = allowed_actions(request.user, child)

@@ -19,6 +19,7 @@ from children.selectors import (
     current_placement_of,
     grant_condition,
     relationship_condition,
+    visible_child_or_404,
 )
 from core import request_cache
 from core.actors import is_engine
@@ -157,9 +158,14 @@ def roles_by_child(user, child_ids: Iterable[int]) -> dict[int, frozenset[str]]:
     ids = sorted(set(child_ids))
     if not ids or not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
-    profile = access_profile(user)
+    return _read_roles(user, ids)
+
+
+def _role_flags(user, profile) -> tuple[dict[str, ExpressionWrapper], dict[str, str]]:
+    """One boolean column per role the user holds (true where that role alone reaches
+    the child), and one for a named grant; and the role each column stands for."""
     flags: dict[str, ExpressionWrapper] = {
-        "granted": ExpressionWrapper(grant_condition(user), output_field=BooleanField())
+        "granted_to_reader": ExpressionWrapper(grant_condition(user), output_field=BooleanField())
     }
     by_flag: dict[str, str] = {}
     for index, role in enumerate(sorted(profile.roles)):
@@ -168,14 +174,33 @@ def roles_by_child(user, child_ids: Iterable[int]) -> dict[int, frozenset[str]]:
             flag = f"reached_as_{index}"
             flags[flag] = ExpressionWrapper(condition, output_field=BooleanField())
             by_flag[flag] = role
+    return flags, by_flag
+
+
+def _roles_of(row: dict, profile, by_flag: dict[str, str]) -> frozenset[str]:
+    if row["granted_to_reader"]:
+        return profile.roles
+    return frozenset(role for flag, role in by_flag.items() if row[flag])
+
+
+def _read_roles(user, ids: list[int]) -> dict[int, frozenset[str]]:
+    profile = access_profile(user)
+    flags, by_flag = _role_flags(user, profile)
     rows = Child.objects.filter(pk__in=ids).annotate(**flags).values("pk", *flags)
-    result: dict[int, frozenset[str]] = {}
-    for row in rows:
-        if row["granted"]:
-            result[row["pk"]] = profile.roles
-        else:
-            result[row["pk"]] = frozenset(role for flag, role in by_flag.items() if row[flag])
-    return result
+    return {row["pk"]: _roles_of(row, profile, by_flag) for row in rows}
+
+
+def visible_child_with_roles_or_404(user, child_id: int) -> Child:
+    """`children.selectors.visible_child_or_404`, reading the user's roles for the child
+    (roles_for_child) in the same query: a page about one child asks them anyway."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return visible_child_or_404(user, child_id)
+    profile = access_profile(user)
+    flags, by_flag = _role_flags(user, profile)
+    child = visible_child_or_404(user, child_id, annotations=flags)
+    roles = _roles_of({flag: getattr(child, flag) for flag in flags}, profile, by_flag)
+    request_cache.memo(("roles_for_child", user.pk, child.pk), lambda: roles)
+    return child
 
 
 def roles_for_child(user, child: Child) -> frozenset[str]:

@@ -139,14 +139,16 @@ def report(request: SignedInRequest, child_id: int) -> HttpResponse:
 def detail(request: SignedInRequest, episode_id: int) -> HttpResponse:
     episode = _visible_episode(request.user, episode_id)
     now = timezone.now()
+    child = episode.child
+    roles = roles_for_child(request.user, child)
+    # The episode's deadlines are its child's: the roles just read serve their links too.
     deadlines = deadline_rows(
         request.user,
         episode_deadlines(episode),
         now,
+        roles={child.pk: roles},
     )
-    child = episode.child
     live = not episode.entered_in_error
-    roles = roles_for_child(request.user, child)
     return render(
         request,
         "episodes/detail.html",

@@ -152,6 +152,19 @@ class Deadline(models.Model):
                 condition=Q(status__in=["scheduled", "open", "breached"], met_at__isnull=True),
                 name="deadline_live_by_role",
             ),
+            # The return interview officer's reach and work list (children.selectors
+            # `reaches`, returns.views.index): the live return interview deadlines, a
+            # tenth of the live ledger, so a reach of one authority's children does not
+            # read every live deadline in the country.
+            models.Index(
+                fields=["child", "due_at"],
+                condition=Q(
+                    rule="return_interview",
+                    status__in=["scheduled", "open", "breached"],
+                    met_at__isnull=True,
+                ),
+                name="deadline_live_return_interview",
+            ),
         ]
 
     def __str__(self) -> str:

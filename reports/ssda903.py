@@ -105,16 +105,26 @@ def may_produce_returns(user: User | AnonymousUser, authority_id: int) -> bool:
     )
 
 
-def returns_authorities(user: User | AnonymousUser) -> list[Agency]:
-    """The authorities whose statutory returns `user` may produce."""
+def _returns_authority_ids(user: User | AnonymousUser) -> set[int]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    ids = {
+        return set()
+    return {
         agency
         for role, _team, agency in access_profile(user).memberships
         if role in AUTHORITY_WIDE_ROLES
     }
-    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+
+
+def returns_authorities(user: User | AnonymousUser) -> list[Agency]:
+    """The authorities whose statutory returns `user` may produce."""
+    ids = _returns_authority_ids(user)
+    return list(Agency.objects.filter(pk__in=ids).order_by("name")) if ids else []
+
+
+def produces_returns(user: User | AnonymousUser) -> bool:
+    """Whether `user` may produce any authority's statutory returns (from the memberships
+    the request has read already: the navigation asks on every page)."""
+    return bool(_returns_authority_ids(user))
 
 
 def require_returns(acting_user: Actor, authority: Agency) -> None:

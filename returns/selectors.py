@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Subquery
 
 from agencies.models import User
 from children.models import Child
-from children.selectors import child_visibility
+from children.selectors import child_visibility, child_visibility_first
 from core.audit import note_record
 from episodes.models import Episode
 from protocol.models import Deadline, Rule, Status
@@ -14,7 +14,8 @@ from returns.models import ReturnInterview, ReturnInterviewAttempt, ReturnInterv
 
 
 def awaiting_interview(user):
-    """Return interview deadlines still open or breached, for children the user may see."""
+    """Return interview deadlines still open or breached, for children the user may see
+    (driven from those children: the ledger holds every authority's)."""
     pending = ReturnInterviewEpisode.objects.filter(
         episode_id=OuterRef("episode_id"), interview__outcome=""
     )
@@ -22,7 +23,7 @@ def awaiting_interview(user):
         Deadline.objects.filter(
             rule=Rule.RETURN_INTERVIEW, status__in=[Status.OPEN, Status.BREACHED]
         )
-        .filter(child_visibility(user, "child_id"))
+        .filter(child_visibility_first(user, "child_id"))
         .select_related("child", "episode")
         .annotate(pending_interview_id=Subquery(pending.values("interview_id")[:1]))
         .order_by("due_at", "pk")

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.views import SignedInRequest
@@ -16,6 +17,7 @@ from children.permissions import Action, allows, may, roles_by_child, sights_for
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
+from protocol.selectors import still_owed, still_to_meet
 from returns.forms import AttemptForm, OutcomeFields, ReturnInterviewForm
 from returns.models import (
     PullFactor,
@@ -42,7 +44,15 @@ def _interview_or_404(user: Any, pk: int) -> ReturnInterview:
 
 @login_required
 def index(request: SignedInRequest) -> HttpResponse:
-    deadlines = list(awaiting_interview(request.user)[:LIST_LIMIT])
+    # Still owed (decision 0014): a breach whose episode returned more than 28 days ago
+    # and which fell due more than 28 days ago leaves the work list (it stays on the
+    # record and in the compliance reports), so the list starts from the live deadlines
+    # of the officer's children (the partial index), not every breach of three years.
+    deadlines = list(
+        awaiting_interview(request.user).filter(still_to_meet(), still_owed(timezone.now()))[
+            :LIST_LIMIT
+        ]
+    )
     roles = roles_by_child(request.user, {deadline.child_id for deadline in deadlines})
     for deadline in deadlines:
         deadline.may_record = allows(  # type: ignore[attr-defined]

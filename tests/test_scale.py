@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 
 import pytest
 from django.db import connection, transaction
@@ -41,6 +42,19 @@ PAGES = [
     ("return_interview_officer", "/return-interviews/"),
     ("social_worker", "/notifications/"),
     ("social_worker", "/children/{busiest}/"),
+    ("social_worker", "/episodes/{episode}/"),
+    ("return_interview_officer", "/return-interviews/interviews/{interview}/"),
+    ("return_interview_officer", "/return-interviews/children/{busiest}/record/"),
+    ("social_worker", "/meetings/strategy/{meeting}/"),
+    ("panel_member", "/meetings/"),
+    ("missing_coordinator", "/meetings/panels/{panel_meeting}/"),
+    ("missing_coordinator", "/reports/?{months}"),
+    ("missing_coordinator", "/reports/returns/"),
+    ("social_worker", "/context/places/{place}/"),
+    ("missing_coordinator", "/context/hotspots/"),
+    ("missing_coordinator", "/alerts/"),
+    ("police_liaison", "/alerts/"),
+    ("missing_coordinator", "/episodes/safeguarding-checks/"),
     ("police_liaison", "/api/v1/episodes/"),
     ("missing_coordinator", "/api/v1/episodes/"),
 ]
@@ -48,10 +62,11 @@ PAGES = [
 # once a request (agencies.middleware.VerifiedDeviceMiddleware, decision 0019), and the
 # user's memberships and unread count once a request (core.request_cache).
 MAX_QUERIES = 15
-# The child's record reads eleven parts of the record, the user's roles and sights once,
-# and writes its access event; issue 13 asks for 15, which it does not reach (26
-# measured; 27 before the device was read once a session).
-RECORD_MAX_QUERIES = 26
+# The child's record reads the child with the reader's roles, then its episodes and
+# small parts (one statement), deadlines (one), timeline (one) and history (one), writes
+# its access event, and the request's own reads (session, user, memberships,
+# navigation): within issue 13's 15.
+RECORD_MAX_QUERIES = 15
 SCANNED = ("protocol_deadline", "episodes_episode", "children_child")
 
 
@@ -60,21 +75,29 @@ def _quiet(*_args) -> None:
 
 
 def _placeholders() -> dict[str, str]:
-    from django.db.models import Count
+    from bench.page_data import page_records
+    from core.clock import add_months
 
-    worker = User.objects.get(username=PERSONAS["social_worker"])
-    mine = Child.objects.filter(allocations__worker=worker, allocations__ended_at__isnull=True)
-    busiest = mine.annotate(n=Count("episodes")).order_by("-n", "pk").first()
-    assert busiest is not None
+    records = page_records()
+    busiest = records.busiest
     reference = (
         busiest.episodes.exclude(police_reference="")
         .values_list("police_reference", flat=True)
         .first()
     )
+    first = DEFAULT_NOW.date().replace(day=1)
     return {
         "family": busiest.family_name.split("-")[0],
         "reference": reference or "none",
         "busiest": str(busiest.pk),
+        "episode": str(records.episode.pk),
+        "interview": str(records.interview_id),
+        "meeting": str(records.meeting_id),
+        "panel_meeting": str(records.panel_meeting_id),
+        "place": str(records.place_id),
+        # The committee report over the 13 whole months before the dataset's "now".
+        "months": f"from_date={add_months(first, -13):%Y-%m-%d}"
+        f"&to_date={first - dt.timedelta(days=1):%Y-%m-%d}",
     }
 
 
@@ -88,6 +111,12 @@ def _clients() -> dict[str, Client]:
         _key, secret = create_api_key(acting_user=ENGINE, user=user)
         clients[f"{persona}:api"] = Client(HTTP_AUTHORIZATION=f"Api-Key {secret}")
     return clients
+
+
+# pghistory's middleware puts the request's context before each statement, transaction
+# statements included ("SELECT set_config(...); SAVEPOINT ..."): those are the test's
+# stand-ins for BEGIN and COMMIT, not the page's queries.
+_HISTORY_CONTEXT = re.compile(r"^SELECT set_config\('pghistory\.context_id'.*?, true\); ", re.S)
 
 
 def _page_queries() -> dict[tuple[str, str], list[str]]:
@@ -105,7 +134,7 @@ def _page_queries() -> dict[tuple[str, str], list[str]]:
         pages[(persona, pattern)] = [
             query["sql"]
             for query in captured.captured_queries
-            if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))
+            if not _HISTORY_CONTEXT.sub("", query["sql"]).startswith(("SAVEPOINT", "RELEASE"))
         ]
     return pages
 
