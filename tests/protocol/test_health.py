@@ -91,7 +91,7 @@ def test_health_needs_no_sign_in_and_answers_before_any_sweep(db, client):
         "last_sweep_at": None,
         "sweep_lag_seconds": None,
         "oldest_due_open_deadline": None,
-        "sweep_interval_seconds": 60.0,
+        "sweep_interval_seconds": 15.0,
         "problems": [],
     }
 
