@@ -310,6 +310,11 @@ def reset() -> None:
             "WHERE due_at <= %s AND due_at > %s AND status IN ('breached', 'met')",
             [NOW, NOW - dt.timedelta(hours=1, seconds=1)],
         )
+        # Nothing left owed by a run stopped between its sweep and its writer.
+        cursor.execute(
+            "UPDATE protocol_deadline SET pending_notification = '' "
+            "WHERE pending_notification <> ''"
+        )
         cursor.execute("TRUNCATE notifications_notification")
         cursor.execute("VACUUM ANALYZE protocol_deadline")
         cursor.execute("VACUUM ANALYZE notifications_notification")
