@@ -379,7 +379,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Seconds between sweeps (beat's schedule in missing/celery.py reads the same variable):
 # /health/ answers 503 when the last sweep is older than 3 of them, or a due deadline has
 # waited unswept for more than one.
-PROTOCOL_SWEEP_INTERVAL_SECONDS = env.float("PROTOCOL_SWEEP_INTERVAL_SECONDS", default=60.0)
+PROTOCOL_SWEEP_INTERVAL_SECONDS = env.float("PROTOCOL_SWEEP_INTERVAL_SECONDS", default=15.0)
+# Due deadlines the sweep claims per transaction (bench/sweep.py: 2,500 is fastest; the
+# worker tests make it small so two workers' sweeps interleave).
+PROTOCOL_SWEEP_BATCH_SIZE = env.int("PROTOCOL_SWEEP_BATCH_SIZE", default=2500)
 
 # Celery: Redis broker; results are not kept (tasks return small summaries for logs).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

@@ -17,6 +17,7 @@ from functools import partial
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.history import label_engine_transaction
 from notifications.messages import Message, deadline_messages
 from notifications.models import Channel, DeliveryStatus, Kind, Notification
 from notifications.recipients import Directory
@@ -122,6 +123,7 @@ def write_owed_notifications(
             )
             if not batch:
                 return written
+            label_engine_transaction()
             directory = Directory.for_deadlines(batch)
             messages = deadline_messages(
                 [

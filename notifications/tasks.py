@@ -1,6 +1,6 @@
 """From a deadline falling due to a delivered e-mail: the whole path, top to bottom.
 
-1. `sweep` (beat, every minute; missing/celery.py) runs `protocol.services.sweep`: due
+1. `sweep` (beat, every 15 seconds; missing/celery.py) runs `protocol.services.sweep`: due
    deadlines are breached, met or warned, and what each owes is recorded on its row in
    the same UPDATE (`Deadline.pending_notification`). Nothing is sent yet.
 2. Once the sweep's batches have committed, `write_notifications` writes the owed rows to
@@ -47,7 +47,7 @@ def sweep() -> dict:
 
 
 def sweep_and_notify(
-    now: dt.datetime | None = None, *, batch_size: int = protocol_services.BATCH_SIZE
+    now: dt.datetime | None = None, *, batch_size: int | None = None
 ) -> protocol_services.SweepResult:
     result = protocol_services.sweep(now, batch_size=batch_size)
     if result.owes_notifications:

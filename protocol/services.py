@@ -24,6 +24,7 @@ from django.utils import timezone
 from children.models import Child
 from core.actors import ENGINE
 from core.errors import ServiceError
+from core.history import label_engine_transaction
 from episodes.models import Category, Episode
 from episodes.services import reclassify_episode
 from notifications.models import Kind
@@ -41,9 +42,9 @@ ABSENT_TO_MISSING_REASON = (
     "No contact within 24 hours of last seen (Haringey protocol 6.2): reclassified automatically"
 )
 
-# Deadlines claimed per transaction. Large enough that 10,000 due deadlines are a few
-# round trips; small enough that one transaction's row locks stay short.
-BATCH_SIZE = 2500
+# Deadlines claimed per transaction: settings.PROTOCOL_SWEEP_BATCH_SIZE (2,500). Large
+# enough that 10,000 due deadlines are a few round trips; small enough that one
+# transaction's row locks stay short.
 
 # Where /health/ finds the last sweep (django cache, Redis).
 LAST_SWEEP_CACHE_KEY = "protocol:last_sweep"
@@ -95,7 +96,7 @@ def oldest_due_open_deadline(now: dt.datetime) -> dt.datetime | None:
 def sweep(
     now: dt.datetime | None = None,
     *,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> SweepResult:
     """One sweep of the ledger at `now` (default: the current time).
 
@@ -113,6 +114,7 @@ def sweep(
     """
     started = timezone.now()
     now = now or started
+    batch_size = batch_size or settings.PROTOCOL_SWEEP_BATCH_SIZE
     result = SweepResult(now=now)
     oldest = oldest_due_open_deadline(now)
     result.lag_seconds = (now - oldest).total_seconds() if oldest else 0.0
@@ -159,6 +161,7 @@ def _open_scheduled(now: dt.datetime) -> int:
     )
     if not ids:
         return 0
+    label_engine_transaction()
     return Deadline.objects.filter(pk__in=ids).update(status=Status.OPEN, updated_at=now)
 
 
@@ -172,6 +175,7 @@ def _sweep_due_batch(
     )
     if not batch:
         return False
+    label_engine_transaction()
 
     # An absent episode's breach reclassifies it (Haringey protocol 6.2), which locks the
     # episode and the child. Lock them now, skipping any a person is changing at this
@@ -264,6 +268,7 @@ def _warn_due_soon_batch(now: dt.datetime, batch_size: int, result: SweepResult)
     )
     if not batch:
         return False
+    label_engine_transaction()
     Deadline.objects.filter(pk__in=[d.pk for d in batch]).update(
         due_soon_notified_at=now, pending_notification=Kind.DUE_SOON, updated_at=now
     )

@@ -30,7 +30,7 @@ def test_health_is_503_while_due_deadlines_sit_unswept_and_200_once_swept(world,
         assert before["oldest_due_open_deadline"] == (T0 + 48 * HOUR).isoformat()
         assert before["problems"] == [
             "A due deadline has waited 90000 seconds unswept (more than one sweep interval "
-            "of 60 seconds)."
+            "of 15 seconds)."
         ]
         sweep()
         swept = client.get(reverse("protocol:health"))
@@ -50,16 +50,16 @@ def test_a_due_deadline_is_healthy_for_one_sweep_interval_and_unhealthy_one_seco
         report(world, last_seen_at=T0, reported_to_police_at=T0)
         sweep()
         due = Deadline.objects.filter(status=Status.OPEN).order_by("due_at").first().due_at
-        clock.move_to(due + 60 * SECOND)
-        # The last sweep ran one second before it fell due (a minute ago): not stale.
+        clock.move_to(due + 15 * SECOND)
+        # The last sweep ran one second before it fell due (one 15-second interval ago).
         sweep(due - SECOND)
         on_time = client.get("/health/")
-        clock.move_to(due + 61 * SECOND)
+        clock.move_to(due + 16 * SECOND)
         late = client.get("/health/")
     assert on_time.status_code == 200, on_time.json()
     assert late.status_code == 503
     assert late.json()["problems"] == [
-        "A due deadline has waited 61 seconds unswept (more than one sweep interval of 60 seconds)."
+        "A due deadline has waited 16 seconds unswept (more than one sweep interval of 15 seconds)."
     ]
 
 
@@ -91,7 +91,7 @@ def test_health_needs_no_sign_in_and_answers_before_any_sweep(db, client):
         "last_sweep_at": None,
         "sweep_lag_seconds": None,
         "oldest_due_open_deadline": None,
-        "sweep_interval_seconds": 60.0,
+        "sweep_interval_seconds": 15.0,
         "problems": [],
     }
 
