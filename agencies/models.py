@@ -92,7 +92,7 @@ class User(AbstractUser):
     # given to someone else): database triggers raise it, and never let it fall
     # (migration agencies 0004). A session's check of its verified device is trusted
     # only while this is what it was when the device was checked (decision 0019).
-    second_factor_epoch = models.PositiveIntegerField(default=0, editable=False)
+    second_factor_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
