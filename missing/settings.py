@@ -378,7 +378,7 @@ NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", def
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Seconds between sweeps (beat's schedule in missing/celery.py reads the same variable):
 # /health/ answers 503 when the last sweep is older than 3 of them, or a due deadline has
-# waited unswept for more than one.
+# waited unswept for more than two (protocol.services.DUE_WAIT_INTERVALS).
 PROTOCOL_SWEEP_INTERVAL_SECONDS = env.float("PROTOCOL_SWEEP_INTERVAL_SECONDS", default=15.0)
 # Due deadlines the sweep claims per transaction (bench/sweep.py: 2,500 is fastest; the
 # worker tests make it small so two workers' sweeps interleave).

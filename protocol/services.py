@@ -334,6 +334,11 @@ def sweep_interval() -> dt.timedelta:
 # /health/ says the sweep is stale when its last run is older than this many intervals
 # (one missed beat is noise; three is a stopped beat or worker).
 STALE_AFTER_INTERVALS = 3
+# ... and a due deadline is late when it has waited more than this many intervals: one for
+# the beat (a deadline falling due just after a sweep waits for the next) and one for the
+# sweep to be taken from its queue and run. With one, a 15-second interval flapped 503
+# whenever a sweep started a moment late.
+DUE_WAIT_INTERVALS = 2
 
 
 def health(now: dt.datetime | None = None) -> tuple[bool, dict]:
@@ -341,7 +346,7 @@ def health(now: dt.datetime | None = None) -> tuple[bool, dict]:
 
     Unhealthy (503) when PostgreSQL or Redis cannot be reached, when the last recorded
     sweep is older than STALE_AFTER_INTERVALS sweep intervals, or when a due deadline has
-    waited unswept for more than one interval (the sweep should have taken it by then,
+    waited unswept for more than DUE_WAIT_INTERVALS intervals (the sweep should have taken it by then,
     whatever the cache remembers). `problems` says which, in words.
 
     Returns (healthy, report). Never raises: a failing check is reported as "error",
@@ -363,11 +368,11 @@ def health(now: dt.datetime | None = None) -> tuple[bool, dict]:
     try:
         oldest = oldest_due_open_deadline(now)
         report["oldest_due_open_deadline"] = oldest.isoformat() if oldest else None
-        if oldest is not None and oldest < now - interval:
+        if oldest is not None and oldest < now - DUE_WAIT_INTERVALS * interval:
             waited = (now - oldest).total_seconds()
             problems.append(
-                f"A due deadline has waited {waited:.0f} seconds unswept "
-                f"(more than one sweep interval of {interval.total_seconds():g} seconds)."
+                f"A due deadline has waited {waited:.0f} seconds unswept (more than "
+                f"{DUE_WAIT_INTERVALS} sweep intervals of {interval.total_seconds():g} seconds)."
             )
     except Exception:  # the database is down or refusing us
         logger.exception("Health check: database unavailable")

@@ -43,23 +43,23 @@ def test_health_is_503_while_due_deadlines_sit_unswept_and_200_once_swept(world,
     assert "Jamie" not in response.content.decode(), "no case data"
 
 
-def test_a_due_deadline_is_healthy_for_one_sweep_interval_and_unhealthy_one_second_after(
+def test_a_due_deadline_is_healthy_for_two_sweep_intervals_and_unhealthy_one_second_after(
     world, client
 ):
     with time_machine.travel(T0, tick=False) as clock:
         report(world, last_seen_at=T0, reported_to_police_at=T0)
         sweep()
         due = Deadline.objects.filter(status=Status.OPEN).order_by("due_at").first().due_at
-        clock.move_to(due + 15 * SECOND)
-        # The last sweep ran one second before it fell due (one 15-second interval ago).
+        clock.move_to(due + 30 * SECOND)
+        # The last sweep ran one second before it fell due (two 15-second intervals ago).
         sweep(due - SECOND)
         on_time = client.get("/health/")
-        clock.move_to(due + 16 * SECOND)
+        clock.move_to(due + 31 * SECOND)
         late = client.get("/health/")
     assert on_time.status_code == 200, on_time.json()
     assert late.status_code == 503
     assert late.json()["problems"] == [
-        "A due deadline has waited 16 seconds unswept (more than one sweep interval of 15 seconds)."
+        "A due deadline has waited 31 seconds unswept (more than 2 sweep intervals of 15 seconds)."
     ]
 
 
