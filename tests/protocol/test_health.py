@@ -29,7 +29,7 @@ def test_health_is_503_while_due_deadlines_sit_unswept_and_200_once_swept(world,
         assert before["status"] == "unhealthy"
         assert before["oldest_due_open_deadline"] == (T0 + 48 * HOUR).isoformat()
         assert before["problems"] == [
-            "A due deadline has waited 90000 seconds unswept (more than one sweep interval "
+            "A due deadline has waited 90000 seconds unswept (more than 2 sweep intervals "
             "of 15 seconds)."
         ]
         sweep()
