@@ -16,18 +16,13 @@ Faults injected, and what must hold after each:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -38,6 +33,7 @@ from protocol.models import Deadline, Status
 from tests.factories import AllocationFactory, ChildFactory
 from tests.notifications.backends import sent_mail
 from tests.notifications.notify_stub import API_KEY, NotifyStub
+from tests.protocol.process_support import Processes
 from tests.protocol.sweep_support import breach_events, lone_worker
 
 __all__ = ["lone_worker"]
@@ -46,109 +42,17 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 PORT = 6391  # this module's own Redis; the shared one on 6379 is never touched
 REDIS = f"redis://127.0.0.1:{PORT}/0"
-ROOT = Path(__file__).resolve().parents[2]
-CELERY = str(Path(sys.executable).with_name("celery"))
 
 
-class Stack:
-    """Our redis-server, Celery worker and beat: each its own process group, always
-    stopped at the end, each killable on its own."""
+def stack_of(tmp: Path, **env: str) -> Processes:
+    """Our redis-server, a Celery worker and beat (tests/protocol/process_support.py)."""
+    return Processes(
+        tmp, port=PORT, name="faults", timeout=120, NOTIFICATION_RETRY_BASE_SECONDS="1", **env
+    )
 
-    def __init__(self, tmp: Path, **env: str):
-        self.tmp = tmp
-        self.mail = tmp / "mail"
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "missing.settings",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-            "REDIS_URL": REDIS,
-            "CELERY_BROKER_URL": REDIS,
-            "CELERY_RESULT_BACKEND": REDIS,
-            "CACHE_KEY_PREFIX": "test_hw_faults",
-            "PROTOCOL_SWEEP_INTERVAL_SECONDS": "1",
-            "NOTIFICATIONS_DELIVER_INTERVAL_SECONDS": "1",
-            "NOTIFICATION_RETRY_BASE_SECONDS": "1",
-            "EMAIL_BACKEND": "tests.notifications.backends.FailFirstSendsBackend",
-            "EMAIL_FILE_PATH": str(self.mail),
-            "FLAKY_EMAIL_STATE": str(tmp / "failures_left"),
-            "PYTHONPATH": str(ROOT),
-            **env,
-        }
 
-    def _start(self, name: str, command: list[str]) -> None:
-        log = (self.tmp / f"{name}.log").open("a")
-        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own programs
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def start_redis(self) -> None:
-        self._start(
-            "redis",
-            ["redis-server", "--port", str(PORT), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.tmp)],
-        )  # fmt: skip
-        self.wait_until(self._redis_answers, "our redis-server answers", timeout=20)
-
-    @staticmethod
-    def _redis_answers() -> bool:
-        try:
-            return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
-
-    def start_worker(self) -> None:
-        self._start(
-            "worker",
-            [CELERY, "-A", "missing", "worker", "--concurrency", "2", "--queues",
-             "engine,celery,reports", "--hostname", f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
-        )  # fmt: skip
-
-    def start_beat(self) -> None:
-        self._start(
-            "beat",
-            [CELERY, "-A", "missing", "beat", "--schedule", str(self.tmp / "beat-schedule"),
-             "--loglevel", "INFO"],
-        )  # fmt: skip
-
-    def kill(self, name: str) -> None:
-        """SIGKILL, as a crash or an OOM kill: no clean shutdown, nothing handed back."""
-        process = self.processes.pop(name)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop(self) -> None:
-        for name in list(self.processes):
-            process = self.processes[name]
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        self.processes = {}
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n" + path.read_text()[-3000:]
-            for path in sorted(self.tmp.glob("*.log"))
-        )
-
-    def wait_until(self, condition, what: str, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            time.sleep(0.25)
-        pytest.fail(f"Timed out after {timeout} s waiting until {what}\n{self.logs()}")
+def start_worker(stack: Processes) -> None:
+    stack.start_worker("worker", concurrency=2, queues="engine,celery,reports")
 
 
 @pytest.fixture
@@ -205,18 +109,18 @@ def test_redis_killed_and_beat_stopped_lose_nothing_and_send_nothing_twice(
     lone_worker, own_redis_settings, tmp_path, client
 ):
     child, team, worker = lone_worker
-    stack = Stack(tmp_path)
+    stack = stack_of(tmp_path)
     try:
         stack.start_redis()
         cache.clear()
-        stack.start_worker()
-        stack.start_beat()
+        start_worker(stack)
+        stack.start_beat("beat")
         before = _deadlines(child, team, "before", 20)
         stack.wait_until(_all_emailed(before), "20 breaches e-mailed before any fault")
         stack.wait_until(lambda: _health(client)[0] == 200, "health is 200")
 
         # Fault 1: Redis killed. The API answers; health says 503.
-        stack.kill("redis")
+        stack.signal("redis", signal.SIGKILL)
         _key, key = create_api_key(acting_user=ENGINE, user=worker)
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
@@ -251,7 +155,7 @@ def test_redis_killed_and_beat_stopped_lose_nothing_and_send_nothing_twice(
         stack.wait_until(lambda: _health(client)[0] == 200, "health is 200 again")
 
         # Fault 2: beat stopped. Health goes 503 on the stale sweep; a restart catches up.
-        stack.kill("beat")
+        stack.signal("beat", signal.SIGKILL)
         stalled = _deadlines(child, team, "stalled", 5)
         stack.wait_until(
             lambda: any("The last sweep ran" in p for p in _health(client)[1]["problems"]),
@@ -260,7 +164,7 @@ def test_redis_killed_and_beat_stopped_lose_nothing_and_send_nothing_twice(
         )
         assert _health(client)[0] == 503
         assert Deadline.objects.filter(pk__in=stalled, status=Status.OPEN).count() == 5
-        stack.start_beat()
+        stack.start_beat("beat")
         stack.wait_until(_all_emailed(stalled), "the 5 due while beat was down are e-mailed")
         stack.wait_until(lambda: _health(client)[0] == 200, "health is 200 after beat restarts")
         time.sleep(3)  # more sweeps and deliveries: nothing more may happen
@@ -289,7 +193,7 @@ def test_a_worker_killed_mid_delivery_sends_the_email_once_through_notify(
     child, team, _worker = lone_worker
     notify = NotifyStub().start()
     notify.hold = 30.0  # Notify takes the e-mail, then the worker waits for the reply
-    stack = Stack(
+    stack = stack_of(
         tmp_path,
         EMAIL_BACKEND="notifications.notify.NotifyEmailBackend",
         NOTIFY_API_KEY=API_KEY,
@@ -299,17 +203,17 @@ def test_a_worker_killed_mid_delivery_sends_the_email_once_through_notify(
     )
     try:
         stack.start_redis()
-        stack.start_worker()
-        stack.start_beat()
+        start_worker(stack)
+        stack.start_beat("beat")
         [deadline_id] = _deadlines(child, team, "killed", 1)
         if not notify.got_send.wait(timeout=120):
             pytest.fail(f"Notify was never sent the e-mail\n{stack.logs()}")
         # Fault 3: the worker is killed after Notify took the e-mail, before the UPDATE.
-        stack.kill("worker")
+        stack.signal("worker", signal.SIGKILL)
         notify.hold = 0.0
         row = Notification.objects.get(deadline_id=deadline_id, channel=Channel.EMAIL)
         assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 1), "sent, not marked"
-        stack.start_worker()
+        start_worker(stack)
         stack.wait_until(_all_emailed([deadline_id]), "the row is delivered after the lease")
         time.sleep(3)
     finally:

@@ -15,25 +15,21 @@ against the test database.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
 from celery import Celery
-from django.db import connection
 from django.utils import timezone
 
 from missing.celery import ENGINE_QUEUE
 from notifications.models import Channel, DeliveryStatus, Notification
 from protocol.models import Deadline, Status
 from tests.notifications.backends import sent_mail
+from tests.protocol.process_support import Processes
 from tests.protocol.sweep_support import breach_events, lone_worker, make_deadlines
 
 __all__ = ["lone_worker"]
@@ -42,115 +38,12 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 PORT = 6392
 REDIS = f"redis://127.0.0.1:{PORT}/0"
-ROOT = Path(__file__).resolve().parents[2]
-CELERY = str(Path(sys.executable).with_name("celery"))
 SENT_SWEEP = "Sending due task protocol-sweep"
-
-
-class Processes:
-    """Our redis-server, beats and workers: each its own process group, always stopped."""
-
-    def __init__(self, tmp: Path, **env: str):
-        self.tmp = tmp
-        self.mail = tmp / "mail"
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "missing.settings",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-            "REDIS_URL": REDIS,
-            "CELERY_BROKER_URL": REDIS,
-            "CELERY_RESULT_BACKEND": REDIS,
-            "CACHE_KEY_PREFIX": "test_hw_one_beat",
-            "PROTOCOL_SWEEP_INTERVAL_SECONDS": "1",
-            "NOTIFICATIONS_DELIVER_INTERVAL_SECONDS": "1",
-            "EMAIL_BACKEND": "tests.notifications.backends.FailFirstSendsBackend",
-            "EMAIL_FILE_PATH": str(self.mail),
-            "FLAKY_EMAIL_STATE": str(tmp / "failures_left"),
-            "PYTHONPATH": str(ROOT),
-            **env,
-        }
-
-    def start(self, name: str, command: list[str]) -> None:
-        log = (self.tmp / f"{name}.log").open("a")
-        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own programs
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def start_redis(self) -> None:
-        self.start(
-            "redis",
-            ["redis-server", "--port", str(PORT), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.tmp)],
-        )  # fmt: skip
-        self.wait_until(self._redis_answers, "our redis-server answers", timeout=20)
-
-    @staticmethod
-    def _redis_answers() -> bool:
-        try:
-            return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
-
-    def start_beat(self, name: str) -> None:
-        self.start(
-            name,
-            [CELERY, "-A", "missing", "beat", "--schedule", str(self.tmp / f"{name}-schedule"),
-             "--loglevel", "INFO"],
-        )  # fmt: skip
-
-    def start_worker(self, name: str) -> None:
-        self.start(
-            name,
-            [CELERY, "-A", "missing", "worker", "--concurrency", "1", "--queues",
-             "engine,celery", "--hostname", f"{name}-{os.getpid()}@%h", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
-        )  # fmt: skip
-
-    def signal(self, name: str, signum: int) -> None:
-        process = self.processes.pop(name)
-        os.killpg(process.pid, signum)
-        process.wait(timeout=20)
-
-    def stop(self) -> None:
-        for name in list(self.processes):
-            process = self.processes[name]
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        self.processes = {}
-
-    def log(self, name: str) -> str:
-        path = self.tmp / f"{name}.log"
-        return path.read_text() if path.exists() else ""
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n" + path.read_text()[-3000:]
-            for path in sorted(self.tmp.glob("*.log"))
-        )
-
-    def wait_until(self, condition, what: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            time.sleep(0.2)
-        pytest.fail(f"Timed out after {timeout} s waiting until {what}\n{self.logs()}")
 
 
 @pytest.fixture
 def processes(tmp_path):
-    started = Processes(tmp_path, BEAT_LOCK_TIMEOUT_SECONDS="6")
+    started = Processes(tmp_path, port=PORT, name="one_beat", BEAT_LOCK_TIMEOUT_SECONDS="6")
     try:
         started.start_redis()
         yield started
@@ -202,15 +95,20 @@ def test_two_workers_sweeping_one_ledger_breach_and_notify_each_deadline_once(
     # Small batches, so the two sweeps take turns through the ledger.
     processes.env["PROTOCOL_SWEEP_BATCH_SIZE"] = "10"
     for name in ("worker-a", "worker-b"):
-        processes.start_worker(name)
+        processes.start_worker(name, concurrency=1, queues="engine,celery")
     for name in ("worker-a", "worker-b"):
         processes.wait_until(lambda name=name: " ready." in processes.log(name), f"{name} ready")
 
     # Two sweeps sent at the same moment (as two beats, or a beat and an operator, would):
     # each idle worker takes one.
-    app = Celery(broker=REDIS)
-    for _ in range(2):
-        app.send_task("notifications.tasks.sweep", queue=ENGINE_QUEUE)
+    # An app of its own, not made current: later tests in this process send their tasks
+    # through the project's app and broker, not this test's stopped redis-server.
+    app = Celery(broker=REDIS, set_as_current=False)
+    try:
+        for _ in range(2):
+            app.send_task("notifications.tasks.sweep", queue=ENGINE_QUEUE)
+    finally:
+        app.close()
 
     emails = Notification.objects.filter(deadline_id__in=ids, channel=Channel.EMAIL)
     processes.wait_until(
