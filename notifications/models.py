@@ -39,7 +39,16 @@ class DeliveryStatus(models.TextChoices):
 
 # Tracked (decision 0016): written, claimed, sent, failed, read. Not the subject and body,
 # which the row keeps: a copy per delivery attempt would only multiply them.
-@pghistory.track(exclude=["subject", "body"])
+# The outbox writer inserts tens of thousands of rows a batch: their insert events are
+# written by one statement-level trigger (one INSERT ... SELECT from the transition table
+# a statement) instead of a trigger call per row; the same event rows either way
+# (decision 0022). Updates and deletes keep the row-level triggers.
+@pghistory.track(
+    pghistory.InsertEvent(level=pghistory.Statement),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["subject", "body"],
+)
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -98,6 +98,29 @@ def write_outbox(messages: Sequence[Message], *, now: dt.datetime) -> list[int]:
 # Deadlines whose notifications are written per transaction.
 WRITE_BATCH = 2500
 
+# The columns the writer reads: the messages (notifications/messages.py `compose`,
+# `compose_email`), the recipients (notifications/recipients.py) and `still_owed`. The
+# child and episode rows are wide and the writer loads thousands a batch, so only these
+# are fetched. A field read but not listed here would cost a query per deadline:
+# tests/protocol/test_sweep.py checks the writer's queries do not grow with the batch.
+WRITER_FIELDS = (
+    "child",
+    "episode",
+    "owner_team",
+    "rule",
+    "status",
+    "due_at",
+    "breached_at",
+    "owner_role",
+    "reason",
+    "pending_notification",
+    "child__given_name",
+    "child__family_name",
+    "child__responsible_authority",
+    "episode__last_seen_at",
+    "episode__police_force",
+)
+
 
 def write_owed_notifications(
     *,
@@ -119,6 +142,7 @@ def write_owed_notifications(
                 Deadline.objects.select_for_update(skip_locked=True, of=("self",))
                 .exclude(pending_notification="")
                 .select_related("child", "episode")
+                .only(*WRITER_FIELDS)
                 .order_by("pk")[:batch_size]
             )
             if not batch:

@@ -316,3 +316,57 @@ def test_an_absent_looked_after_child_made_missing_at_24_hours_is_escalated_in_t
     assert result.reclassified == 1
     assert result.met_by_engine == 1
     assert {"bob", "grace", "harriet"} <= told(kind=Kind.ESCALATION, deadline=escalation)
+
+
+def test_the_writers_queries_do_not_grow_with_the_deadlines_it_writes(world, clock):
+    """The writer loads only the columns it reads (outbox.WRITER_FIELDS): a column read but
+    not loaded would cost a query per deadline, which this counts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    episode = returned_child(world, clock)
+    deadlines = Deadline.objects.filter(child=world.child, episode=episode).order_by("pk")
+    assert deadlines.count() > 2
+
+    def queries_writing(count: int, kind: str) -> tuple[int, int]:
+        Notification.objects.all().delete()
+        Deadline.objects.filter(pk__in=[d.pk for d in deadlines[:count]]).update(
+            pending_notification=kind, breached_at=timezone.now()
+        )
+        with CaptureQueriesContext(connection) as queries:
+            written = write_owed_notifications()
+        return len(queries), written
+
+    for kind in (Kind.BREACHED, Kind.ESCALATION, Kind.DUE_SOON):
+        one, written_one = queries_writing(1, kind)
+        many, written_many = queries_writing(deadlines.count(), kind)
+        assert 0 < written_one < written_many, kind
+        assert many == one, kind
+
+
+def test_every_outbox_row_the_writer_writes_has_its_insert_event_with_the_engine_as_actor(
+    world, clock
+):
+    """The outbox's insert events come from a statement-level trigger (one per INSERT, not
+    per row): still one event a row, with the row's values and the engine's context."""
+    episode = returned_child(world, clock)
+    Deadline.objects.filter(child=world.child, episode=episode).update(
+        pending_notification=Kind.ESCALATION
+    )
+    assert write_owed_notifications() > 1
+    assert write_owed_notifications() == 0, "a second writer writes nothing, and no event"
+    rows = {
+        row["pk"]: row
+        for row in Notification.objects.values("pk", "recipient_id", "channel", "dedupe_key")
+    }
+    events = Notification.pgh_event_model.objects.filter(pgh_label="insert")
+    assert sorted(event.pgh_obj_id for event in events) == sorted(rows)
+    for event in events:
+        row = rows[event.pgh_obj_id]
+        assert (event.recipient_id, event.channel, event.dedupe_key) == (
+            row["recipient_id"],
+            row["channel"],
+            row["dedupe_key"],
+        )
+        assert event.pgh_context.metadata == {"actor": "Homeward"}
