@@ -98,7 +98,7 @@ def complete(record: IdempotencyRecord, response: Response) -> None:
         release(record)
         return
     record.response_status = response.status_code
-    record.response_body = response.data
+    record.response_body = _storable(response.data)
     record.response_headers = {
         name: response[name] for name in KEPT_HEADERS if response.has_header(name)
     }
@@ -106,6 +106,19 @@ def complete(record: IdempotencyRecord, response: Response) -> None:
     record.save(
         update_fields=["response_status", "response_body", "response_headers", "completed_at"]
     )
+
+
+def _storable(value):
+    """The response as jsonb can keep it: PostgreSQL refuses U+0000 in jsonb, and a 400
+    may quote the client's input back (a string with a NUL in it). The kept copy has
+    U+FFFD in its place; the response sent this time is unchanged."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
 
 
 def release(record: IdempotencyRecord | None) -> None:

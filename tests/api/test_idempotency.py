@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -133,3 +134,25 @@ def test_the_work_and_its_stored_response_commit_together(world, client_for, req
     assert retried.status_code == 201
     assert RiskAssessment.objects.filter(child=world.child).count() == 1
     assert IdempotencyRecord.objects.get(key="k1").response_status == 201
+
+
+def test_a_refusal_quoting_a_nul_is_kept_for_retries_without_a_server_error(world, client_for):
+    """PostgreSQL's jsonb refuses U+0000: a 400 that quotes the client's input back (an
+    unknown choice with a NUL in it, as schemathesis sent) is kept for the retry with
+    U+FFFD in its place, never a 500."""
+    client = client_for(world.social_worker)
+    body = {**_assessment(world), "indicators": ["cse\x00"]}
+    first = client.post(
+        "/api/v1/risk-assessments/", body, format="json", HTTP_IDEMPOTENCY_KEY="nul"
+    )
+    assert first.status_code == 400, first.content
+    assert first.json()["errors"]["indicators.0"] == ['"cse\x00" is not a valid choice.']
+    record = IdempotencyRecord.objects.get(key="nul")
+    assert record.response_status == 400
+    kept = json.dumps(record.response_body, ensure_ascii=False)
+    assert "cse\ufffd" in kept and "\\u0000" not in kept
+    again = client.post(
+        "/api/v1/risk-assessments/", body, format="json", HTTP_IDEMPOTENCY_KEY="nul"
+    )
+    assert again.status_code == 400
+    assert not RiskAssessment.objects.filter(child=world.child).exists()
