@@ -87,3 +87,21 @@ def test_an_authority_the_planner_has_no_estimate_for_walks_in_page_order(world)
     sql, _rows = visible(world.missing_coordinator)
     assert WALKED in sql and FROM_CHILDREN not in sql, sql
     selectors._shares.clear()
+
+
+@pytest.mark.parametrize(
+    ("per_child", "route"),
+    [
+        (20, WALKED),  # exactly WALK_SHARE (1 in 20): walked
+        (20.01, FROM_CHILDREN),  # a hair under it: from the authority's children
+    ],
+)
+def test_the_routes_part_at_exactly_the_walk_share(world, per_child, route):
+    ours = Child.objects.filter(responsible_authority=world.council).count()
+    set_estimate(str(ours * per_child))
+    selectors._shares.clear()
+    share = selectors.authority_share([world.council.pk])
+    assert (share >= selectors.WALK_SHARE) == (route == WALKED), share
+    sql, _rows = visible(world.missing_coordinator)
+    assert route in sql, sql
+    selectors._shares.clear()
