@@ -7,13 +7,23 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Membership, Role, User
 from children.models import Child
 from children.permissions import Sight, sights_by_child
-from children.selectors import child_visibility, visible_children
+from children.selectors import child_visibility, visible_children_of
 from contextual.models import AssociateLink
 from contextual.selectors import missing_with_on_children, visible_place_links
 from core.audit import note_record
@@ -193,20 +203,29 @@ def agenda_candidates(user, panel: PanelMeeting, *, now: dt.datetime):
         child_id=OuterRef("pk"), returned_at__isnull=True, entered_in_error=False
     )
     on_agenda = PanelCase.objects.filter(meeting=panel, child_id=OuterRef("pk"))
+    # Red or with exploitation indicators, by the latest assessment: one lookup of it per
+    # child in the filter (three before, one per test), and the rating and indicators
+    # read only for the rows shown.
+    flagged = latest_rag.annotate(
+        flag=ExpressionWrapper(
+            Q(rag=Rag.RED) | Q(indicators__len__gt=0), output_field=BooleanField()
+        )
+    ).values("flag")[:1]
     return (
-        visible_children(user)
-        .filter(responsible_authority=panel.authority)
+        visible_children_of(user, [panel.authority_id])
         .annotate(
-            latest_rag=Subquery(latest_rag.values("rag")[:1]),
-            latest_indicators=Subquery(latest_rag.values("indicators")[:1]),
+            latest_flagged=Subquery(flagged),
             recent_episodes=Subquery(recent),
             missing_now=Exists(missing_now),
         )
         .filter(
-            Q(latest_rag=Rag.RED)
-            | Q(latest_indicators__len__gt=0)
+            Q(latest_flagged=True)
             | Q(recent_episodes__gte=rules.repeat_episode_count)
             | Q(missing_now=True)
+        )
+        .annotate(
+            latest_rag=Subquery(latest_rag.values("rag")[:1]),
+            latest_indicators=Subquery(latest_rag.values("indicators")[:1]),
         )
         .exclude(Exists(on_agenda))
         .order_by("family_name", "given_name", "pk")

@@ -45,7 +45,7 @@ from reports.definitions import (
     SEX_LABELS,
     AgeBand,
 )
-from reports.sql import DEADLINES, EPISODES, MONTHS_ONLY, ROWS, age_band_case, band_values, bind
+from reports.sql import REPORT, age_band_case, band_values, bind
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,11 +189,7 @@ def _episode_count_bins(rows: list[dict] | None) -> tuple[dict[str, int], int]:
     return bins, largest
 
 
-def _compliance(
-    children: QuerySet[Child], period: Period, team_id: int | None
-) -> tuple[list, list, list]:
-    values = {"start": period.start_at, "end": period.end_at, "team": team_id}
-    result = _run(children, DEADLINES, values)
+def _compliance(result: dict[str, Any], period: Period) -> tuple[list, list, list]:
     keys = tuple(COMPLIANCE_OUTCOMES)
     by_rule = {
         rule.value: {"rule": rule.value, "label": rule.label, **dict.fromkeys(keys, 0)}
@@ -249,22 +245,22 @@ def _committee_report(
     children: QuerySet[Child], filters: Filters, *, team_id: int | None
 ) -> CommitteeReport:
     period = filters.period
+    earlier_period = period.year_earlier()
     values = {
         "start": period.start_at,
         "end": period.end_at,
+        "earlier_start": earlier_period.start_at,
+        "earlier_end": earlier_period.end_at,
+        "team": team_id,
         "legal_status": filters.legal_status,
         "category": filters.category,
         **band_values(filters.age_bands),
     }
-    result = _run(
-        children, (EPISODES + ROWS).replace("{age_band}", age_band_case(filters.age_bands)), values
+    everything = _run(
+        children, REPORT.replace("{age_band}", age_band_case(filters.age_bands)), values
     )
-    earlier_period = period.year_earlier()
-    earlier = _run(
-        children,
-        EPISODES + MONTHS_ONLY,
-        {"start": earlier_period.start_at, "end": earlier_period.end_at},
-    )
+    result = everything.get("report") or {}
+    earlier = everything.get("earlier") or {}
     totals = result.get("totals") or {}
     duration_by_month = _month_table(result.get("month_band"), period.months, tuple(DURATION_BANDS))
     bands = {key: sum(int(row[key]) for row in duration_by_month) for key in DURATION_BANDS}
@@ -281,7 +277,9 @@ def _committee_report(
         }
     )
     count_bins, largest = _episode_count_bins(result.get("per_child"))
-    by_rule, compliance_months, compliance_teams = _compliance(children, period, team_id)
+    by_rule, compliance_months, compliance_teams = _compliance(
+        everything.get("compliance") or {}, period
+    )
     age_labels = {f"{low}-{high}": f"{low} to {high}" for low, high in filters.age_bands}
     return CommitteeReport(
         period=period,

@@ -4,8 +4,9 @@ Reports are for the Missing Co-ordinator and the Assistant Director, over every 
 the authorities they cover, and for team managers, over the children currently
 allocated to the teams they manage. Nobody else reads them: police, social workers and
 the rest get 403 (elected members see only what officers export). A report always starts
-from `children.selectors.visible_children`, so it can never count a child its reader
-could not open; the scope then narrows it to the authority and teams the reader covers.
+from `children.selectors.visible_children` (for whole authorities,
+`visible_children_of`, the same children), so it can never count a child its reader could
+not open; the scope then narrows it to the authority and teams the reader covers.
 
 Every read here goes to the `reporting` database alias (reports.routers), which is a
 streaming replica where one is configured and the primary otherwise.
@@ -22,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Agency, Role, Team, User
 from children.models import Allocation, Child
-from children.selectors import access_profile, visible_children
+from children.selectors import access_profile, visible_children, visible_children_of
 from core.errors import NotAllowed
 from reports.routers import reporting_alias
 
@@ -117,9 +118,12 @@ def report_children(
     if authority_id is not None:
         wide = wide & {authority_id}
         teams_only = teams_only & {authority_id}
+    if not teams_only:
+        # Whole authorities only: their visible children are the authorities' children
+        # (children.selectors.visible_children_of), counted without a visibility query.
+        return visible_children_of(user, wide).using(reporting_alias())
     condition = Q(responsible_authority_id__in=wide)
-    if teams_only:
-        condition |= Q(responsible_authority_id__in=teams_only) & _allocated_to(scope.team_ids)
+    condition |= Q(responsible_authority_id__in=teams_only) & _allocated_to(scope.team_ids)
     return children.filter(condition)
 
 

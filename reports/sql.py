@@ -34,22 +34,39 @@ e AS MATERIALIZED (
     JOIN scope ON scope.id = ep.child_id
     LEFT JOIN reclassified rc ON rc.episode_id = ep.id
     WHERE NOT ep.entered_in_error AND ep.last_seen_at >= %(start)s AND ep.last_seen_at < %(end)s
+),
+-- The year before's episodes, for episodes and children a month only. Read from the table
+-- itself, not filtered from a wider read: PostgreSQL estimates a filter on a CTE at a
+-- fraction of its rows, and chose nested loops for thousands.
+earlier AS MATERIALIZED (
+    SELECT ep.child_id, (ep.last_seen_at AT TIME ZONE 'Europe/London')::date AS day
+    FROM episodes_episode ep
+    JOIN scope ON scope.id = ep.child_id
+    WHERE NOT ep.entered_in_error
+      AND ep.last_seen_at >= %(earlier_start)s AND ep.last_seen_at < %(earlier_end)s
 )"""
 
 ROWS = """,
-interviews AS (
-    SELECT e.id AS episode_id,
-        min(CASE WHEN ri.outcome = 'held' AND ri.held_at < e.returned_at + interval '72 hours' THEN 1
-                 WHEN ri.outcome = 'held' THEN 2
-                 WHEN ri.outcome = 'declined' THEN 3
-                 WHEN ri.outcome = 'no_engagement' THEN 4
-                 ELSE 5 END) AS rank,
-        bool_or('exploitation' = ANY(ri.pull_factors)) AS pull_exploitation,
-        bool_or('gang' = ANY(ri.pull_factors)) AS pull_gang
+-- The interviews covering the episodes read, once: `interviews` ranks them per episode and
+-- `covering` counts their push and pull factors from here, never from the whole table.
+interview_rows AS MATERIALIZED (
+    SELECT e.id AS episode_id, e.returned_at, ri.id AS interview_id, ri.outcome, ri.held_at,
+        ri.push_factors, ri.pull_factors
     FROM e
     JOIN returns_returninterviewepisode rie ON rie.episode_id = e.id
     JOIN returns_returninterview ri ON ri.id = rie.interview_id
-    GROUP BY e.id
+),
+interviews AS (
+    SELECT ir.episode_id,
+        min(CASE WHEN ir.outcome = 'held' AND ir.held_at < ir.returned_at + interval '72 hours' THEN 1
+                 WHEN ir.outcome = 'held' THEN 2
+                 WHEN ir.outcome = 'declined' THEN 3
+                 WHEN ir.outcome = 'no_engagement' THEN 4
+                 ELSE 5 END) AS rank,
+        bool_or('exploitation' = ANY(ir.pull_factors)) AS pull_exploitation,
+        bool_or('gang' = ANY(ir.pull_factors)) AS pull_gang
+    FROM interview_rows ir
+    GROUP BY ir.episode_id
 ),
 assessed AS (
     SELECT ra.episode_id,
@@ -107,11 +124,16 @@ per_child AS MATERIALIZED (
 ),
 -- The interviews covering the counted episodes, each once (one may cover several).
 covering AS MATERIALIZED (
-    SELECT ri.push_factors, ri.pull_factors FROM returns_returninterview ri
-    WHERE ri.id IN (SELECT rie.interview_id FROM rows
-                    JOIN returns_returninterviewepisode rie ON rie.episode_id = rows.id)
+    SELECT DISTINCT ON (ir.interview_id) ir.push_factors, ir.pull_factors
+    FROM interview_rows ir
+    WHERE ir.episode_id IN (SELECT id FROM rows)
+    ORDER BY ir.interview_id
 )
-SELECT json_build_object(
+"""
+
+# Every table of the period, as one JSON object.
+ROWS_JSON = """
+json_build_object(
     'month_col', (SELECT json_agg(x) FROM (
         SELECT month, col AS key, count(*) AS n FROM rows GROUP BY 1, 2) x),
     'month', (SELECT json_agg(x) FROM (
@@ -162,15 +184,14 @@ SELECT json_build_object(
 )"""
 
 # The year-earlier comparison needs only episodes and children a month.
-MONTHS_ONLY = """
-SELECT json_build_object('month', (SELECT json_agg(x) FROM (
+EARLIER_JSON = """
+json_build_object('month', (SELECT json_agg(x) FROM (
     SELECT month, sum(n) AS episodes, count(*) AS children FROM (
-        SELECT to_char(day, 'YYYY-MM') AS month, child_id, count(*) AS n FROM e GROUP BY 1, 2) y
+        SELECT to_char(day, 'YYYY-MM') AS month, child_id, count(*) AS n FROM earlier GROUP BY 1, 2) y
     GROUP BY 1) x))"""
 
 # Protocol compliance: the Deadline ledger's deadlines due in the period, as recorded.
-DEADLINES = """
-WITH scope (id) AS MATERIALIZED ({scope}),
+DEADLINES = """,
 d AS MATERIALIZED (
     SELECT d.rule, d.owner_team_id,
         to_char(d.due_at AT TIME ZONE 'Europe/London', 'YYYY-MM') AS month,
@@ -184,7 +205,10 @@ d AS MATERIALIZED (
     WHERE d.due_at >= %(start)s AND d.due_at < %(end)s
       AND (%(team)s::bigint IS NULL OR d.owner_team_id = %(team)s::bigint)
 )
-SELECT json_build_object(
+"""
+
+DEADLINES_JSON = """
+json_build_object(
     'rule', (SELECT json_agg(x) FROM (
         SELECT rule AS key, outcome, count(*) AS n FROM d GROUP BY 1, 2) x),
     'month', (SELECT json_agg(x) FROM (
@@ -193,6 +217,22 @@ SELECT json_build_object(
         SELECT COALESCE(t.name, 'No team') AS key, outcome, count(*) AS n
         FROM d LEFT JOIN agencies_team t ON t.id = d.owner_team_id GROUP BY 1, 2) x)
 )"""
+
+
+# The whole report as one statement: the scope is read once, the episodes of both periods
+# once, and PostgreSQL is asked once (issue 13: three statements each built the scope again).
+REPORT = (
+    EPISODES
+    + ROWS
+    + DEADLINES
+    + "\nSELECT json_build_object('report', "
+    + ROWS_JSON
+    + ", 'earlier', "
+    + EARLIER_JSON
+    + ", 'compliance', "
+    + DEADLINES_JSON
+    + ")"
+)
 
 
 def age_band_case(bands: tuple[tuple[int, int], ...]) -> str:
