@@ -1587,12 +1587,15 @@ def main() -> None:
         )
     loaded = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # As autovacuum leaves a database in service: statistics, and the visibility map
+        # that lets index-only scans skip the table (the police reach reads a force's
+        # children from an index alone). This machine runs with autovacuum off.
+        cursor.execute("VACUUM (ANALYZE)")
     total = time.perf_counter() - started
     load = os.getloadavg()
     print(
         f"Generated {', '.join(f'{v:,} {k}' for k, v in counts.items())}\n"
-        f"in {loaded:.0f} s (+ ANALYZE: {total:.0f} s), load average "
+        f"in {loaded:.0f} s (+ VACUUM (ANALYZE): {total:.0f} s), load average "
         f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import statistics
 import sys
 import time
@@ -227,8 +228,18 @@ def measure(
             cursor.fetchall()
             raw.append((time.perf_counter() - started) * 1000)
         if explain:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + main["sql"])
-            print(f"\n## {label}\n" + "\n".join(row[0] for row in cursor.fetchall()))
+            print(f"\n## {label}: every statement of the last request (ms)")
+            for q in statements:
+                print(f"{float(q['time']) * 1000:8.1f}  {q['sql'][:160]}")
+            # pghistory prefixes a request's non-SELECT statements (a WITH ...) with its
+            # context: `SELECT set_config(...), set_config(...); <the statement>`.
+            slow = [q for q in statements if float(q["time"]) >= 0.005 and q is not main]
+            for query in [main, *slow]:
+                statement = re.sub(r"^SELECT set_config\('pghistory.*?, true\); ", "", query["sql"])
+                if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
+                print(f"\n## {label}\n" + "\n".join(row[0] for row in cursor.fetchall()))
     p50 = statistics.median(samples)
     raw50 = statistics.median(raw)
     return {
