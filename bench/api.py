@@ -194,7 +194,10 @@ def _defaults_of_the_rest(model, given: str) -> tuple[str, str, dict]:
     rest = [
         field
         for field in model._meta.concrete_fields
-        if not field.primary_key and not field.null and field.column not in named
+        if not field.primary_key
+        and not field.null
+        and not field.generated  # PostgreSQL computes it (Child.*_folded)
+        and field.column not in named
     ]
     columns = "".join(f", {field.column}" for field in rest)
     values = "".join(f", %(default_{field.column})s" for field in rest)
