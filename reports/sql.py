@@ -8,6 +8,8 @@ and the child's sex, age, legal status and placement on the London date last see
 table is then a GROUP BY over the materialized `rows`, gathered into one JSON object, so
 PostgreSQL computes the rules once per report however many tables read them
 (bench/reports.py: per-table ORM queries re-ran the correlated subqueries for each table).
+`EARLIER_JSON` counts the year before's episodes and children a month, `DEADLINES` the
+ledger's compliance; `REPORT` is all of it, one statement over one scope.
 
 Placeholders are `%(name)s`; `bind` turns them into positional parameters after the
 scope's own SQL (the visibility selector's query), which is spliced in as `{scope}`.
@@ -219,8 +221,8 @@ json_build_object(
 )"""
 
 
-# The whole report as one statement: the scope is read once, the episodes of both periods
-# once, and PostgreSQL is asked once (issue 13: three statements each built the scope again).
+# The whole report as one statement: the scope is read once and PostgreSQL is asked once
+# (issue 13: three statements each built the scope again; decision 0023).
 REPORT = (
     EPISODES
     + ROWS
