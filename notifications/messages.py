@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from django.conf import settings
 
 from core.clock import LONDON
 from notifications.models import Channel, Kind
-from notifications.recipients import Directory, email_declined, recipient_ids
+from notifications.recipients import DeadlineFacts, Directory, email_declined, recipient_ids
 from protocol.conf import protocol_settings
-from protocol.models import Deadline, Rule
+from protocol.models import Rule
 
 
+# Kept for the instants of a batch: a deadline's due time is written twice (in-app and
+# e-mail), and the deadlines of one rule breached in one sweep share their due times.
+@functools.lru_cache(maxsize=4096)
 def london_time(instant: dt.datetime) -> str:
     """'14:00 on 3 March': how a deadline reads in a notification (shown in UK time)."""
     local = instant.astimezone(LONDON)
@@ -37,7 +41,7 @@ def child_reference(child_id: int) -> str:
     return f"HW-{child_id}"
 
 
-def compose_email(deadline: Deadline, kind: str) -> tuple[str, str]:
+def compose_email(deadline: DeadlineFacts, kind: str) -> tuple[str, str]:
     """Subject and body of the e-mail about `deadline`: the rule, the time, the record's
     reference and a link; nothing that identifies the child."""
     reference = child_reference(deadline.child_id)
@@ -76,7 +80,7 @@ def compose_email(deadline: Deadline, kind: str) -> tuple[str, str]:
     return subject, body
 
 
-def compose(deadline: Deadline, kind: str) -> tuple[str, str]:
+def compose(deadline: DeadlineFacts, kind: str) -> tuple[str, str]:
     """Subject and body, in plain English, for a notification about `deadline`."""
     child = deadline.child.full_name
     rule = Rule(deadline.rule).label
@@ -216,7 +220,7 @@ def channels_for(
 
 
 def deadline_messages(
-    deadlines: Iterable[tuple[Deadline, str]], directory: Directory
+    deadlines: Iterable[tuple[DeadlineFacts, str]], directory: Directory
 ) -> list[Message]:
     """One in-app row per recipient, and an e-mail row for those with an address."""
     messages = []
