@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from django.conf import settings
 
 from core.clock import LONDON
 from notifications.models import Channel, Kind
-from notifications.recipients import Directory, email_declined, recipient_ids
+from notifications.recipients import DeadlineFacts, Directory, email_declined, recipient_ids
 from protocol.conf import protocol_settings
-from protocol.models import Deadline, Rule
+from protocol.models import Rule
 
 
+# Kept for the instants of a batch: a deadline's due time is written twice (in-app and
+# e-mail), and the deadlines of one rule breached in one sweep share their due times.
+@functools.lru_cache(maxsize=4096)
 def london_time(instant: dt.datetime) -> str:
     """'14:00 on 3 March': how a deadline reads in a notification (shown in UK time)."""
     local = instant.astimezone(LONDON)
@@ -37,9 +41,17 @@ def child_reference(child_id: int) -> str:
     return f"HW-{child_id}"
 
 
-def compose_email(deadline: Deadline, kind: str) -> tuple[str, str]:
+def escalation_hours() -> str:
+    """How long a looked-after child has been missing when the manager escalation is due."""
+    return f"{protocol_settings().manager_escalation_hours:g}"
+
+
+def compose_email(
+    deadline: DeadlineFacts, kind: str, *, hours: str | None = None
+) -> tuple[str, str]:
     """Subject and body of the e-mail about `deadline`: the rule, the time, the record's
-    reference and a link; nothing that identifies the child."""
+    reference and a link; nothing that identifies the child. `hours`: escalation_hours(),
+    if the caller has it already."""
     reference = child_reference(deadline.child_id)
     rule = Rule(deadline.rule).label
     due = london_time(deadline.due_at)
@@ -48,7 +60,7 @@ def compose_email(deadline: Deadline, kind: str) -> tuple[str, str]:
         subject = f"Due soon: {rule}, record {reference}, due {due}"
         opening = f"The {rule.lower()} for the child of record {reference} is due {due}."
     elif kind == Kind.ESCALATION:
-        hours = f"{protocol_settings().manager_escalation_hours:g}"
+        hours = hours or escalation_hours()
         subject = f"Escalation: a looked-after child, record {reference}, missing {hours} hours"
         opening = (
             f"A looked-after child (record {reference}) has been missing {hours} hours. Under "
@@ -76,8 +88,9 @@ def compose_email(deadline: Deadline, kind: str) -> tuple[str, str]:
     return subject, body
 
 
-def compose(deadline: Deadline, kind: str) -> tuple[str, str]:
-    """Subject and body, in plain English, for a notification about `deadline`."""
+def compose(deadline: DeadlineFacts, kind: str, *, hours: str | None = None) -> tuple[str, str]:
+    """Subject and body, in plain English, for a notification about `deadline`. `hours`:
+    escalation_hours(), if the caller has it already."""
     child = deadline.child.full_name
     rule = Rule(deadline.rule).label
     due = london_time(deadline.due_at)
@@ -86,7 +99,7 @@ def compose(deadline: Deadline, kind: str) -> tuple[str, str]:
         subject = f"Due soon: {rule} for {child}, due {due}"
         opening = f"The {rule.lower()} for {child} is due {due}."
     elif kind == Kind.ESCALATION:
-        hours = f"{protocol_settings().manager_escalation_hours:g}"
+        hours = hours or escalation_hours()
         last_seen = (
             london_time(deadline.episode.last_seen_at)
             if deadline.episode is not None
@@ -216,14 +229,16 @@ def channels_for(
 
 
 def deadline_messages(
-    deadlines: Iterable[tuple[Deadline, str]], directory: Directory
+    deadlines: Iterable[tuple[DeadlineFacts, str]], directory: Directory
 ) -> list[Message]:
     """One in-app row per recipient, and an e-mail row for those with an address."""
     messages = []
     declined = email_declined(set(directory.emails))
+    # Read once for the batch: the settings are validated each time they are read.
+    hours = escalation_hours()
     for deadline, kind in deadlines:
-        subject, body = compose(deadline, kind)
-        email_subject, email_body = compose_email(deadline, kind)
+        subject, body = compose(deadline, kind, hours=hours)
+        email_subject, email_body = compose_email(deadline, kind, hours=hours)
         recipients = channels_for(
             recipient_ids(deadline, kind, directory), directory.emails, kind, declined
         )

@@ -10,17 +10,20 @@ to a delivered e-mail is read top to bottom in notifications/tasks.py.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from functools import partial
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
+from children.models import Child
 from core.history import label_engine_transaction
 from notifications.messages import Message, deadline_messages
 from notifications.models import Channel, DeliveryStatus, Kind, Notification
-from notifications.recipients import Directory
+from notifications.recipients import DeadlineFacts, Directory
 from protocol.models import Deadline, Status
 
 
@@ -30,6 +33,8 @@ def dedupe_key(kind: str, deadline_id: int, user_id: int, channel: str) -> str:
     return f"{kind}:deadline:{deadline_id}:user:{user_id}:{channel}"
 
 
+# The arrays go in binary (`%(name)b`): psycopg writes 80,000 elements in a tenth of the
+# time it takes to quote them into the SQL text.
 _WRITE_OUTBOX = """
     INSERT INTO {table} (recipient_id, channel, kind, child_id, deadline_id, episode_id, dedupe_key,
                          subject, body, url, created_at, status, attempts, next_attempt_at,
@@ -39,12 +44,12 @@ _WRITE_OUTBOX = """
            CASE WHEN r.channel = %(email)s THEN m.email_subject ELSE m.subject END,
            CASE WHEN r.channel = %(email)s THEN m.email_body ELSE m.body END,
            m.url, %(now)s, %(pending)s, 0, %(now)s, ''
-    FROM unnest(%(message)s::integer[], %(recipient)s::bigint[], %(channel)s::text[])
+    FROM unnest(%(message)b::integer[], %(recipient)b::bigint[], %(channel)b::text[])
          AS r(message, recipient_id, channel)
-    JOIN unnest(%(kind)s::text[], %(child)s::bigint[], %(deadline)s::bigint[],
-                %(subject)s::text[], %(body)s::text[], %(url)s::text[],
-                %(email_subject)s::text[], %(email_body)s::text[], %(cause)s::text[],
-                %(episode)s::bigint[])
+    JOIN unnest(%(kind)b::text[], %(child)b::bigint[], %(deadline)b::bigint[],
+                %(subject)b::text[], %(body)b::text[], %(url)b::text[],
+                %(email_subject)b::text[], %(email_body)b::text[], %(cause)b::text[],
+                %(episode)b::bigint[])
          WITH ORDINALITY AS m(kind, child_id, deadline_id, subject, body, url,
                               email_subject, email_body, cause, episode_id, message)
          USING (message)
@@ -60,21 +65,25 @@ def write_outbox(messages: Sequence[Message], *, now: dt.datetime) -> list[int]:
     One statement for the lot: each message's text goes once, its recipients as arrays,
     and SQL joins them, so 80,000 rows are one round trip of a few megabytes, and
     `ON CONFLICT DO NOTHING RETURNING id` says which were new. The parameters are bound
-    by the server (psycopg's own cursor), not spliced into the SQL text.
+    by the server (a psycopg `Cursor`, not the `ClientCursor` Django's connection makes),
+    not spliced into the SQL text.
     """
-    recipients = [
-        (index, user_id, channel)
-        for index, message in enumerate(messages, start=1)
-        for user_id, channel in message.recipients
-    ]
-    if not recipients:
+    message_of: list[int] = []
+    recipient: list[int] = []
+    channel: list[str] = []
+    for index, message in enumerate(messages, start=1):
+        for user_id, on in message.recipients:
+            message_of.append(index)
+            recipient.append(user_id)
+            channel.append(str(on))
+    if not recipient:
         return []
     params = {
         "now": now,
         "pending": DeliveryStatus.PENDING.value,
-        "message": [index for index, _, _ in recipients],
-        "recipient": [user_id for _, user_id, _ in recipients],
-        "channel": [str(channel) for _, _, channel in recipients],
+        "message": message_of,
+        "recipient": recipient,
+        "channel": channel,
         "kind": [str(m.kind) for m in messages],
         "child": [m.child_id for m in messages],
         "deadline": [m.deadline_id for m in messages],
@@ -90,7 +99,7 @@ def write_outbox(messages: Sequence[Message], *, now: dt.datetime) -> list[int]:
     }
     sql = _WRITE_OUTBOX.format(table=connection.ops.quote_name(Notification._meta.db_table))
     connection.ensure_connection()
-    with connection.connection.cursor() as cursor:
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
@@ -99,15 +108,18 @@ def write_outbox(messages: Sequence[Message], *, now: dt.datetime) -> list[int]:
 WRITE_BATCH = 2500
 
 # The columns the writer reads: the messages (notifications/messages.py `compose`,
-# `compose_email`), the recipients (notifications/recipients.py) and `still_owed`. The
-# child and episode rows are wide and the writer loads thousands a batch, so only these
-# are fetched. A field read but not listed here would cost a query per deadline:
-# tests/protocol/test_sweep.py checks the writer's queries do not grow with the batch.
+# `compose_email`), the recipients (notifications/recipients.py) and `still_owed`, in the
+# order `OwedDeadline.from_row` takes them. The child and episode rows are wide and the
+# writer loads thousands a batch, so only these are fetched, as plain values: building
+# Deadline, Child and Episode instances took longer than the query (0.8 s for 30,000 in
+# bench/sweep.py). tests/protocol/test_sweep.py checks the writer's queries do not grow
+# with the batch.
 WRITER_FIELDS = (
+    "pk",
+    "rule",
     "child",
     "episode",
     "owner_team",
-    "rule",
     "status",
     "due_at",
     "breached_at",
@@ -120,6 +132,68 @@ WRITER_FIELDS = (
     "episode__last_seen_at",
     "episode__police_force",
 )
+
+
+@dataclasses.dataclass(slots=True)
+class OwedChild:
+    given_name: str
+    family_name: str
+    responsible_authority_id: int
+
+    # The name as Homeward writes it everywhere (children.models.Child.full_name).
+    full_name = Child.full_name
+
+
+@dataclasses.dataclass(slots=True)
+class OwedEpisode:
+    last_seen_at: dt.datetime
+    police_force_id: int | None
+
+
+@dataclasses.dataclass(slots=True)
+class OwedDeadline:
+    """What the writer reads of a deadline that owes notifications, with its child and
+    episode: the attributes of a Deadline that messages and recipients use
+    (`recipients.DeadlineFacts`)."""
+
+    pk: int
+    rule: str
+    child_id: int
+    episode_id: int | None
+    owner_team_id: int | None
+    status: str
+    due_at: dt.datetime
+    breached_at: dt.datetime | None
+    owner_role: str
+    reason: str
+    pending_notification: str
+    child: OwedChild
+    episode: OwedEpisode | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> OwedDeadline:
+        """From a row of `WRITER_FIELDS`."""
+        (pk, rule, child_id, episode_id, owner_team_id, status, due_at, breached_at) = row[:8]
+        (owner_role, reason, pending_notification, given_name, family_name) = row[8:13]
+        (authority_id, last_seen_at, police_force_id) = row[13:]
+        return cls(
+            pk,
+            rule,
+            child_id,
+            episode_id,
+            owner_team_id,
+            status,
+            due_at,
+            breached_at,
+            owner_role,
+            reason,
+            pending_notification,
+            OwedChild(given_name, family_name, authority_id),
+            None if episode_id is None else OwedEpisode(last_seen_at, police_force_id),
+        )
+
+
+_CLEAR_OWED = "UPDATE {table} SET pending_notification = '' WHERE id = ANY(%s)"
 
 
 def write_owed_notifications(
@@ -136,15 +210,16 @@ def write_owed_notifications(
     outbox is unique on dedupe_key. Returns how many notifications were written.
     """
     written = 0
+    clear_owed = _CLEAR_OWED.format(table=connection.ops.quote_name(Deadline._meta.db_table))
     while True:
         with transaction.atomic():
-            batch = list(
-                Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+            batch = [
+                OwedDeadline.from_row(row)
+                for row in Deadline.objects.select_for_update(skip_locked=True, of=("self",))
                 .exclude(pending_notification="")
-                .select_related("child", "episode")
-                .only(*WRITER_FIELDS)
-                .order_by("pk")[:batch_size]
-            )
+                .order_by("pk")
+                .values_list(*WRITER_FIELDS)[:batch_size]
+            ]
             if not batch:
                 return written
             label_engine_transaction()
@@ -159,9 +234,8 @@ def write_owed_notifications(
             )
             # Cleared before the outbox insert: the same UPDATE after it is several times
             # slower (measured in bench/sweep.py), and it is one transaction either way.
-            Deadline.objects.filter(pk__in=[deadline.pk for deadline in batch]).update(
-                pending_notification=""
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(clear_owed, [[deadline.pk for deadline in batch]])
             ids = write_outbox(messages, now=now or timezone.now())
             if ids and then is not None:
                 # Delivery is handed the rows only once they are committed.
@@ -169,7 +243,7 @@ def write_owed_notifications(
             written += len(ids)
 
 
-def still_owed(deadline: Deadline) -> bool:
+def still_owed(deadline: DeadlineFacts) -> bool:
     """Whether what the sweep recorded still stands: a breach undone since (a corrected
     return time moved the due time past it) is not announced; nor is a warning for a
     deadline no longer open."""

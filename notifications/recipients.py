@@ -7,14 +7,19 @@ set-based queries, never one query per deadline. Inactive users are never told.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, BooleanField, F, Func, Value
 
 from agencies.models import PARTNER_ROLES, Membership, Role, User
 from children.models import Allocation, ChildLink, LegalStatus, LegalStatusKind, Placement
 from core.clock import london_date
 from notifications.models import URGENT_KINDS, Delivery, Kind, NotificationPreference
-from protocol.models import Deadline, Rule
+from protocol.models import Rule
 from risk.models import RiskAssessment
 
 # Roles that serve a whole local authority, looked up by the child's responsible authority.
@@ -40,6 +45,65 @@ BREACH_EXTRA_ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
+class ChildFacts(Protocol):
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def responsible_authority_id(self) -> int: ...
+
+
+class EpisodeFacts(Protocol):
+    @property
+    def last_seen_at(self) -> dt.datetime: ...
+    @property
+    def police_force_id(self) -> int | None: ...
+
+
+class DeadlineFacts(Protocol):
+    """What messages and recipients read of a deadline: a `Deadline` with its child and
+    episode, or the plain values the outbox writer loads (`outbox.OwedDeadline`)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def child_id(self) -> int: ...
+    @property
+    def child(self) -> ChildFacts: ...
+    @property
+    def episode_id(self) -> int | None: ...
+    @property
+    def episode(self) -> EpisodeFacts | None: ...
+    @property
+    def owner_team_id(self) -> int | None: ...
+    @property
+    def owner_role(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_at(self) -> dt.datetime: ...
+    @property
+    def breached_at(self) -> dt.datetime | None: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def pending_notification(self) -> str: ...
+
+
+class _EqualsAny(Func):
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
+def among(column: str, ids: Collection[int]) -> _EqualsAny:
+    """`column = ANY(<ids as one array>)`: a batch's thousands of ids are one parameter,
+    rather than `IN (%s, %s, ...)` with one parameter each for Django to compile and
+    quote (a tenth of a second a batch in bench/sweep.py)."""
+    return _EqualsAny(F(column), Value(list(ids), output_field=ArrayField(BigIntegerField())))
+
+
 @dataclasses.dataclass
 class Directory:
     """Who holds which role, for the children and forces of a batch of deadlines."""
@@ -51,13 +115,13 @@ class Directory:
     emails: dict[int, str]  # active users only; "" when they have no e-mail address
 
     @classmethod
-    def for_deadlines(cls, deadlines: Sequence[Deadline]) -> Directory:
+    def for_deadlines(cls, deadlines: Sequence[DeadlineFacts]) -> Directory:
         """Four queries, whatever the number of deadlines."""
         child_ids = {d.child_id for d in deadlines}
         workers_by_child: dict[int, set[int]] = defaultdict(set)
         teams_by_child: dict[int, set[int]] = defaultdict(set)
         for child_id, team_id, worker_id in Allocation.objects.filter(
-            child_id__in=child_ids, ended_at__isnull=True
+            among("child_id", child_ids), ended_at__isnull=True
         ).values_list("child_id", "team_id", "worker_id"):
             teams_by_child[child_id].add(team_id)
             if worker_id is not None:
@@ -91,11 +155,11 @@ class Directory:
             *workers_by_child.values(), *managers_by_team.values(), *holders.values()
         )
         emails = dict(
-            User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", "email")
+            User.objects.filter(among("id", user_ids), is_active=True).values_list("pk", "email")
         )
         return cls(workers_by_child, teams_by_child, managers_by_team, holders, emails)
 
-    def role_holders(self, deadline: Deadline, role: str) -> set[int]:
+    def role_holders(self, deadline: DeadlineFacts, role: str) -> set[int]:
         if role == Role.POLICE_LIAISON:
             force_id = deadline.episode.police_force_id if deadline.episode is not None else None
             return self.holders.get((force_id, role), set()) if force_id else set()
@@ -105,7 +169,7 @@ class Directory:
             return self.workers_by_child.get(deadline.child_id, set())
         return self.holders.get((deadline.child.responsible_authority_id, role), set())
 
-    def team_managers(self, deadline: Deadline) -> set[int]:
+    def team_managers(self, deadline: DeadlineFacts) -> set[int]:
         teams = (
             {deadline.owner_team_id}
             if deadline.owner_team_id
@@ -114,7 +178,7 @@ class Directory:
         return set().union(*(self.managers_by_team.get(team, set()) for team in teams))
 
 
-def recipient_ids(deadline: Deadline, kind: str, directory: Directory) -> list[int]:
+def recipient_ids(deadline: DeadlineFacts, kind: str, directory: Directory) -> list[int]:
     """Who is told about `deadline` (PROTOCOL.md "owner"; ARCHITECTURE.md "Notifications").
 
     A due-soon warning goes to the people who can still meet the deadline: the allocated
@@ -274,7 +338,7 @@ def email_declined(user_ids: set[int]) -> set[tuple[int, str]]:
     return {
         (user_id, kind)
         for user_id, kind in NotificationPreference.objects.filter(
-            user_id__in=user_ids, delivery__in=[Delivery.IN_APP, Delivery.DIGEST]
+            among("user_id", user_ids), delivery__in=[Delivery.IN_APP, Delivery.DIGEST]
         ).values_list("user_id", "kind")
         if kind not in URGENT_KINDS
     }

@@ -51,7 +51,16 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-@pghistory.track()
+# The sweep and the outbox writer update thousands of deadlines a statement: their update
+# events are written by one statement-level trigger (an INSERT ... SELECT from the
+# statement's old and new rows, joined on id, where the row changed), instead of a
+# trigger call per row with its own context lookup; the same event rows either way
+# (decision 0022). Inserts and deletes keep the row-level triggers.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(level=pghistory.Statement),
+    pghistory.DeleteEvent(),
+)
 class Deadline(models.Model):
     """One obligation. `key` identifies it across reconciles: same key, same deadline row.
 

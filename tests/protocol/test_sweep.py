@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 import pytest
 import time_machine
 from django.core.cache import cache
@@ -370,3 +371,35 @@ def test_every_outbox_row_the_writer_writes_has_its_insert_event_with_the_engine
             row["dedupe_key"],
         )
         assert event.pgh_context.metadata == {"actor": "Homeward"}
+
+
+def test_a_bulk_update_of_the_ledger_writes_one_event_per_changed_deadline_and_none_for_the_rest(
+    world, clock
+):
+    """The ledger's update events come from a statement-level trigger (decision 0022): one
+    event for each row the statement changed, with its new values and the statement's
+    context, and none for a row it left as it was."""
+    episode = returned_child(world, clock)
+    deadlines = list(Deadline.objects.filter(child=world.child, episode=episode).order_by("pk"))
+    assert len(deadlines) > 2
+    Event = Deadline.pgh_event_model
+    already = deadlines[0]
+    Deadline.objects.filter(pk=already.pk).update(pending_notification=Kind.ESCALATION)
+    before = Event.objects.filter(pgh_label="update").count()
+
+    with pghistory.context(action="A bulk update"):
+        Deadline.objects.filter(pk__in=[d.pk for d in deadlines]).update(
+            pending_notification=Kind.ESCALATION
+        )
+    events = Event.objects.filter(pgh_label="update").order_by("pgh_id")[before:]
+    assert sorted(e.pgh_obj_id for e in events) == sorted(d.pk for d in deadlines[1:]), (
+        "one event per changed deadline; none for the one already marked"
+    )
+    assert {e.pending_notification for e in events} == {Kind.ESCALATION}
+    assert {e.pgh_context.metadata["action"] for e in events} == {"A bulk update"}
+
+    last = Event.objects.order_by("-pgh_id").values_list("pgh_id", flat=True).first()
+    assert write_owed_notifications() > 0
+    cleared = Event.objects.filter(pgh_id__gt=last, pgh_label="update", pending_notification="")
+    assert sorted(e.pgh_obj_id for e in cleared) == sorted(d.pk for d in deadlines)
+    assert {e.pgh_context.metadata["actor"] for e in cleared} == {"Homeward"}
