@@ -213,6 +213,9 @@ class Episode(models.Model):
                 condition=Q(entered_in_error=False, awaiting_match=False),
                 name="episode_force_child_matched",
             ),
+            # A police liaison officer's list of their force's episodes, newest first
+            # (episodes.selectors.episode_visibility): read in page order from here.
+            models.Index(fields=["police_force", "-id"], name="episode_force_newest"),
             # Search by police reference compares without case (UPPER on both sides).
             models.Index(
                 Upper("police_reference"),

@@ -27,9 +27,33 @@ def episode_visibility(user: User | AnonymousUser) -> Q:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
     profile = access_profile(user)
-    council = child_visibility_of_rows(user, without_role=Role.POLICE_LIAISON)
     forces = profile.force_ids
-    return council | Q(police_force_id__in=sorted(forces)) if forces else council
+    force = Q(police_force_id__in=sorted(forces))
+    if forces and not profile.without(Role.POLICE_LIAISON).roles and not holds_grants(user):
+        # A police liaison officer with no other role and no named grant sees their
+        # force's episodes and nothing else. Said as that one condition, PostgreSQL reads
+        # a page of them from the index (police_force, -id); OR'd with the (empty) grants
+        # it walked every episode newer than the force's (issue 13: 230,000 read for a
+        # force whose episodes were old).
+        return force
+    council = child_visibility_of_rows(user, without_role=Role.POLICE_LIAISON)
+    return council | force if forces else council
+
+
+def holds_grants(user: User) -> bool:
+    """Whether `user` holds an unexpired named grant of any child (once a request)."""
+    from django.utils import timezone
+
+    from children.models import ChildAccessGrant
+    from children.selectors import GRANT_PERMISSION
+    from core.request_cache import memo
+
+    return memo(
+        ("holds_grants", user.pk),
+        lambda: ChildAccessGrant.objects.filter(
+            user=user, permission__codename=GRANT_PERMISSION, expires_at__gt=timezone.now()
+        ).exists(),
+    )
 
 
 def visible_episodes(user: User | AnonymousUser) -> QuerySet[Episode]:
