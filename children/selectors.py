@@ -177,17 +177,23 @@ class Reach:
 GRANT = "grant"
 
 
-def grant_reach(user) -> Reach:
-    """An unexpired ad-hoc grant of the child to this named person (anyone may hold one)."""
-    return Reach(
-        GRANT,
-        ChildAccessGrant.objects.filter(
-            user=user, permission__codename=GRANT_PERMISSION, expires_at__gt=timezone.now()
-        )
-        .order_by()
-        .values("content_object_id"),
-        "content_object_id",
+def live_grants(user) -> QuerySet[ChildAccessGrant]:
+    """The unexpired ad-hoc grants of children to this named person (anyone may hold one)."""
+    return ChildAccessGrant.objects.filter(
+        user=user, permission__codename=GRANT_PERMISSION, expires_at__gt=timezone.now()
     )
+
+
+def grant_reach(user) -> Reach:
+    """The children of `live_grants`."""
+    return Reach(
+        GRANT, live_grants(user).order_by().values("content_object_id"), "content_object_id"
+    )
+
+
+def holds_grants(user) -> bool:
+    """Whether `user` holds any live grant, read once a request."""
+    return request_cache.memo(("holds_grants", user.pk), live_grants(user).exists)
 
 
 def grant_condition(user, child_ref: str = "pk") -> Q:

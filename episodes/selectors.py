@@ -10,7 +10,12 @@ from django.db.models import Q, QuerySet
 from agencies.models import Role, User
 from children.models import Child
 from children.permissions import roles_for_child
-from children.selectors import access_profile, child_visibility, child_visibility_of_rows
+from children.selectors import (
+    access_profile,
+    child_visibility,
+    child_visibility_of_rows,
+    holds_grants,
+)
 from core.audit import note_record
 from episodes.models import Episode, SafeguardingCheckRequest
 
@@ -38,22 +43,6 @@ def episode_visibility(user: User | AnonymousUser) -> Q:
         return force
     council = child_visibility_of_rows(user, without_role=Role.POLICE_LIAISON)
     return council | force if forces else council
-
-
-def holds_grants(user: User) -> bool:
-    """Whether `user` holds an unexpired named grant of any child (once a request)."""
-    from django.utils import timezone
-
-    from children.models import ChildAccessGrant
-    from children.selectors import GRANT_PERMISSION
-    from core.request_cache import memo
-
-    return memo(
-        ("holds_grants", user.pk),
-        lambda: ChildAccessGrant.objects.filter(
-            user=user, permission__codename=GRANT_PERMISSION, expires_at__gt=timezone.now()
-        ).exists(),
-    )
 
 
 def visible_episodes(user: User | AnonymousUser) -> QuerySet[Episode]:
