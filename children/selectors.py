@@ -37,9 +37,8 @@ import time
 from collections.abc import Hashable
 
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -54,6 +53,7 @@ from children.models import (
     Placement,
 )
 from core import request_cache
+from core.arrays import EqualsAny, any_of
 from core.audit import note_record
 from protocol.conf import protocol_settings
 
@@ -325,24 +325,6 @@ def reaches(user, profile: AccessProfile) -> list[Reach]:
     return rules
 
 
-class _AnyOf(Lookup):
-    lookup_name = "any_of"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
-
-
-def any_of(column: str, ids: QuerySet) -> Q:
-    """`column = ANY(ARRAY(<ids>))`: the ids read first, once (an InitPlan), and handed to
-    the outer query as one array. PostgreSQL then reads the outer table through its index
-    on `column` for exactly those ids, whatever it guesses their number to be; with
-    `column IN (<ids>)` it may instead read every live row of the country and hash-join
-    them (issue 13: an authority's escalation queue read 119,000 deadlines for 400)."""
-    return Q(_AnyOf(F(column), ArraySubquery(ids)))
-
-
 def authority_children(authority_ids) -> QuerySet[Child]:
     """Every child the authorities are responsible for: all that a reader of whole
     authorities (AUTHORITY_WIDE_ROLES) reaches through them (`reaches`)."""
@@ -547,7 +529,7 @@ def child_visibility_of_rows(user, child: str = "child", *, without_role: str | 
         # the authority's page (402,623 episodes, 208 ms, for an authority whose episodes
         # are the oldest of 1,000,000: bench/pages.py), where this reads its own (7,176
         # episodes, 2 ms).
-        return Q(_EqualsAny(F(f"{child}_id"), Func(Subquery(children), function="ARRAY")))
+        return Q(EqualsAny(F(f"{child}_id"), Func(Subquery(children), function="ARRAY")))
     return Q(**{f"{child}_id__in": children})
 
 
@@ -580,14 +562,6 @@ def authority_share(authorities) -> float:
     return share
 
 
-class _EqualsAny(Func):
-    """`(<column> = ANY(<array>))`."""
-
-    arg_joiner = " = ANY("
-    template = "(%(expressions)s))"
-    output_field = BooleanField()
-
-
 def child_visibility_first(user, child_ref: str = "child_id") -> Q | Func:
     """`child_visibility`, written `child = ANY(ARRAY(<the reaches>))`: PostgreSQL reads
     the reader's children once, before the query (an InitPlan), and then drives from
@@ -596,7 +570,7 @@ def child_visibility_first(user, child_ref: str = "child_id") -> Q | Func:
     leaves the planner free to read the whole table first and hash the reaches."""
     if not _is_signed_in(user):
         return Q(**{f"{child_ref}__in": []})
-    return _EqualsAny(F(child_ref), Func(Subquery(visible_child_ids(user)), function="ARRAY"))
+    return EqualsAny(F(child_ref), Func(Subquery(visible_child_ids(user)), function="ARRAY"))
 
 
 def visible_children(user) -> QuerySet[Child]:

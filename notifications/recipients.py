@@ -9,14 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Protocol
-
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, BooleanField, F, Func, Value
 
 from agencies.models import PARTNER_ROLES, Membership, Role, User
 from children.models import Allocation, ChildLink, LegalStatus, LegalStatusKind, Placement
+from core.arrays import among
 from core.clock import london_date
 from notifications.models import URGENT_KINDS, Delivery, Kind, NotificationPreference
 from protocol.models import Rule
@@ -89,19 +87,6 @@ class DeadlineFacts(Protocol):
     def reason(self) -> str: ...
     @property
     def pending_notification(self) -> str: ...
-
-
-class _EqualsAny(Func):
-    arg_joiner = " = ANY("
-    template = "(%(expressions)s))"
-    output_field = BooleanField()
-
-
-def among(column: str, ids: Collection[int]) -> _EqualsAny:
-    """`column = ANY(<ids as one array>)`: a batch's thousands of ids are one parameter,
-    rather than `IN (%s, %s, ...)` with one parameter each for Django to compile and
-    quote (a tenth of a second a batch in bench/sweep.py)."""
-    return _EqualsAny(F(column), Value(list(ids), output_field=ArrayField(BigIntegerField())))
 
 
 @dataclasses.dataclass

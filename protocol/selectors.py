@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from agencies.models import AUTHORITY_WIDE_ROLES, Membership, Role, Team
 from children.models import Allocation
-from children.selectors import access_profile, any_of, child_visibility
+from children.selectors import access_profile, child_visibility
+from core.arrays import any_of
 from episodes.models import Episode
 from protocol.models import Deadline, Rule, Status
 

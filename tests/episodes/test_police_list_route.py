@@ -9,10 +9,11 @@ import datetime as dt
 
 from django.utils import timezone
 
+from agencies.models import Role
 from children.services import grant_child_access
 from episodes.models import Episode
 from episodes.selectors import episode_visibility
-from tests.factories import ChildFactory
+from tests.factories import AllocationFactory, ChildFactory, MembershipFactory
 from tests.reports.support import add_episode, london
 
 
@@ -60,3 +61,16 @@ def test_a_grant_adds_the_granted_childs_other_episodes(world):
 def test_the_other_forces_officer_sees_none_of_them(world):
     reported(world, world.child, 1, world.force)
     assert visible(world.other_police_liaison)[1] == []
+
+
+def test_an_officer_with_another_role_keeps_the_council_route_too(world):
+    mine = reported(world, ChildFactory(responsible_authority=world.council), 1, world.force)
+    allocated = ChildFactory(responsible_authority=world.council)
+    AllocationFactory(child=allocated, team=world.team)
+    unreported = add_episode(
+        allocated, london(2026, 3, 2, 12), london(2026, 3, 2, 18), reported_by=world.social_worker
+    )
+    MembershipFactory(user=world.police_liaison, team=world.team, role=Role.SOCIAL_WORKER)
+    sql, rows = visible(world.police_liaison)
+    assert "childaccessgrant" in sql  # the council's reaches, grants among them
+    assert rows == sorted([mine.pk, unreported.pk], reverse=True)
