@@ -3,6 +3,7 @@
     .venv/bin/python bench/national.py              # once: the dataset (bench/README.md)
     .venv/bin/python bench/pages.py                 # 30 requests a page, prints a table
     .venv/bin/python bench/pages.py --requests 10 --only home --explain
+    .venv/bin/python bench/pages.py --requests 10 --only "child record" --profile 25
 
 Reads the database bench/national.py wrote (NATIONAL_DATABASE_URL, default
 `homeward_scale_national`), signed in as its personas (bench.national.PERSONAS: people of
@@ -184,7 +185,13 @@ def sign_in(client, user) -> None:
 
 
 def measure(
-    label: str, persona: str, url: str, options: dict, requests: int, explain: bool
+    label: str,
+    persona: str,
+    url: str,
+    options: dict,
+    requests: int,
+    explain: bool,
+    profile: int = 0,
 ) -> dict:
     from django.db import connection
     from django.test import Client
@@ -240,6 +247,21 @@ def measure(
                     continue
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
                 print(f"\n## {label}\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    if profile:
+        # Where the server time goes, outside SQL: the same requests again under cProfile
+        # (slower than the timed ones; compare functions with each other, not with p50).
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            client.get(url)
+        profiler.disable()
+        print(f"\n## {label}: cProfile of {requests} requests, by own time then cumulative")
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("tottime").print_stats(profile)
+        stats.sort_stats("cumulative").print_stats(profile)
     p50 = statistics.median(samples)
     raw50 = statistics.median(raw)
     return {
@@ -257,6 +279,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--only", default="", help="only pages whose label contains this")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each main query")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="cProfile: print the top N functions"
+    )
     args = parser.parse_args()
     import django
 
@@ -281,7 +306,7 @@ def main() -> None:
     for label, persona, url, options in pages():
         if args.only and args.only not in label:
             continue
-        row = measure(label, persona, url, options, args.requests, args.explain)
+        row = measure(label, persona, url, options, args.requests, args.explain, args.profile)
         print(
             f"| {row['label']} | {row['queries']} | {row['p50']:.1f} ms | {row['p95']:.1f} ms | "
             f"{row['raw']:.1f} ms | {row['ratio']:.1f}x |",

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -24,6 +24,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     JSONField,
     Model,
@@ -295,24 +296,49 @@ _ACCESS: Related = {"user": (User, {})}
 _EPISODE: Related = {"police_force": (Agency, {}), "reported_by": (User, {})}
 
 
-def _columns(model: type[Model], related: dict, prefix: str = "") -> JSONObject:
-    """Every column of `model` (and of the `related` rows it points at) as one JSON object."""
-    fields: dict[str, Any] = {
-        field.attname: F(prefix + field.attname) for field in model._meta.concrete_fields
-    }
-    for name, (other, further) in related.items():
-        fields[name] = _columns(other, further, f"{prefix}{name}__")
-    return JSONObject(**fields)
+def _row_sql(model: type[Model], related: Related, key: str, depth: int = 0) -> str:
+    """SQL for the row of `model` whose primary key is `key`, as one JSON object of its
+    columns (`to_jsonb`, keyed by column name), with the `related` rows it points at
+    nested under their field names (NULL when there is no such row)."""
+    quote = connection.ops.quote_name
+    alias = f"row_{depth}"
+    nested = [
+        f"'{name}', "
+        + _row_sql(
+            other, further, f"{alias}.{quote(model._meta.get_field(name).column)}", depth + 1
+        )
+        for name, (other, further) in related.items()
+    ]
+    body = f"to_jsonb({alias})"
+    if nested:
+        body += f" || jsonb_build_object({', '.join(nested)})"
+    return (
+        # Only names from the models' own metadata, quoted: no input reaches this text.
+        f"(SELECT {body} FROM {quote(model._meta.db_table)} {alias} "  # noqa: S608
+        f"WHERE {alias}.{quote(model._meta.pk.column)} = {key})"
+    )
 
 
-def _instance(model: type[Model], data: dict | None, related: dict) -> Any:
-    """The model instance `_columns` read (None for a row that is not there), as the ORM
+class _Row(Func):
+    """The row an outer query reads, and the rows it points at, as one JSON object for
+    `_instance`. One expression of one column (the primary key), where a JSONObject of
+    every column would be dozens of expressions for Django to resolve and compile on each
+    request (tens of milliseconds for the record's summary)."""
+
+    output_field = JSONField()
+
+    def __init__(self, model: type[Model], related: Related) -> None:
+        super().__init__(F("pk"), template=_row_sql(model, related, "%(expressions)s"))
+
+
+def _instance(model: type[Model], data: dict | None, related: Related) -> Any:
+    """The model instance `_Row` read (None for a row that is not there), as the ORM
     would have built it with select_related."""
-    if not data or data.get(model._meta.pk.attname) is None:
+    if not data or data.get(model._meta.pk.column) is None:
         return None
     instance = model(
         **{
-            field.attname: field.to_python(data[field.attname])
+            field.attname: field.to_python(data[field.column])
             for field in model._meta.concrete_fields
         }
     )
@@ -347,34 +373,34 @@ def _summary(user, child: Child, today: dt.date, now: dt.datetime, *, access_log
         visible_episodes(user)
         .filter(child=OuterRef("pk"))
         .order_by("-last_seen_at")
-        .values(row=_columns(Episode, _EPISODE))[:RECORD_LIST_LIMIT]
+        .values(row=_Row(Episode, _EPISODE))[:RECORD_LIST_LIMIT]
     )
 
     current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
     legal_status = (
         LegalStatus.objects.filter(current, child=OuterRef("pk"))
         .order_by("child", "-start_date")
-        .values(row=_columns(LegalStatus, {}))[:1]
+        .values(row=_Row(LegalStatus, {}))[:1]
     )
     placement = (
         Placement.objects.filter(current, child=OuterRef("pk"))
         .order_by("child", "-start_date")
-        .values(row=_columns(Placement, _PLACEMENT))[:1]
+        .values(row=_Row(Placement, _PLACEMENT))[:1]
     )
     allocations = (
         Allocation.objects.filter(child=OuterRef("pk"), ended_at__isnull=True)
         .order_by("child", "-started_at")
-        .values(row=_columns(Allocation, _ALLOCATION))
+        .values(row=_Row(Allocation, _ALLOCATION))
     )
     grants = (
         ChildAccessGrant.objects.filter(content_object=OuterRef("pk"), expires_at__gt=now)
         .order_by("expires_at")
-        .values(row=_columns(ChildAccessGrant, _GRANT))
+        .values(row=_Row(ChildAccessGrant, _GRANT))
     )
     accesses = (
         RecordAccess.objects.filter(child=OuterRef("pk"))
         .order_by("-accessed_at")
-        .values(row=_columns(RecordAccess, _ACCESS))[:RECORD_LIST_LIMIT]
+        .values(row=_Row(RecordAccess, _ACCESS))[:RECORD_LIST_LIMIT]
     )
     since_90 = start_of_london_day(today - dt.timedelta(days=90))
     since_6m = start_of_london_day(add_months(today, -6))
