@@ -13,6 +13,7 @@ from collections.abc import Collection
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import BigIntegerField, BooleanField, F, Func, Lookup, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 
 class EqualsAny(Func):
@@ -34,11 +35,13 @@ class _AnyOf(Lookup):
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
-def any_of(column: str, ids: QuerySet) -> Q:
+def any_of(column: str, ids: QuerySet | RawSQL) -> Q:
     """`column = ANY(ARRAY(<ids>))`: the ids read first, once (an InitPlan), and handed to
     the outer query as one array (an authority's escalation queue read 119,000 deadlines
-    for 400 as `IN`)."""
-    return Q(_AnyOf(F(column), ArraySubquery(ids)))
+    for 400 as `IN`). `ids` is a queryset of one column, or that query already compiled
+    (`children.selectors.compiled_child_ids`)."""
+    array = ArraySubquery(ids) if isinstance(ids, QuerySet) else Func(ids, function="ARRAY")
+    return Q(_AnyOf(F(column), array))
 
 
 def among(column: str, ids: Collection[int]) -> Q:
