@@ -205,6 +205,14 @@ class Episode(models.Model):
                 condition=Q(returned_at__isnull=True, entered_in_error=False),
                 name="episode_open_by_child",
             ),
+            # A host authority's reach (children.selectors.host_authority_children): the
+            # hosted children's episodes open or returned lately, read from the index
+            # alone (an index-only scan: no episode row is read to test its return).
+            models.Index(
+                fields=["child", "returned_at"],
+                condition=Q(entered_in_error=False),
+                name="episode_child_returned",
+            ),
             models.Index(fields=["police_force", "child"], name="episode_force_child"),
             # The police liaison officer's reach (children.selectors.reaches): the children
             # of the episodes their force reported, read from the index alone (decision 0019).
