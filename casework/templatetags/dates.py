@@ -8,12 +8,32 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 register = template.Library()
 
+# The format strings these filters write, in Django's date format syntax (for forms and
+# tests that compare): "10 June 2026, 14:30" and "10 June 2026".
 DATE_FORMAT = "j F Y"
 DATE_TIME_FORMAT = "j F Y, H:i"
+# English month names (USE_I18N is off): a page writes hundreds of dates, and Django's
+# `dateformat.format` parses the format string and looks the month up through gettext for
+# each one (tests/test_dates.py holds these to it).
+MONTHS = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @register.filter
@@ -23,7 +43,9 @@ def when(value: dt.datetime | None) -> str:
         return day(value)
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return dateformat.format(value, DATE_TIME_FORMAT)
+    return (
+        f"{value.day} {MONTHS[value.month]} {value.year:04d}, {value.hour:02d}:{value.minute:02d}"
+    )
 
 
 @register.filter
@@ -35,4 +57,4 @@ def day(value: dt.date | dt.datetime | None) -> str:
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     if not isinstance(value, dt.date):
         return str(value)
-    return dateformat.format(value, DATE_FORMAT)
+    return f"{value.day} {MONTHS[value.month]} {value.year:04d}"
