@@ -291,6 +291,10 @@ def main() -> None:
 
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # As missing/wsgi.py does in each gunicorn worker once the app is loaded.
+    from core.collector import tune_for_requests
+
+    tune_for_requests()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM episodes_episode")
         episodes = cursor.fetchone()[0]
