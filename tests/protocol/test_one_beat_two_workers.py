@@ -102,11 +102,16 @@ def test_two_workers_sweeping_one_ledger_breach_and_notify_each_deadline_once(
     # Two sweeps sent at the same moment (as two beats, or a beat and an operator, would):
     # each idle worker takes one.
     # An app of its own, not made current: later tests in this process send their tasks
-    # through the project's app and broker, not this test's stopped redis-server.
-    app = Celery(broker=REDIS, set_as_current=False)
+    # through the project's app and broker, not this test's stopped redis-server. The
+    # connection is named outright: Celery prefers a CELERY_BROKER_URL in the environment
+    # to an app's own broker, and would send the sweeps there.
+    app = Celery(set_as_current=False)
     try:
-        for _ in range(2):
-            app.send_task("notifications.tasks.sweep", queue=ENGINE_QUEUE)
+        with app.connection_for_write(REDIS) as connection:
+            for _ in range(2):
+                app.send_task(
+                    "notifications.tasks.sweep", queue=ENGINE_QUEUE, connection=connection
+                )
     finally:
         app.close()
 
