@@ -3,6 +3,7 @@
     .venv/bin/python bench/sweep.py            # load once (reused afterwards), time 5 sweeps
     .venv/bin/python bench/sweep.py --reload   # drop the synthetic data and load it again
     .venv/bin/python bench/sweep.py --runs 9
+    .venv/bin/python bench/sweep.py --writers 1   # the notifications written by one thread
     .venv/bin/python bench/sweep.py --reload --total 1000000 --children 5000   # the old, smaller ledger
 
 Uses its own database, `homeward_bench` (BENCH_DATABASE_URL to change it), created and
@@ -329,6 +330,12 @@ def main() -> None:
     parser.add_argument(
         "--children", type=int, default=CHILDREN, help="children (one episode each)"
     )
+    parser.add_argument(
+        "--writers",
+        type=int,
+        default=None,
+        help="writer threads, each on its own connection (default: NOTIFICATION_WRITERS, 2)",
+    )
     args = parser.parse_args()
 
     ensure_database()
@@ -350,8 +357,11 @@ def main() -> None:
     ).count()
     print(f"{Deadline.objects.count():,} deadlines; due and open before each run: {due:,}")
 
+    from django.conf import settings
+
     from notifications.outbox import write_owed_notifications
 
+    writers = settings.NOTIFICATION_WRITERS if args.writers is None else args.writers
     timings, writing = [], []
     for run in range(1, args.runs + 1):
         reset()
@@ -361,18 +371,19 @@ def main() -> None:
         timings.append(elapsed)
         # What a worker does next: resolve recipients, write the outbox rows.
         started = time.perf_counter()
-        written = write_owed_notifications(now=NOW)
+        written = write_owed_notifications(now=NOW, writers=writers)
         writing.append(time.perf_counter() - started)
         print(
             f"  run {run}: sweep {elapsed:.3f} s ({result.breached:,} breached, {result.met_by_engine:,} "
-            f"met by the engine); writing the {written:,} notifications they owe {writing[-1]:.3f} s"
+            f"met by the engine); writing the {written:,} notifications they owe {writing[-1]:.3f} s "
+            f"(load average {os.getloadavg()[0]:.1f})"
         )
     print(
         f"sweep of {due:,} due among {args.total:,}: min {min(timings):.3f} s, median "
         f"{statistics.median(timings):.3f} s"
     )
     print(
-        f"then writing their notifications (one worker): min {min(writing):.3f} s, median "
+        f"then writing their notifications (one worker, {writers} writer threads): min {min(writing):.3f} s, median "
         f"{statistics.median(writing):.3f} s"
     )
     reset()

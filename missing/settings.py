@@ -386,6 +386,10 @@ PROTOCOL_SWEEP_INTERVAL_SECONDS = env.float("PROTOCOL_SWEEP_INTERVAL_SECONDS", d
 # Due deadlines the sweep claims per transaction (bench/sweep.py: 2,500 is fastest; the
 # worker tests make it small so two workers' sweeps interleave).
 PROTOCOL_SWEEP_BATCH_SIZE = env.int("PROTOCOL_SWEEP_BATCH_SIZE", default=2500)
+# Threads writing the owed notifications' batches at once, each on its own database
+# connection (notifications.outbox.write_owed_notifications; decision 0022): the writer's
+# time is mostly the database's, which a second connection spreads over a second core.
+NOTIFICATION_WRITERS = env.int("NOTIFICATION_WRITERS", default=2)
 
 # Celery: Redis broker; results are not kept (tasks return small summaries for logs).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

@@ -67,12 +67,15 @@ class Notification(models.Model):
         Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     # One notification per (cause, recipient, channel): a second sweep or a retried task
-    # hits this unique key instead of telling someone twice.
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    # hits this unique key (`notification_dedupe_key`, below) instead of telling someone
+    # twice.
+    dedupe_key = models.CharField(max_length=200)
     subject = models.CharField(max_length=300)
     body = models.TextField()
     url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    # No index of its own: every query that reads by time is one person's (the inbox, the
+    # digest: `notification_inbox`), and the writer inserts 80,000 rows at a time.
+    created_at = models.DateTimeField()
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -84,6 +87,12 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # A constraint, not `unique=True`: that would also build a `varchar_pattern_ops`
+        # copy of the index for LIKE, which no query uses and every outbox INSERT would
+        # write (decision 0022). The writer's `ON CONFLICT (dedupe_key)` infers this one.
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),
+        ]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],

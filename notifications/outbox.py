@@ -13,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import psycopg
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -201,14 +203,48 @@ def write_owed_notifications(
     now: dt.datetime | None = None,
     batch_size: int = WRITE_BATCH,
     then: Callable[[list[int]], None] | None = None,
+    writers: int | None = None,
 ) -> int:
     """Write the notifications the sweep recorded as owed (`Deadline.pending_notification`)
     to the outbox, and clear the mark, one batch per transaction; `then(ids)` runs after
     each batch commits (the task that called this hands the rows to delivery).
 
+    `writers` (default `settings.NOTIFICATION_WRITERS`) threads write batches at once,
+    each on its own database connection: most of a batch's time is the database's
+    (the outbox INSERT and its indexes, the owed marks cleared, the deferred foreign-key
+    checks at commit), which a second connection does on another core while the first
+    works out its recipients in Python (decision 0022). Inside a caller's transaction
+    one writer does it all: another connection would not see what that transaction
+    marked as owed.
+
     Safe on any number of workers at once: deadlines are claimed with SKIP LOCKED and the
     outbox is unique on dedupe_key. Returns how many notifications were written.
     """
+    writers = settings.NOTIFICATION_WRITERS if writers is None else writers
+    if writers <= 1 or connection.in_atomic_block:
+        return _write_batches(now=now, batch_size=batch_size, then=then)
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="outbox-writer") as pool:
+        running = [
+            pool.submit(_write_batches_on_own_connection, now=now, batch_size=batch_size, then=then)
+            for _ in range(writers)
+        ]
+        # Every writer finishes (or fails) before this returns; the first failure is raised.
+        return sum(writer.result() for writer in running)
+
+
+def _write_batches_on_own_connection(**kwargs) -> int:
+    try:
+        return _write_batches(**kwargs)
+    finally:
+        # The thread's connection is its own (Django's connections are per thread).
+        connection.close()
+
+
+def _write_batches(
+    *, now: dt.datetime | None, batch_size: int, then: Callable[[list[int]], None] | None
+) -> int:
+    """One writer: claim a batch of owed deadlines, write its rows, clear its marks, commit;
+    until none is left that another writer has not claimed."""
     written = 0
     clear_owed = _CLEAR_OWED.format(table=connection.ops.quote_name(Deadline._meta.db_table))
     while True:

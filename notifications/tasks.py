@@ -5,7 +5,8 @@
    the same UPDATE (`Deadline.pending_notification`). Nothing is sent yet.
 2. Once the sweep's batches have committed, `write_notifications` writes the owed rows to
    the outbox (`notifications.outbox.write_owed_notifications`: who is told comes from
-   `notifications.recipients`, what they are told from `notifications.messages`).
+   `notifications.recipients`, what they are told from `notifications.messages`), in
+   batches on `NOTIFICATION_WRITERS` threads, each with its own database connection.
 3. Each written batch, once committed, is handed to `deliver_batch` in chunks, which sends
    it (`notifications.delivery`): in-app rows are marked sent, e-mail is claimed with a
    lease, sent, marked sent, retried with back-off.
