@@ -304,9 +304,7 @@ def _row_sql(model: type[Model], related: Related, key: str, depth: int = 0) -> 
     alias = f"row_{depth}"
     nested = [
         f"'{name}', "
-        + _row_sql(
-            other, further, f"{alias}.{quote(model._meta.get_field(name).column)}", depth + 1
-        )
+        + _row_sql(other, further, f"{alias}.{quote(_column(model, name))}", depth + 1)
         for name, (other, further) in related.items()
     ]
     body = f"to_jsonb({alias})"
@@ -315,8 +313,17 @@ def _row_sql(model: type[Model], related: Related, key: str, depth: int = 0) -> 
     return (
         # Only names from the models' own metadata, quoted: no input reaches this text.
         f"(SELECT {body} FROM {quote(model._meta.db_table)} {alias} "  # noqa: S608
-        f"WHERE {alias}.{quote(model._meta.pk.column)} = {key})"
+        f"WHERE {alias}.{quote(_column(model, 'pk'))} = {key})"
     )
+
+
+def _column(model: type[Model], name: str) -> str:
+    """The column of one of `model`'s concrete fields ("pk": its primary key's)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return column
 
 
 class _Row(Func):
