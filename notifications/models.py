@@ -43,11 +43,33 @@ class DeliveryStatus(models.TextChoices):
 # written by one statement-level trigger (one INSERT ... SELECT from the transition table
 # a statement) instead of a trigger call per row; the same event rows either way
 # (decision 0022). Updates and deletes keep the row-level triggers.
+#
+# The event rows' copies of the deadline, episode and recipient are not indexed (decision
+# 0025): nothing reads the events by them, and the writer inserts tens of thousands of
+# events a sweep. The child is (the record's history reads every event of a child).
+def _unindexed_copy(model: str | type[models.Model], *, null: bool) -> models.ForeignKey:
+    return models.ForeignKey(
+        model,
+        blank=null,
+        null=null,
+        db_constraint=False,
+        db_index=False,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        related_query_name="+",
+    )
+
+
 @pghistory.track(
     pghistory.InsertEvent(level=pghistory.Statement),
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
     exclude=["subject", "body"],
+    attrs={
+        "deadline": _unindexed_copy(Deadline, null=True),
+        "episode": _unindexed_copy(Episode, null=True),
+        "recipient": _unindexed_copy(settings.AUTH_USER_MODEL, null=False),
+    },
 )
 class Notification(models.Model):
     recipient = models.ForeignKey(
