@@ -4,6 +4,7 @@
     .venv/bin/python bench/pages.py                 # 30 requests a page, prints a table
     .venv/bin/python bench/pages.py --requests 10 --only home --explain
     .venv/bin/python bench/pages.py --requests 10 --only "child record" --profile 25
+    .venv/bin/python bench/pages.py --collections   # and the garbage collector's pauses
 
 Reads the database bench/national.py wrote (NATIONAL_DATABASE_URL, default
 `homeward_scale_national`), signed in as its personas (bench.national.PERSONAS: people of
@@ -192,6 +193,7 @@ def measure(
     requests: int,
     explain: bool,
     profile: int = 0,
+    pauses: Pauses | None = None,
 ) -> dict:
     from django.db import connection
     from django.test import Client
@@ -213,12 +215,15 @@ def measure(
     assert response.status_code == 200, (label, url, response.status_code)
     samples = []
     queries = None
+    if pauses is not None:
+        pauses.clear()
     for _ in range(requests):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             client.get(url)
             samples.append((time.perf_counter() - started) * 1000)
         queries = captured
+    collected = pauses.summary(requests) if pauses is not None else {}
     assert queries is not None
     statements = [
         q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
@@ -271,7 +276,58 @@ def measure(
         "p95": percentile(samples, 0.95),
         "raw": raw50,
         "ratio": p50 / raw50 if raw50 else 0.0,
+        **collected,
     }
+
+
+class Pauses:
+    """The garbage collector's pauses over a page's timed requests (`--collections`): those
+    in the middle of a request, and those after its response (core.collector), which the
+    test Client's timing includes but a server's client does not wait for."""
+
+    def __init__(self) -> None:
+        import gc
+
+        from django.core.signals import request_finished
+
+        self.during: list[float] = []
+        self.after: list[float] = []
+        self._started = 0.0
+        self._after_response = False
+        gc.callbacks.append(self._callback)
+        # The collector's receiver, wrapped to say which collections it makes.
+        if request_finished.disconnect(dispatch_uid="core.collector"):
+            request_finished.connect(self._collect, dispatch_uid="bench.pages.collections")
+
+    def _collect(self, **kwargs: object) -> None:
+        from core import collector
+
+        self._after_response = True
+        try:
+            collector.collect_after_response(**kwargs)
+        finally:
+            self._after_response = False
+
+    def _callback(self, phase: str, _info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        pause = (time.perf_counter() - self._started) * 1000
+        (self.after if self._after_response else self.during).append(pause)
+
+    def clear(self) -> None:
+        self.during.clear()
+        self.after.clear()
+
+    def summary(self, requests: int) -> dict:
+        return {
+            "during": (
+                len(self.during),
+                sum(self.during) / requests,
+                max(self.during, default=0.0),
+            ),
+            "after": (len(self.after), sum(self.after) / requests, max(self.after, default=0.0)),
+        }
 
 
 def main() -> None:
@@ -281,6 +337,11 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each main query")
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="cProfile: print the top N functions"
+    )
+    parser.add_argument(
+        "--collections",
+        action="store_true",
+        help="also the garbage collector's pauses: in the middle of requests, after responses",
     )
     args = parser.parse_args()
     import django
@@ -305,17 +366,28 @@ def main() -> None:
         f"{episodes:,} episodes, {deadlines:,} deadlines; {args.requests} requests a page; "
         f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
-    print("| page | queries | p50 | p95 | main query (raw SQL p50) | ratio |")
-    print("|---|---|---|---|---|---|")
+    pauses = Pauses() if args.collections else None
+    header = "| page | queries | p50 | p95 | main query (raw SQL p50) | ratio |"
+    rule = "|---|---|---|---|---|---|"
+    if pauses is not None:
+        header += " collections in requests: count, ms a request, longest | after responses |"
+        rule += "---|---|"
+    print(header)
+    print(rule)
     for label, persona, url, options in pages():
         if args.only and args.only not in label:
             continue
-        row = measure(label, persona, url, options, args.requests, args.explain, args.profile)
-        print(
-            f"| {row['label']} | {row['queries']} | {row['p50']:.1f} ms | {row['p95']:.1f} ms | "
-            f"{row['raw']:.1f} ms | {row['ratio']:.1f}x |",
-            flush=True,
+        row = measure(
+            label, persona, url, options, args.requests, args.explain, args.profile, pauses
         )
+        line = (
+            f"| {row['label']} | {row['queries']} | {row['p50']:.1f} ms | {row['p95']:.1f} ms | "
+            f"{row['raw']:.1f} ms | {row['ratio']:.1f}x |"
+        )
+        if pauses is not None:
+            for count, mean, longest in (row["during"], row["after"]):
+                line += f" {count}, {mean:.1f} ms, {longest:.1f} ms |"
+        print(line, flush=True)
     load = os.getloadavg()
     print(f"\nload average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 
