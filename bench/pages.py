@@ -11,7 +11,9 @@ Reads the database bench/national.py wrote (NATIONAL_DATABASE_URL, default
 its first authority). Each page is requested in-process through Django's test Client
 (sessions, middleware, the view, the template: everything but the socket), after one
 warm-up request. For each page it prints the number of SQL statements, p50 and p95 of
-the server time, the page's main query (its slowest statement) run again on its own
+the server time (from the request to the complete response, Django's `request_finished`;
+not the garbage collection a worker does after it, decision 0025, which `--collections`
+shows), the page's main query (its slowest statement) run again on its own
 with the same parameters (p50 of the same number of runs), and the ratio of the page's
 p50 to it. Nothing is written but sessions, access log rows, API keys, an authenticator
 per persona, and once the few rows of bench/page_data.py (a strategy meeting, a panel
@@ -221,7 +223,7 @@ def measure(
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             client.get(url)
-            samples.append((time.perf_counter() - started) * 1000)
+            samples.append((RESPONSE_CLOCK.finished - started) * 1000)
         queries = captured
     collected = pauses.summary(requests) if pauses is not None else {}
     assert queries is not None
@@ -278,6 +280,31 @@ def measure(
         "ratio": p50 / raw50 if raw50 else 0.0,
         **collected,
     }
+
+
+class ResponseClock:
+    """When each response was complete: Django's `request_finished`, which a WSGI server
+    fires once it has written the response's last byte (the test Client, once the
+    response is made), and before the work a process does after it (core.collector's
+    collections, decision 0025), which the person waiting does not wait for."""
+
+    def __init__(self) -> None:
+        from django.core.signals import request_finished
+
+        self.finished = 0.0
+        # First of the receivers: the collector's is connected again after it.
+        collector = request_finished.disconnect(dispatch_uid="core.collector")
+        request_finished.connect(self._stamp, dispatch_uid="bench.pages.clock")
+        if collector:
+            from core.collector import collect_after_response
+
+            request_finished.connect(collect_after_response, dispatch_uid="core.collector")
+
+    def _stamp(self, **_kwargs: object) -> None:
+        self.finished = time.perf_counter()
+
+
+RESPONSE_CLOCK: ResponseClock
 
 
 class Pauses:
@@ -366,6 +393,8 @@ def main() -> None:
         f"{episodes:,} episodes, {deadlines:,} deadlines; {args.requests} requests a page; "
         f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
+    global RESPONSE_CLOCK
+    RESPONSE_CLOCK = ResponseClock()
     pauses = Pauses() if args.collections else None
     header = "| page | queries | p50 | p95 | main query (raw SQL p50) | ratio |"
     rule = "|---|---|---|---|---|---|"
