@@ -110,6 +110,10 @@ def pages() -> list[tuple[str, str, str, dict]]:
     rows.append(("notifications, social worker", "social_worker", "/notifications/", {}))
     n = Episode.objects.filter(child=busiest).count()
     rows.append((f"child record, {n} episodes", "social_worker", f"/children/{busiest.pk}/", {}))
+    rows.append(
+        (f"change history, {n} episodes", "social_worker", f"/children/{busiest.pk}/history/", {})
+    )
+    rows.append(("access log", "social_worker", f"/children/{busiest.pk}/access-log/", {}))
     if typical:
         n = Episode.objects.filter(child=typical).count()
         rows.append(

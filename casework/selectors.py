@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.fields import ArrayField
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
     BigIntegerField,
@@ -87,13 +86,12 @@ class ChildRecord:
     open_episode: Episode | None
     deadlines: list[DeadlineRow]
     timeline: list[TimelineEntry]
-    history: list[Change]
-    accesses: list
     access_grants: list
     episodes_last_90_days: int
     episodes_last_6_months: int
-    # The restricted parts this user sees (children.permissions.SIGHT_ROLES): the history
-    # and access log above are empty without their sight, not merely hidden by the page.
+    # The restricted parts this user sees (children.permissions.SIGHT_ROLES): the record
+    # links to the change history and the access log only for those with their sight
+    # (`child_history`, `child_accesses`: pages of their own, decision 0025).
     sights: frozenset = frozenset()
 
 
@@ -138,9 +136,10 @@ def _description(event: Any, context: dict, changed_fields: str) -> str:
     )
 
 
-def _history(child: Child) -> list[Change]:
-    """Change history: the pghistory events of the child and every row that points at it
-    (deadlines left out: the record lists those, and the engine rewrites them often)."""
+def child_history(child: Child) -> list[Change]:
+    """Change history: the latest RECORD_LIST_LIMIT pghistory events of the child and
+    every row that points at it (deadlines left out: the record lists those, and the
+    engine rewrites them often). For those with Sight.HISTORY."""
     from pghistory.models import Events
 
     # The person each event's context names (`user`: their id), read with the events.
@@ -190,6 +189,16 @@ def _history(child: Child) -> list[Change]:
     return changes
 
 
+def child_accesses(child: Child) -> list[RecordAccess]:
+    """The access log: who opened the child's record, the latest RECORD_LIST_LIMIT,
+    newest first. For those with Sight.ACCESS_LOG."""
+    return list(
+        RecordAccess.objects.filter(child=child)
+        .select_related("user")
+        .order_by("-accessed_at")[:RECORD_LIST_LIMIT]
+    )
+
+
 def child_record(user, child: Child, *, now: dt.datetime | None = None) -> ChildRecord:
     """Everything the child's record page shows, for a child `user` may see: its
     social-care-only parts only to those who see them (children.permissions.Sight), and
@@ -200,7 +209,7 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
     now = now or timezone.now()
     today = timezone.localdate(now)
     sights = sights_for(user, child)
-    summary = _summary(user, child, today, now, access_log=Sight.ACCESS_LOG in sights)
+    summary = _summary(user, child, today, now)
     episodes = summary.episodes
     open_episode = next((e for e in episodes if e.is_open), None)
     # Soonest first (the most overdue on top), then what is met, breached or cancelled,
@@ -278,8 +287,6 @@ def child_record(user, child: Child, *, now: dt.datetime | None = None) -> Child
         open_episode=open_episode,
         deadlines=deadlines,
         timeline=timeline[:RECORD_LIST_LIMIT],
-        history=_history(child) if Sight.HISTORY in sights else [],
-        accesses=summary.accesses,
         access_grants=summary.access_grants,
         episodes_last_90_days=summary.episodes_last_90_days,
         episodes_last_6_months=summary.episodes_last_6_months,
@@ -292,7 +299,6 @@ Related = dict[str, tuple[type[Model], dict[str, Any]]]
 _PLACEMENT: Related = {"placing_authority": (Agency, {}), "host_authority": (Agency, {})}
 _ALLOCATION: Related = {"team": (Team, {"agency": (Agency, {})}), "worker": (User, {})}
 _GRANT: Related = {"user": (User, {}), "granted_by": (User, {})}
-_ACCESS: Related = {"user": (User, {})}
 _EPISODE: Related = {"police_force": (Agency, {}), "reported_by": (User, {})}
 
 
@@ -363,15 +369,14 @@ class _Summary:
     placement: Any
     allocations: list
     access_grants: list
-    accesses: list
     episodes_last_90_days: int
     episodes_last_6_months: int
 
 
-def _summary(user, child: Child, today: dt.date, now: dt.datetime, *, access_log: bool) -> _Summary:
+def _summary(user, child: Child, today: dt.date, now: dt.datetime) -> _Summary:
     """The record's parts in one statement: the latest episodes the user may see, the
     legal status and placement on `today`, the current allocations, the grants in force,
-    the access log (for those with its sight) and the episode counts of episode_counts(),
+    and the episode counts of episode_counts(),
     each a subquery of the child's row returned as JSON."""
     from children.models import Allocation, ChildAccessGrant, LegalStatus, Placement
     from episodes.selectors import visible_episodes
@@ -404,11 +409,6 @@ def _summary(user, child: Child, today: dt.date, now: dt.datetime, *, access_log
         .order_by("expires_at")
         .values(row=_Row(ChildAccessGrant, _GRANT))
     )
-    accesses = (
-        RecordAccess.objects.filter(child=OuterRef("pk"))
-        .order_by("-accessed_at")
-        .values(row=_Row(RecordAccess, _ACCESS))[:RECORD_LIST_LIMIT]
-    )
     since_90 = start_of_london_day(today - dt.timedelta(days=90))
     since_6m = start_of_london_day(add_months(today, -6))
 
@@ -432,9 +432,6 @@ def _summary(user, child: Child, today: dt.date, now: dt.datetime, *, access_log
             placement_row=Subquery(placement),
             allocation_rows=ArraySubquery(allocations),
             grant_rows=ArraySubquery(grants),
-            access_rows=ArraySubquery(accesses)
-            if access_log
-            else Value([], ArrayField(JSONField())),
             days_90=episodes_since(since_90),
             months_6=episodes_since(since_6m),
         )
@@ -444,7 +441,6 @@ def _summary(user, child: Child, today: dt.date, now: dt.datetime, *, access_log
             "placement_row",
             "allocation_rows",
             "grant_rows",
-            "access_rows",
             "days_90",
             "months_6",
         )
@@ -456,7 +452,6 @@ def _summary(user, child: Child, today: dt.date, now: dt.datetime, *, access_log
         placement=_instance(Placement, row["placement_row"], _PLACEMENT),
         allocations=[_instance(Allocation, data, _ALLOCATION) for data in row["allocation_rows"]],
         access_grants=[_instance(ChildAccessGrant, data, _GRANT) for data in row["grant_rows"]],
-        accesses=[_instance(RecordAccess, data, _ACCESS) for data in row["access_rows"]],
         episodes_last_90_days=row["days_90"],
         episodes_last_6_months=row["months_6"],
     )

@@ -9,6 +9,8 @@ app_name = "casework"
 
 urlpatterns = [
     path("children/<int:child_id>/", views.child_record, name="child_record"),
+    path("children/<int:child_id>/history/", views.child_history, name="child_history"),
+    path("children/<int:child_id>/access-log/", views.child_access_log, name="child_access_log"),
     path("escalations/", views.escalations, name="escalations"),
     path("alerts/", views.alerts, name="alerts"),
     path("episodes/<int:episode_id>/confirm-match/", views.confirm_match, name="confirm_match"),

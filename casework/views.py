@@ -24,8 +24,10 @@ from casework.services import confirm_police_match
 from children.models import Child
 from children.permissions import (
     Action,
+    Sight,
     allowed_actions,
     is_current_carer,
+    sights_for,
     visible_child_with_roles_or_404,
 )
 from children.selectors import active_memberships
@@ -68,7 +70,8 @@ def home(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
-    """A child's record: summary, profile, deadlines, episodes, timeline, history."""
+    """A child's record: summary, profile, deadlines, episodes, timeline, and links to its
+    change history and access log for those who may see them."""
     # logged (core.audit); the reader's roles for the child read with it
     child = visible_child_with_roles_or_404(request.user, child_id)
     record = selectors.child_record(request.user, child)
@@ -94,6 +97,47 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
             "may_grant_access": Action.GRANT_ACCESS in actions,
             "may_link_practitioners": Action.LINK_PRACTITIONER in actions,
             "photo_shown": bool(child.photo and child.photo_consent_recorded_at),
+        },
+    )
+
+
+def _child_with_sight(request: SignedInRequest, child_id: int, sight: Sight) -> Child:
+    """The child, for a page of one restricted part of its record: a 404 for a child the
+    user may not see, and for one they see without that sight (the record draws the link
+    only for those who have it)."""
+    child = visible_child_with_roles_or_404(request.user, child_id)
+    if sight not in sights_for(request.user, child):
+        raise Http404("No such page")
+    return child
+
+
+@login_required
+def child_history(request: SignedInRequest, child_id: int) -> HttpResponse:
+    """Every change to the child's record, newest first (Sight.HISTORY): a page of its own,
+    so the record does not read and draw it for everyone who opens it (decision 0025)."""
+    child = _child_with_sight(request, child_id, Sight.HISTORY)
+    return render(
+        request,
+        "casework/child_history.html",
+        {
+            "child": child,
+            "history": selectors.child_history(child),
+            "limit": selectors.RECORD_LIST_LIMIT,
+        },
+    )
+
+
+@login_required
+def child_access_log(request: SignedInRequest, child_id: int) -> HttpResponse:
+    """Who opened the child's record, newest first (Sight.ACCESS_LOG)."""
+    child = _child_with_sight(request, child_id, Sight.ACCESS_LOG)
+    return render(
+        request,
+        "casework/child_access_log.html",
+        {
+            "child": child,
+            "accesses": selectors.child_accesses(child),
+            "limit": selectors.RECORD_LIST_LIMIT,
         },
     )
 

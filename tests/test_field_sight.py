@@ -67,7 +67,20 @@ def _pages(record) -> dict[str, tuple[str, tuple[str, ...]]]:
     return {
         "child record": (
             reverse("casework:child_record", args=[child.pk]),
-            ('id="change-history"', 'id="access-log"', DECISION),
+            (
+                f'href="{reverse("casework:child_history", args=[child.pk])}"',
+                f'href="{reverse("casework:child_access_log", args=[child.pk])}"',
+                DECISION,
+            ),
+        ),
+        # Pages of their own (decision 0025): a 404 to those without the sight.
+        "change history": (
+            reverse("casework:child_history", args=[child.pk]),
+            ('id="change-history"',),
+        ),
+        "access log": (
+            reverse("casework:child_access_log", args=[child.pk]),
+            ('id="access-log"',),
         ),
         "return interview": (
             reverse("returns:interview", args=[record["interview"].pk]),

@@ -42,6 +42,8 @@ PAGES = [
     ("return_interview_officer", "/return-interviews/"),
     ("social_worker", "/notifications/"),
     ("social_worker", "/children/{busiest}/"),
+    ("social_worker", "/children/{busiest}/history/"),
+    ("social_worker", "/children/{busiest}/access-log/"),
     ("social_worker", "/episodes/{episode}/"),
     ("return_interview_officer", "/return-interviews/interviews/{interview}/"),
     ("return_interview_officer", "/return-interviews/children/{busiest}/record/"),

@@ -102,8 +102,13 @@ def test_opening_the_record_writes_an_access_event_and_shows_the_access_log(clie
         "web",
         NOW,
     )
-    html = client.get(url).content.decode()
+    # The record links to the access log, a page of its own (decision 0025), which
+    # lists the first visit and is itself an access.
+    log_url = reverse("casework:child_access_log", args=[world.child.pk])
+    assert f'href="{log_url}"' in client.get(url).content.decode()
+    html = client.get(log_url).content.decode()
     assert "Bob Tester" in html and f"GET {url}" in html
+    assert RecordAccess.objects.filter(child=world.child, via=f"GET {log_url}").exists()
 
 
 def test_a_worker_who_may_not_see_the_child_leaves_no_access_event(client, world):
@@ -167,7 +172,7 @@ def test_the_record_lists_deadlines_with_reason_source_and_status_tags(client, w
     assert "Due soon" in html  # the risk assessment: 70 hours into its 72
 
 
-def test_the_record_shows_the_timeline_and_the_change_history(client, world):
+def test_the_record_shows_the_timeline_and_links_to_the_change_history(client, world):
     made = episode(
         world, last_seen_at=NOW - dt.timedelta(days=3), returned_at=NOW - dt.timedelta(days=2)
     )
@@ -175,7 +180,9 @@ def test_the_record_shows_the_timeline_and_the_change_history(client, world):
     response = client.get(reverse("casework:child_record", args=[world.child.pk]))
     kinds = [entry.kind for entry in response.context["record"].timeline]
     assert kinds == ["return", "episode"]
-    history = response.context["record"].history
+    history_url = reverse("casework:child_history", args=[world.child.pk])
+    assert f'href="{history_url}"' in response.content.decode()
+    history = client.get(history_url).context["history"]
     assert {(change.what, change.action) for change in history} >= {
         ("Child", "insert"),
         ("Episode", "insert"),
