@@ -6,6 +6,8 @@ A child the user may not see is a 404, never a 403: it does not exist for them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -101,44 +103,57 @@ def child_record(request: SignedInRequest, child_id: int) -> HttpResponse:
     )
 
 
-def _child_with_sight(request: SignedInRequest, child_id: int, sight: Sight) -> Child:
-    """The child, for a page of one restricted part of its record: a 404 for a child the
-    user may not see, and for one they see without that sight (the record draws the link
-    only for those who have it)."""
+def _audit_page(
+    request: SignedInRequest,
+    child_id: int,
+    sight: Sight,
+    template: str,
+    rows: Callable[[Child], Sequence[object]],
+    **page: str | tuple[str, ...],
+) -> HttpResponse:
+    """A restricted part of a child's record on a page of its own (decision 0025): a 404
+    for a child the user may not see, and for one they see without that sight (the
+    record draws the link only for those who have it). `rows` reads the part."""
     child = visible_child_with_roles_or_404(request.user, child_id)
     if sight not in sights_for(request.user, child):
         raise Http404("No such page")
-    return child
+    return render(
+        request,
+        template,
+        {**page, "child": child, "rows": rows(child), "limit": selectors.RECORD_LIST_LIMIT},
+    )
 
 
 @login_required
 def child_history(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Every change to the child's record, newest first (Sight.HISTORY): a page of its own,
-    so the record does not read and draw it for everyone who opens it (decision 0025)."""
-    child = _child_with_sight(request, child_id, Sight.HISTORY)
-    return render(
+    so the record does not read and draw it for everyone who opens it."""
+    return _audit_page(
         request,
+        child_id,
+        Sight.HISTORY,
         "casework/child_history.html",
-        {
-            "child": child,
-            "history": selectors.child_history(child),
-            "limit": selectors.RECORD_LIST_LIMIT,
-        },
+        heading="Change history",
+        table_id="change-history",
+        caption="Every change to this record",
+        columns=("When", "What", "Who"),
+        rows=selectors.child_history,
     )
 
 
 @login_required
 def child_access_log(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Who opened the child's record, newest first (Sight.ACCESS_LOG)."""
-    child = _child_with_sight(request, child_id, Sight.ACCESS_LOG)
-    return render(
+    return _audit_page(
         request,
+        child_id,
+        Sight.ACCESS_LOG,
         "casework/child_access_log.html",
-        {
-            "child": child,
-            "accesses": selectors.child_accesses(child),
-            "limit": selectors.RECORD_LIST_LIMIT,
-        },
+        heading="Who opened this record",
+        table_id="access-log",
+        caption="The access log",
+        columns=("When", "Who", "Through"),
+        rows=selectors.child_accesses,
     )
 
 

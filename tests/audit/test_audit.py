@@ -75,7 +75,7 @@ def test_the_childs_history_reads_what_was_done_and_by_whom(world, client):
         reported_at=now - dt.timedelta(hours=2),
     )
     client.force_login(world.social_worker)
-    history = client.get(f"/children/{world.child.pk}/history/").context["history"]
+    history = client.get(f"/children/{world.child.pk}/history/").context["rows"]
     reported = [change for change in history if change.description.startswith("Episode reported")]
     assert reported, [change.description for change in history]
     assert {change.who for change in reported} == {world.social_worker.get_full_name()}

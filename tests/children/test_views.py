@@ -182,7 +182,7 @@ def test_the_record_shows_the_timeline_and_links_to_the_change_history(client, w
     assert kinds == ["return", "episode"]
     history_url = reverse("casework:child_history", args=[world.child.pk])
     assert f'href="{history_url}"' in response.content.decode()
-    history = client.get(history_url).context["history"]
+    history = client.get(history_url).context["rows"]
     assert {(change.what, change.action) for change in history} >= {
         ("Child", "insert"),
         ("Episode", "insert"),
