@@ -15,6 +15,7 @@ from django.db.models.functions import Upper
 
 from agencies.models import Agency
 from children.models import Child, Placement
+from core.choices import ChoiceLabels
 
 
 class DateTimeRange(Func):
@@ -90,7 +91,7 @@ MINIMUM_AGE_FOR_ABSENT = 13
 
 
 @pghistory.track()
-class Episode(models.Model):
+class Episode(ChoiceLabels, models.Model):
     """One continuous period from last seen to return (PROTOCOL.md "Episode")."""
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="episodes")

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from agencies.models import Role, Team
 from children.models import Child
+from core.choices import ChoiceLabels
 from episodes.models import Episode
 from panels.models import MeetingKind, MeetingTrigger, StrategyMeeting
 from returns.models import ReturnInterview
@@ -61,7 +62,7 @@ class Status(models.TextChoices):
     pghistory.UpdateEvent(level=pghistory.Statement),
     pghistory.DeleteEvent(),
 )
-class Deadline(models.Model):
+class Deadline(ChoiceLabels, models.Model):
     """One obligation. `key` identifies it across reconciles: same key, same deadline row.
 
     A deadline can be known before it starts counting (`opens_at` in the future: status
