@@ -227,6 +227,7 @@ def measure(
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             client.get(url)
+            assert RESPONSE_CLOCK.finished > started, (label, "no request_finished")
             samples.append((RESPONSE_CLOCK.finished - started) * 1000)
         queries = captured
     collected = pauses.summary(requests) if pauses is not None else {}
