@@ -391,7 +391,7 @@ def visible_child_ids(
     `whole_authorities=False` leaves out "every child of the user's authorities"
     (`Reach.whole_authority`), for a caller that states it on the child row itself.
     `profile`: the user's `access_profile`, when the caller has read it already."""
-    profile = profile or access_profile(user)
+    profile = profile if profile is not None else access_profile(user)
     if without_role is not None:
         profile = profile.without(without_role)
     parts = [

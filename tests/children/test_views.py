@@ -111,6 +111,28 @@ def test_opening_the_record_writes_an_access_event_and_shows_the_access_log(clie
     assert RecordAccess.objects.filter(child=world.child, via=f"GET {log_url}").exists()
 
 
+def test_the_access_log_says_when_it_shows_only_the_latest_50(client, world):
+    RecordAccess.objects.bulk_create(
+        RecordAccess(
+            user=world.social_worker,
+            child=world.child,
+            accessed_at=NOW - dt.timedelta(minutes=minutes),
+            via=f"GET /children/{world.child.pk}/",
+            channel="web",
+        )
+        for minutes in range(1, 50)
+    )
+    client.force_login(world.team_manager)
+    log_url = reverse("casework:child_access_log", args=[world.child.pk])
+    # 49 accesses: all of them, nothing said. The visit itself is the 50th.
+    first = client.get(log_url)
+    assert len(first.context["rows"]) == 49
+    assert "(the latest 50)" not in first.content.decode()
+    second = client.get(log_url)
+    assert len(second.context["rows"]) == 50
+    assert "(the latest 50)" in second.content.decode()
+
+
 def test_a_worker_who_may_not_see_the_child_leaves_no_access_event(client, world):
     client.force_login(world.other_social_worker)
     client.get(reverse("casework:child_record", args=[world.child.pk]))
