@@ -26,7 +26,7 @@ from reports.oversight import LISTS, oversight_lists
 from reports.sections import sections
 from reports.selectors import ReportScope, data_as_at, report_children, report_scope
 from reports.ssda903 import returns_authorities
-from reports.tables import shown
+from reports.tables import Table, shown, table_html
 from reports.tasks import build_export
 
 
@@ -55,6 +55,11 @@ def parameters_of(form: ReportFilterForm) -> dict:
     }
 
 
+def _shown_table(table: Table, suppress: bool) -> dict:
+    rows = [[shown(cell, suppress=suppress) for cell in row] for row in table.rows]
+    return {"table": table, "rows": rows, "html": table_html(table, rows)}
+
+
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
@@ -78,10 +83,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "section": section,
             "chart": bar_chart(section.chart, chart_id=f"chart-{section.key}"),
-            "tables": [
-                {"table": t, "rows": [[shown(c, suppress=suppress) for c in row] for row in t.rows]}
-                for t in section.tables
-            ],
+            "tables": [_shown_table(t, suppress) for t in section.tables],
         }
         for section in sections(report)
     ]

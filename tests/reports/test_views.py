@@ -185,3 +185,28 @@ def test_a_bad_export_format_is_refused_without_a_record(client, world):
     )
     assert response.status_code == 400
     assert not ReportExport.objects.exists()
+
+
+def test_a_table_is_drawn_as_govuk_markup_with_every_text_escaped():
+    from reports.tables import Table, table_html
+
+    table = Table(
+        key="by_team",
+        caption="Deadlines <by team>",
+        headers=["Team", "Met", "Breached"],
+        rows=[["Duty & Assessment <A>", 3, 1]],
+    )
+    html = str(table_html(table, [["Duty & Assessment <A>", "3", "fewer than 6"]]))
+    assert html == (
+        '<div class="reports-table-wrapper"><table class="govuk-table" data-testid="table-by_team">'
+        '<caption class="govuk-table__caption govuk-table__caption--s">Deadlines &lt;by team&gt;</caption>'
+        '<thead class="govuk-table__head"><tr class="govuk-table__row">'
+        '<th scope="col" class="govuk-table__header">Team</th>'
+        '<th scope="col" class="govuk-table__header govuk-table__header--numeric">Met</th>'
+        '<th scope="col" class="govuk-table__header govuk-table__header--numeric">Breached</th>'
+        '</tr></thead><tbody class="govuk-table__body"><tr class="govuk-table__row">'
+        '<th scope="row" class="govuk-table__header">Duty &amp; Assessment &lt;A&gt;</th>'
+        '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>'
+        '<td class="govuk-table__cell govuk-table__cell--numeric">fewer than 6</td>'
+        "</tr></tbody></table></div>"
+    )
