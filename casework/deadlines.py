@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from children.permissions import Action, allows, roles_by_child
+from core.numbers import page_number, whole_number
 from protocol.catalogue import source_of
 from protocol.models import MEETING_RULES, Deadline, Rule, Status
 from protocol.selectors import escalation_queue, managed_teams
@@ -177,8 +178,9 @@ def escalations(
     now = now or timezone.now()
     teams = list(managed_teams(user).select_related("agency").order_by("agency__name", "name"))
     rule = rule if rule in Rule.values else ""
-    team_id = int(team) if team.isdigit() and int(team) in {t.pk for t in teams} else None
-    number = max(int(page), 1) if page.isdigit() else 1
+    team_number = whole_number(team)
+    team_id = team_number if team_number in {t.pk for t in teams} else None
+    number = page_number(page)
     start = (number - 1) * QUEUE_PAGE_SIZE
     # One row more than the page, to know whether there is a next page without a count.
     rows = list(

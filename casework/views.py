@@ -34,6 +34,7 @@ from children.permissions import (
 )
 from children.selectors import active_memberships
 from core.errors import NotAllowed, ServiceError
+from core.numbers import whole_number
 from episodes.selectors import visible_episode
 from protocol.models import Rule
 
@@ -228,7 +229,8 @@ def retention(request: SignedInRequest) -> HttpResponse:
         raise PermissionDenied("Only a records officer reviews records past retention.")
     if request.method == "POST":
         child_id = request.POST.get("child", "")
-        child = Child.objects.filter(pk=int(child_id)).first() if child_id.isdigit() else None
+        number = whole_number(child_id)
+        child = Child.objects.filter(pk=number).first() if number is not None else None
         if child is None:
             raise Http404("No such record")
         try:

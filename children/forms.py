@@ -25,6 +25,7 @@ from children.models import (
     Sex,
 )
 from core.forms import BoundedForm, RecordVersionMixin, date_range_error
+from core.numbers import is_digits
 
 
 def _number(label: str, width: int, autocomplete: str = "") -> forms.CharField:
@@ -113,7 +114,7 @@ class DateParts:
         if missing:
             form.add_error(f"{self.prefix}_day", f"{name} must include a {' and a '.join(missing)}")
             return None
-        if not all(value.isdigit() for value in values.values()) or len(values["year"]) != 4:
+        if not all(is_digits(value) for value in values.values()) or len(values["year"]) != 4:
             form.add_error(f"{self.prefix}_day", f"{name} must be a real date")
             return None
         try:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.clock import LONDON, AmbiguousLocalTime, NonExistentLocalTime, london_wall_time
 from core.errors import ServiceError
+from core.numbers import is_digits
 
 
 class GovukDateInput(forms.MultiWidget):
@@ -108,7 +109,7 @@ def _check_parts(texts: dict[str, str], label: str) -> None:
         raise forms.ValidationError(
             f"{label} must include a {' and a '.join(missing)}", code="incomplete"
         )
-    if not all(text.isdigit() for text in texts.values()) or len(texts["year"]) != 4:
+    if not all(is_digits(text) for text in texts.values()) or len(texts["year"]) != 4:
         raise forms.ValidationError(f"{label} must be a real date", code="invalid")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from children.models import LegalStatusKind, PlacementKind, Sex
+from core.numbers import whole_number
 from protocol.models import Rule
 
 AgeBand = tuple[int, int]
@@ -83,9 +84,13 @@ def parse_age_bands(text: str) -> tuple[AgeBand, ...]:
     bands: list[AgeBand] = []
     for part in text.split(","):
         low, sep, high = part.strip().partition("-")
-        if not sep or not low.strip().isdigit() or not high.strip().isdigit():
+        low_age, high_age = (
+            whole_number(low.strip(), max_digits=3),
+            whole_number(high.strip(), max_digits=3),
+        )
+        if not sep or low_age is None or high_age is None:
             raise ValueError("Enter age bands like 0-9, 10-12, 13-15, 16-17")
-        band = (int(low), int(high))
+        band = (low_age, high_age)
         if band[0] > band[1] or (bands and band[0] <= bands[-1][1]):
             raise ValueError("Age bands must go up and must not overlap, like 0-9, 10-12")
         bands.append(band)

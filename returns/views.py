@@ -17,6 +17,7 @@ from children.permissions import Action, allows, may, roles_by_child, sights_for
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
+from core.numbers import whole_number
 from protocol.selectors import still_owed, still_to_meet
 from returns.forms import AttemptForm, OutcomeFields, ReturnInterviewForm
 from returns.models import (
@@ -69,9 +70,9 @@ def record(request: SignedInRequest, child_id: int) -> HttpResponse:
         raise PermissionDenied("You may not record return interviews for this child.")
     episodes = uninterviewed_episodes(child)
     initial = {}
-    chosen = request.GET.get("episode", "")
-    if chosen.isdigit():
-        initial["episodes"] = [int(chosen)]
+    chosen = whole_number(request.GET.get("episode"))
+    if chosen is not None:
+        initial["episodes"] = [chosen]
     form = ReturnInterviewForm(request.POST or None, episodes=episodes, initial=initial)
     concern = interviewer_independence_concern(child, request.user)
     if request.method == "POST" and form.is_valid():

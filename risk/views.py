@@ -18,6 +18,7 @@ from children.permissions import Action, allows, may, roles_by_child
 from children.selectors import visible_child_or_404
 from core.errors import NotAllowed, ServiceError
 from core.forms import StaleForm, add_service_error
+from core.numbers import whole_number
 from episodes.selectors import child_episodes
 from protocol.conf import protocol_settings
 from risk.forms import MashTriageForm, RiskAssessmentForm
@@ -240,7 +241,7 @@ def close(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
 
 
 @login_required

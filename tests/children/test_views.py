@@ -340,6 +340,7 @@ def test_a_social_worker_adds_a_child_allocated_to_them(client, world):
         ("", "", "", "Enter the date of birth"),
         ("3", "", "2013", "Date of birth must include a month"),
         ("31", "2", "2013", "Date of birth must be a real date"),
+        ("²", "4", "2013", "Date of birth must be a real date"),
         ("3", "4", "2030", "Date of birth must be today or in the past"),
     ],
 )

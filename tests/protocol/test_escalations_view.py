@@ -215,3 +215,13 @@ def test_the_next_page_keeps_the_filters_and_a_page_that_is_not_a_number_is_the_
     assert f"team={world.team.pk}" in response.context["next_url"]
     assert "page=2" in response.context["next_url"]
     assert not response.context["previous_url"]
+
+
+@pytest.mark.parametrize("page", ["9" * 25, "²", "٣", "-2", ""])
+@pytest.mark.parametrize("team", ["9" * 25, "²", ""])
+def test_a_page_or_team_that_no_bigint_or_int_can_hold_is_the_first_page_not_an_error(
+    client, world, queue, page, team
+):
+    response = signed_in(client, world.team_manager).get(URL, {"page": page, "team": team})
+    assert response.status_code == 200
+    assert response.context["page"] == 1 and response.context["selected_team"] is None

@@ -56,6 +56,9 @@ def test_nonsense_is_a_clear_error():
         clean("31", "2", "2026", "13", "00")
     with pytest.raises(forms.ValidationError, match="must be a real date"):
         clean("ten", "6", "2026", "13", "00")
+    for digit_like in ("²", "٣"):  # str.isdigit() is true of both
+        with pytest.raises(forms.ValidationError, match="must be a real date"):
+            clean(digit_like, "6", "2026", "13", "00")
     with pytest.raises(forms.ValidationError, match="24-hour"):
         clean("10", "6", "2026", "24", "00")
 
