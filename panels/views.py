@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from contextual.models import AssociateLink, EpisodePlace, MissingWith
 from core.audit import note_record
 from core.errors import NotAllowed, ServiceError
 from core.forms import add_service_error
+from core.numbers import page_number, whole_number
 from episodes.selectors import child_episodes
 from panels.forms import (
     AttendanceForm,
@@ -78,7 +80,9 @@ from panels.services import (
 )
 from protocol.models import MEETING_RULES, Deadline, Rule
 
-AGENDA_CANDIDATE_LIMIT = 100
+# The children to consider, a page at a time: an authority's panel can have hundreds
+# (432 for one of the national bench's), and each shown is an access event (issue 13).
+CANDIDATE_PAGE_SIZE = 25
 
 
 def _meeting_prefill(deadline: Deadline | None) -> dict:
@@ -101,8 +105,9 @@ def record_meeting(request: SignedInRequest, child_id: int) -> HttpResponse:
         raise PermissionDenied("You may not record strategy meetings for this child.")
     deadline = None
     deadline_id = request.GET.get("deadline", "")
-    if deadline_id.isdigit():
-        deadline = meeting_deadline(child, int(deadline_id))
+    if deadline_id:
+        number = whole_number(deadline_id)
+        deadline = meeting_deadline(child, number) if number is not None else None
         if deadline is None:
             raise Http404("No such deadline")
     episodes = child_episodes(child)
@@ -291,9 +296,16 @@ def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_i
             case.action_form = failed_form  # type: ignore[attr-defined]
         else:
             case.action_form = PanelActionForm(agencies=agencies, prefix=f"case-{case.pk}")  # type: ignore[attr-defined]
+    page = page_number(request.GET.get("candidates"))
+    start = (page - 1) * CANDIDATE_PAGE_SIZE
+    # One more than the page, to know whether there is a next page without a count.
     candidates = list(
-        agenda_candidates(request.user, panel, now=timezone.now())[:AGENDA_CANDIDATE_LIMIT]
+        agenda_candidates(request.user, panel, now=timezone.now())[
+            start : start + CANDIDATE_PAGE_SIZE + 1
+        ]
     )
+    has_next = len(candidates) > CANDIDATE_PAGE_SIZE
+    candidates = candidates[:CANDIDATE_PAGE_SIZE]
     for child in candidates:
         child.reason = candidate_reason(child)
     # The panel page's access events: each child on the agenda and each candidate shown.
@@ -323,6 +335,11 @@ def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_i
         "panel": panel,
         "cases": cases,
         "candidates": candidates,
+        "candidate_page": page,
+        "candidates_from": start + 1,
+        "candidates_to": start + len(candidates),
+        "previous_candidates_url": _candidates_url(request, panel, page - 1) if page > 1 else "",
+        "next_candidates_url": _candidates_url(request, panel, page + 1) if has_next else "",
         "form": failed_form,
         "today": timezone.localdate(),
         "attendance_form": attendance_form if members and runs else None,
@@ -330,6 +347,15 @@ def _panel_page(request, panel: PanelMeeting, *, failed_form=None, failed_case_i
         "may_schedule_next": runs and panel.panel_id is not None,
     }
     return render(request, "panels/panel.html", context, status=status)
+
+
+def _candidates_url(request, panel: PanelMeeting, page: int) -> str:
+    """The panel page at another page of children to consider, at that list (from a
+    refused form too, whose own URL is the form's action)."""
+    query = request.GET.copy()
+    query["candidates"] = str(page)
+    path = reverse("panels:panel", args=[panel.pk])
+    return f"{path}?{query.urlencode()}#candidates-heading"
 
 
 @login_required

@@ -99,8 +99,7 @@ def table_html(table: Table, rows: list[list[str]]) -> SafeString:
         + "".join(
             f'<th scope="row" class="govuk-table__header">{escape(cell)}</th>'
             if n == 0
-            else f'<td class="govuk-table__cell govuk-table__cell--numeric">'
-            f"{escape(cell)}</td>"
+            else f'<td class="govuk-table__cell govuk-table__cell--numeric">{escape(cell)}</td>'
             for n, cell in enumerate(row)
         )
         + "</tr>"

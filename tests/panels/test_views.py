@@ -281,6 +281,41 @@ def test_scheduling_a_panel_and_its_agenda_from_the_criteria(client, world):
     assert "Rita" not in {child.given_name for child in page.context["candidates"]}
 
 
+def test_the_children_to_consider_come_a_page_at_a_time(client, world, monkeypatch):
+    from children.models import RecordAccess
+
+    monkeypatch.setattr("panels.views.CANDIDATE_PAGE_SIZE", 2)
+    red, repeat, missing, _quiet = panel_world(world)
+    panel = schedule_panel_meeting(
+        acting_user=world.missing_coordinator, authority=world.council, meets_at=hours_ago(-24)
+    )
+    client = signed_in(client, world.missing_coordinator)
+    url = reverse("panels:panel", args=[panel.pk])
+
+    first = client.get(url)
+    assert [c.given_name for c in first.context["candidates"]] == ["Mo", "Rita"]
+    assert first.context["previous_candidates_url"] == ""
+    assert first.context["next_candidates_url"] == f"{url}?candidates=2#candidates-heading"
+    assert "1 to 2, by family name" in first.content.decode()
+    assert not RecordAccess.objects.filter(child=repeat, user=world.missing_coordinator).exists()
+
+    second = client.get(url, {"candidates": "2"})
+    assert [c.given_name for c in second.context["candidates"]] == ["Remy"]
+    assert second.context["previous_candidates_url"] == f"{url}?candidates=1#candidates-heading"
+    assert second.context["next_candidates_url"] == ""
+    assert "3 to 3, by family name" in second.content.decode()
+    assert RecordAccess.objects.filter(child=repeat, user=world.missing_coordinator).exists()
+
+    beyond = client.get(url, {"candidates": "3"})
+    assert beyond.context["candidates"] == []
+    assert "There are no more children to consider" in beyond.content.decode()
+
+    for nonsense in ("abc", "0", "-1", "9" * 30):
+        page = client.get(url, {"candidates": nonsense})
+        assert page.status_code == 200
+        assert [c.given_name for c in page.context["candidates"]] == ["Mo", "Rita"], nonsense
+
+
 def test_actions_have_an_owner_and_due_date_are_done_and_open_ones_carry_to_the_next_panel(
     client, world
 ):
