@@ -299,7 +299,9 @@ Related = dict[str, tuple[type[Model], dict[str, Any]]]
 _PLACEMENT: Related = {"placing_authority": (Agency, {}), "host_authority": (Agency, {})}
 _ALLOCATION: Related = {"team": (Team, {"agency": (Agency, {})}), "worker": (User, {})}
 _GRANT: Related = {"user": (User, {}), "granted_by": (User, {})}
-_EPISODE: Related = {"police_force": (Agency, {}), "reported_by": (User, {})}
+# The record shows no episode's force or reporter: read neither (a reporter's row is a
+# user's, password hash and all, and 45 episodes built 90 more instances; issue 13).
+_EPISODE: Related = {}
 
 
 def _row_sql(model: type[Model], related: Related, key: str, depth: int = 0) -> str:
