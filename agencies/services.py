@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agencies.models import Actor, Role, User, acting_person
 from core.errors import NotAllowed, Refused
 from core.history import records
+from core.numbers import is_digits
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def _check(device: TOTPDevice | StaticDevice, code: str) -> str | None:
     if wait:
         return wait
     cleaned = _clean_code(code)
-    if isinstance(device, TOTPDevice) and not (cleaned.isdigit() and len(cleaned) == 6):
+    if isinstance(device, TOTPDevice) and not (is_digits(cleaned) and len(cleaned) == 6):
         return "Enter the 6-digit code from your authenticator app."
     if not device.verify_token(cleaned):
         if isinstance(device, TOTPDevice):

@@ -170,6 +170,18 @@ def test_a_code_signs_in_once_and_a_replayed_code_is_refused(world):
     assert second.get(reverse("home")).status_code == 302
 
 
+def test_a_code_in_other_digits_than_ascii_is_refused_as_not_a_code(world):
+    device = confirmed_device(world.social_worker)
+    client = Client()
+    client.post(reverse("login"), {"username": "alice", "password": TEST_PASSWORD})
+    # The right code, in Arabic-Indic digits: str.isdigit() and int() both accept it.
+    code = code_for(device).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    response = client.post(reverse("two_factor_challenge"), {"code": code})
+    assert response.status_code == 200
+    assert "Enter the 6-digit code from your authenticator app." in response.content.decode()
+    assert client.get(reverse("home")).status_code == 302
+
+
 def test_a_next_to_another_site_is_not_followed(world):
     device = confirmed_device(world.social_worker)
     client = Client()
