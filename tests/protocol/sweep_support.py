@@ -7,6 +7,7 @@ imported into a module are fixtures there.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 
 import pytest
@@ -37,17 +38,22 @@ TEST_REDIS_URL = "redis://127.0.0.1:6379/5"
 
 @pytest.fixture
 def own_cache(settings):
-    """The sweep records itself in the cache: keep that in our own Redis database."""
+    """The sweep records itself in the cache: keep that in our own Redis database, under
+    a key prefix of this test's own. Not FLUSHDB: the other xdist worker's sweep tests
+    share the database, and one worker's clear (or its sweep's record under a shared
+    prefix) made the other's health test read the wrong sweep."""
+    prefix = f"test_hw_sweep_{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": TEST_REDIS_URL,
-            "KEY_PREFIX": "test_hw_sweep",
+            "KEY_PREFIX": prefix,
         }
     }
-    cache.clear()
     yield cache
-    cache.clear()
+    client = cache._cache.get_client(None, write=True)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 def report(world, *, last_seen_at, category="missing", child=None, reported_at=None, **extra):
