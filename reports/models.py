@@ -69,3 +69,49 @@ class ReportExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_format_display()}) for {self.requested_by}"
+
+
+class EpisodeFact(models.Model):
+    """What the committee report counts of one episode, kept by PostgreSQL (decision 0027).
+
+    One row for each episode not entered in error, written by the triggers of reports
+    migration 0003 whenever the episode, its child's sex or date of birth, the child's
+    legal statuses or placements, the return interviews covering it or its risk
+    assessments change; never by Homeward's Python. `reports_compute_episode_facts(ids)`
+    is the one definition of the row, and tests/reports/test_facts.py holds the table to
+    a recount after every kind of change. What depends on the report's period (the
+    category at its end, the duration band, whether the return falls inside it) is
+    worked out by the report itself (reports.sql).
+    """
+
+    episode_id = models.BigIntegerField(primary_key=True)
+    child_id = models.BigIntegerField()
+    last_seen_at = models.DateTimeField()
+    returned_at = models.DateTimeField(null=True)
+    category = models.CharField(max_length=30)
+    missing_from = models.CharField(max_length=20)
+    # The Europe/London date last seen, and the child's as of that day.
+    day = models.DateField()
+    sex = models.CharField(max_length=20)
+    age = models.IntegerField()
+    legal = models.CharField(max_length=30)
+    placement = models.CharField(max_length=30)
+    out_of_area = models.BooleanField()
+    # The best return interview outcome (1 held within 72 hours of the return, 2 held
+    # later, 3 declined, 4 no engagement, 5 awaiting), or None when none covers it.
+    interview_rank = models.SmallIntegerField(null=True)
+    pull_exploitation = models.BooleanField()
+    pull_gang = models.BooleanField()
+    cse = models.BooleanField()
+    cce_county_lines = models.BooleanField()
+    gangs = models.BooleanField()
+    trafficking = models.BooleanField()
+    radicalisation = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["child_id", "last_seen_at"], name="episode_fact_child_seen")
+        ]
+
+    def __str__(self) -> str:
+        return f"Facts of episode {self.episode_id}"

@@ -2,9 +2,12 @@
 
 `EPISODES` is the rules (reports.counting's docstring states them in words): the episodes
 last seen in the period, never entered in error, with the category they held at the end
-of the period (the first reclassification after it is undone), their duration band,
-and the child's sex, age, legal status and placement on the London date last seen.
-`ROWS` adds what the interviews and risk assessments covering each episode say. Every
+of the period (the first reclassification after it is undone). What does not depend on
+the period (the child's sex, age, legal status and placement on the London date last
+seen, the best return interview outcome, the exploitation indicators) is read from each
+episode's facts (reports.EpisodeFact, kept by PostgreSQL: decision 0027). `ROWS` adds
+the duration band and the interview outcome as at the end of the period, and reads the
+covering interviews' push and pull factors. Every
 table is then a GROUP BY over the materialized `rows`, gathered into one JSON object, so
 PostgreSQL computes the rules once per report however many tables read them
 (bench/reports.py: per-table ORM queries re-ran the correlated subqueries for each table).
@@ -28,61 +31,38 @@ reclassified AS (
     WHERE r.reclassified_at >= %(end)s
     ORDER BY r.episode_id, r.reclassified_at
 ),
+-- The episodes' facts (reports.EpisodeFact, decision 0027: what the report counts of
+-- each, kept by PostgreSQL as the episode and what it reads change), with the category
+-- each held at the end of the period.
 e AS MATERIALIZED (
-    SELECT ep.id, ep.child_id, ep.missing_from, ep.last_seen_at, ep.returned_at,
-        (ep.last_seen_at AT TIME ZONE 'Europe/London')::date AS day,
-        COALESCE(rc.from_category, ep.category) AS category_then
-    FROM episodes_episode ep
-    JOIN scope ON scope.id = ep.child_id
-    LEFT JOIN reclassified rc ON rc.episode_id = ep.id
-    WHERE NOT ep.entered_in_error AND ep.last_seen_at >= %(start)s AND ep.last_seen_at < %(end)s
+    SELECT f.*, COALESCE(rc.from_category, f.category) AS category_then
+    FROM reports_episodefact f
+    JOIN scope ON scope.id = f.child_id
+    LEFT JOIN reclassified rc ON rc.episode_id = f.episode_id
+    WHERE f.last_seen_at >= %(start)s AND f.last_seen_at < %(end)s
 ),
 -- The year before's episodes, for episodes and children a month only. Read from the table
 -- itself, not filtered from a wider read: PostgreSQL estimates a filter on a CTE at a
 -- fraction of its rows, and chose nested loops for thousands.
 earlier AS MATERIALIZED (
-    SELECT ep.child_id, (ep.last_seen_at AT TIME ZONE 'Europe/London')::date AS day
-    FROM episodes_episode ep
-    JOIN scope ON scope.id = ep.child_id
-    WHERE NOT ep.entered_in_error
-      AND ep.last_seen_at >= %(earlier_start)s AND ep.last_seen_at < %(earlier_end)s
+    SELECT f.child_id, f.day
+    FROM reports_episodefact f
+    JOIN scope ON scope.id = f.child_id
+    WHERE f.last_seen_at >= %(earlier_start)s AND f.last_seen_at < %(earlier_end)s
 )"""
 
 ROWS = """,
--- The interviews covering the episodes read, once: `interviews` ranks them per episode and
--- `covering` counts their push and pull factors from here, never from the whole table.
+-- The interviews covering the episodes read, once, for their push and pull factors
+-- (`covering`, never from the whole table); an episode's best outcome is in its facts.
 interview_rows AS MATERIALIZED (
-    SELECT e.id AS episode_id, e.returned_at, ri.id AS interview_id, ri.outcome, ri.held_at,
-        ri.push_factors, ri.pull_factors
+    SELECT e.episode_id, ri.id AS interview_id, ri.push_factors, ri.pull_factors
     FROM e
-    JOIN returns_returninterviewepisode rie ON rie.episode_id = e.id
+    JOIN returns_returninterviewepisode rie ON rie.episode_id = e.episode_id
     JOIN returns_returninterview ri ON ri.id = rie.interview_id
-),
-interviews AS (
-    SELECT ir.episode_id,
-        min(CASE WHEN ir.outcome = 'held' AND ir.held_at < ir.returned_at + interval '72 hours' THEN 1
-                 WHEN ir.outcome = 'held' THEN 2
-                 WHEN ir.outcome = 'declined' THEN 3
-                 WHEN ir.outcome = 'no_engagement' THEN 4
-                 ELSE 5 END) AS rank,
-        bool_or('exploitation' = ANY(ir.pull_factors)) AS pull_exploitation,
-        bool_or('gang' = ANY(ir.pull_factors)) AS pull_gang
-    FROM interview_rows ir
-    GROUP BY ir.episode_id
-),
-assessed AS (
-    SELECT ra.episode_id,
-        bool_or('cse' = ANY(ra.indicators)) AS cse,
-        bool_or('cce_county_lines' = ANY(ra.indicators)) AS cce,
-        bool_or('gangs' = ANY(ra.indicators)) AS gangs,
-        bool_or('trafficking' = ANY(ra.indicators)) AS trafficking,
-        bool_or('radicalisation' = ANY(ra.indicators)) AS radicalisation
-    FROM risk_riskassessment ra
-    JOIN e ON e.id = ra.episode_id
-    GROUP BY ra.episode_id
+    WHERE e.interview_rank IS NOT NULL
 ),
 all_rows AS (
-    SELECT e.id, e.child_id, to_char(e.day, 'YYYY-MM') AS month,
+    SELECT e.episode_id AS id, e.child_id, to_char(e.day, 'YYYY-MM') AS month,
         CASE WHEN e.category_then = 'missing' AND e.missing_from = 'home' THEN 'missing_from_home'
              WHEN e.category_then = 'missing' THEN 'missing_from_placement'
              ELSE e.category_then END AS col,
@@ -91,28 +71,18 @@ all_rows AS (
              WHEN e.returned_at - e.last_seen_at < interval '48 hours' THEN 'one_day'
              WHEN e.returned_at - e.last_seen_at < interval '72 hours' THEN 'two_days'
              ELSE 'three_days_or_more' END AS band,
-        c.sex,
-        date_part('year', age(e.day, c.date_of_birth))::int AS age,
-        COALESCE(ls.status, 'none') AS legal,
-        COALESCE(pl.kind, 'none') AS placement,
-        COALESCE(pl.placing_authority_id <> pl.host_authority_id, false) AS out_of_area,
+        e.sex, e.age, e.legal, e.placement, e.out_of_area,
         CASE WHEN e.returned_at IS NULL OR e.returned_at >= %(end)s THEN NULL
              ELSE COALESCE((ARRAY['held_within_72_hours', 'held_late', 'declined',
-                                  'no_engagement', 'awaiting_outcome'])[i.rank], 'not_offered')
+                                  'no_engagement', 'awaiting_outcome'])[e.interview_rank],
+                           'not_offered')
              END AS interview,
-        COALESCE(a.cse, false) OR COALESCE(i.pull_exploitation, false) AS cse,
-        COALESCE(a.cce, false) AS cce_county_lines,
-        COALESCE(a.gangs, false) OR COALESCE(i.pull_gang, false) AS gangs,
-        COALESCE(a.trafficking, false) AS trafficking,
-        COALESCE(a.radicalisation, false) AS radicalisation
+        e.cse OR e.pull_exploitation AS cse,
+        e.cce_county_lines,
+        e.gangs OR e.pull_gang AS gangs,
+        e.trafficking,
+        e.radicalisation
     FROM e
-    JOIN children_child c ON c.id = e.child_id
-    LEFT JOIN children_legalstatus ls ON ls.child_id = e.child_id
-        AND ls.start_date <= e.day AND (ls.end_date IS NULL OR ls.end_date >= e.day)
-    LEFT JOIN children_placement pl ON pl.child_id = e.child_id
-        AND pl.start_date <= e.day AND (pl.end_date IS NULL OR pl.end_date >= e.day)
-    LEFT JOIN interviews i ON i.episode_id = e.id
-    LEFT JOIN assessed a ON a.episode_id = e.id
 ),
 rows AS MATERIALIZED (
     SELECT * FROM all_rows
