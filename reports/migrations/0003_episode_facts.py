@@ -135,9 +135,20 @@ DROP FUNCTION IF EXISTS reports_compute_episode_facts(bigint[]);
 
 # Row triggers, after the change: a COPY or a many-row statement refreshes each row's
 # episodes (bench/national.py loads with triggers off and fills the table in one statement).
+# An episode's or an interview's update fires them only when it changes a column a fact
+# reads (`UPDATE OF ... WHEN ... IS DISTINCT FROM`): Django's save() sets every column, and
+# the engine and the forms update episodes and interviews for much else.
 TRIGGERS = """
-CREATE TRIGGER reports_facts AFTER INSERT OR UPDATE OR DELETE ON episodes_episode
+CREATE TRIGGER reports_facts AFTER INSERT OR DELETE ON episodes_episode
     FOR EACH ROW EXECUTE FUNCTION reports_facts_from_episode();
+CREATE TRIGGER reports_facts_changed
+    AFTER UPDATE OF child_id, category, missing_from, last_seen_at, returned_at, entered_in_error
+    ON episodes_episode FOR EACH ROW
+    WHEN ((OLD.child_id, OLD.category, OLD.missing_from, OLD.last_seen_at, OLD.returned_at,
+           OLD.entered_in_error)
+          IS DISTINCT FROM (NEW.child_id, NEW.category, NEW.missing_from, NEW.last_seen_at,
+                            NEW.returned_at, NEW.entered_in_error))
+    EXECUTE FUNCTION reports_facts_from_episode();
 CREATE TRIGGER reports_facts AFTER UPDATE OF date_of_birth, sex ON children_child
     FOR EACH ROW WHEN (OLD.date_of_birth IS DISTINCT FROM NEW.date_of_birth OR OLD.sex IS DISTINCT FROM NEW.sex)
     EXECUTE FUNCTION reports_facts_from_child();
@@ -149,8 +160,11 @@ CREATE TRIGGER reports_facts AFTER INSERT OR UPDATE OR DELETE ON risk_riskassess
     FOR EACH ROW EXECUTE FUNCTION reports_facts_from_episode_row();
 CREATE TRIGGER reports_facts AFTER INSERT OR UPDATE OR DELETE ON returns_returninterviewepisode
     FOR EACH ROW EXECUTE FUNCTION reports_facts_from_episode_row();
-CREATE TRIGGER reports_facts AFTER UPDATE ON returns_returninterview
-    FOR EACH ROW EXECUTE FUNCTION reports_facts_from_interview();
+CREATE TRIGGER reports_facts AFTER UPDATE OF outcome, held_at, pull_factors
+    ON returns_returninterview FOR EACH ROW
+    WHEN ((OLD.outcome, OLD.held_at, OLD.pull_factors)
+          IS DISTINCT FROM (NEW.outcome, NEW.held_at, NEW.pull_factors))
+    EXECUTE FUNCTION reports_facts_from_interview();
 """
 
 DROP_TRIGGERS = """
@@ -160,6 +174,7 @@ DROP TRIGGER IF EXISTS reports_facts ON risk_riskassessment;
 DROP TRIGGER IF EXISTS reports_facts ON children_placement;
 DROP TRIGGER IF EXISTS reports_facts ON children_legalstatus;
 DROP TRIGGER IF EXISTS reports_facts ON children_child;
+DROP TRIGGER IF EXISTS reports_facts_changed ON episodes_episode;
 DROP TRIGGER IF EXISTS reports_facts ON episodes_episode;
 """
 
