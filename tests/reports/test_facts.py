@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from reports.models import EpisodeFact
@@ -161,3 +162,28 @@ def test_a_deleted_episode_leaves_no_facts_and_the_report_counts_from_them(world
     assert_kept(1)
     assert report_for(world.missing_coordinator, *MARCH).episodes_in_period == 1
     assert fact(kept).episode_id == kept.pk
+
+
+def test_the_command_finds_and_mends_facts_written_around_the_triggers(world, child):
+    sw = world.social_worker
+    first = add_episode(child, london(2026, 3, 2, 12), london(2026, 3, 2, 13), reported_by=sw)
+    add_episode(child, london(2026, 3, 4, 12), london(2026, 3, 4, 13), reported_by=sw)
+    call_command("refresh_episode_facts", "--check")
+    # As a restore or a bulk load with the triggers off would leave them: one row gone,
+    # one wrong, one of an episode that is not there.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM reports_episodefact WHERE episode_id = %s", [first.pk])
+        cursor.execute("UPDATE reports_episodefact SET legal = 'looked_after'")
+        cursor.execute(
+            "INSERT INTO reports_episodefact SELECT episode_id + 1000000, child_id, last_seen_at,"
+            " returned_at, category, missing_from, day, sex, age, legal, placement, out_of_area,"
+            " interview_rank, pull_exploitation, pull_gang, cse, cce_county_lines, gangs,"
+            " trafficking, radicalisation FROM reports_episodefact"
+        )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    with pytest.raises(CommandError, match="3 episodes' facts differ from a recount"):
+        call_command("refresh_episode_facts", "--check")
+    call_command("refresh_episode_facts")
+    assert_kept(2)
+    call_command("refresh_episode_facts", "--check")
