@@ -7,10 +7,10 @@ the period (the child's sex, age, legal status and placement on the London date 
 seen, the best return interview outcome, the exploitation indicators) is read from each
 episode's facts (reports.EpisodeFact, kept by PostgreSQL: decision 0027). `ROWS` adds
 the duration band and the interview outcome as at the end of the period, and reads the
-covering interviews' push and pull factors. Every
-table is then a GROUP BY over the materialized `rows`, gathered into one JSON object, so
-PostgreSQL computes the rules once per report however many tables read them
-(bench/reports.py: per-table ORM queries re-ran the correlated subqueries for each table).
+covering interviews' push and pull factors. Every table is then a GROUP BY over the
+materialized `rows`, gathered into one JSON object, so PostgreSQL computes the rules once
+per report however many tables read them (bench/reports.py: per-table ORM queries re-ran
+the correlated subqueries for each table).
 `EARLIER_JSON` counts the year before's episodes and children a month, `DEADLINES` the
 ledger's compliance; `REPORT` is all of it, one statement over one scope.
 
