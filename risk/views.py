@@ -240,18 +240,14 @@ def close(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("risk:index")
 
 
-def _number(value: str | None) -> int | None:
-    return whole_number(value)
-
-
 @login_required
 def assess(request: SignedInRequest, child_id: int) -> HttpResponse:
     """Record the missing child risk assessment: for a triaged referral (?referral=) or an
     episode (?episode=). The rating starts as the triage's."""
     child = visible_child_or_404(request.user, child_id)
     referral = episode = None
-    referral_id = _number(request.GET.get("referral"))
-    episode_id = _number(request.GET.get("episode"))
+    referral_id = whole_number(request.GET.get("referral"))
+    episode_id = whole_number(request.GET.get("episode"))
     if referral_id is not None:
         referral = child_referral(child, referral_id)
         if referral is None:

@@ -34,7 +34,8 @@ def test_is_digits_is_ascii_digits_only():
 
 
 @pytest.mark.parametrize(
-    ("text", "page"), [("3", 3), ("0", 1), ("", 1), (None, 1), ("x", 1), ("9" * 7, 1)]
+    ("text", "page"),
+    [("3", 3), ("0", 1), ("", 1), (None, 1), ("x", 1), ("9" * 6, 999_999), ("9" * 7, 1)],
 )
 def test_a_page_is_from_one_and_anything_else_is_the_first(text, page):
     assert page_number(text) == page

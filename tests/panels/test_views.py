@@ -315,6 +315,14 @@ def test_the_children_to_consider_come_a_page_at_a_time(client, world, monkeypat
         assert page.status_code == 200
         assert [c.given_name for c in page.context["candidates"]] == ["Mo", "Rita"], nonsense
 
+    # The page's links are in the markup, and a page exactly full has no next page.
+    assert f'href="{url}?candidates=2#candidates-heading" rel="next"' in first.content.decode()
+    monkeypatch.setattr("panels.views.CANDIDATE_PAGE_SIZE", 3)
+    full = client.get(url)
+    assert [c.given_name for c in full.context["candidates"]] == ["Mo", "Rita", "Remy"]
+    assert full.context["next_candidates_url"] == ""
+    assert "govuk-pagination" not in full.content.decode()
+
 
 def test_actions_have_an_owner_and_due_date_are_done_and_open_ones_carry_to_the_next_panel(
     client, world
