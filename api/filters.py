@@ -145,7 +145,19 @@ class DeadlineFilter(django_filters.FilterSet):
 
 
 class DocumentedOrderingFilter(OrderingFilter):
-    """DRF's ordering, with the view's orderings listed in the OpenAPI schema."""
+    """DRF's ordering, with the view's orderings listed in the OpenAPI schema.
+
+    An ordering by a field two rows can share (`updated_at`: every row a transaction
+    writes) is followed by the id, in the same direction: rows of one time then come in
+    one order whatever plan PostgreSQL chooses, so a walk of the cursor's pages gives
+    the rows of one long page. The cursor's position is still the first field's."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering or ordering[-1].lstrip("-") in ("id", "pk"):
+            return ordering
+        direction = "-" if ordering[-1].startswith("-") else ""
+        return (*ordering, f"{direction}id")
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -48,7 +48,7 @@ from api.filters import (
     StrategyMeetingFilter,
 )
 from api.idempotency import IdempotentPostMixin
-from api.pagination import ApiCursorPagination
+from api.pagination import ApiCursorPagination, KeysFirstQuerySet
 from api.parsers import StrictJSONParser
 from api.permissions import child_creator_membership
 from api.renderers import OrjsonRenderer
@@ -208,8 +208,9 @@ class ApiViewSet(IdempotentPostMixin, IfMatchRequiredMixin, GenericViewSet):
 def of_visible_children(user):
     """The rows of the children `user` may see, shaped for a page: the selector's rule as
     `children.selectors.child_visibility_of_rows` states it (a whole authority on the
-    row's child, the other reaches as one compiled `child_id IN (...)`), so PostgreSQL
-    walks the list's index in page order and stops after a page (decision 0021)."""
+    row's child, walked in page order where it is most of the table; any other reader's
+    children read first, as one array, and their rows through the table's child index:
+    decisions 0021 and 0028)."""
     return child_visibility_of_rows(user)
 
 
@@ -733,7 +734,9 @@ class DeadlineViewSet(mixins.ListModelMixin, ApiViewSet):
     ordering_fields = ["id", "updated_at", "due_at"]
 
     def get_queryset(self):
-        return Deadline.objects.filter(of_visible_children(self.request.user))
+        # A page's ids first (KeysFirstQuerySet): the ledger is the largest table.
+        deadlines = Deadline.objects.filter(of_visible_children(self.request.user))
+        return KeysFirstQuerySet(Deadline, query=deadlines.query)
 
 
 class RecordPartViewSet(mixins.ListModelMixin, ApiViewSet):

@@ -512,7 +512,11 @@ def child_visibility_of_rows(user, child: str = "child", *, without_role: str | 
         profile = profile.without(without_role)
     authorities = profile.authority_ids
     if not authorities:
-        return Q(**{f"{child}_id__in": compiled_child_ids(user, without_role=without_role)})
+        # The reader's children first, then their rows through the table's child index
+        # (decision 0028): as `IN (...)` PostgreSQL could walk the table in page order and
+        # test each row against the children (a police force's 3,857: 15 s for the risk
+        # assessments of 1,000,000 episodes, 11 ms this way; bench/pages.py).
+        return any_of(f"{child}_id", compiled_child_ids(user, without_role=without_role))
     others = compiled_child_ids(user, without_role=without_role, whole_authorities=False)
     # `id = ANY(ARRAY(the other reaches))`, not `id IN (...)`: an array is indexable, so
     # PostgreSQL may also read the authority's children by two indexes (BitmapOr) and
