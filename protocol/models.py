@@ -145,6 +145,9 @@ class Deadline(ChoiceLabels, models.Model):
             ),
             models.Index(fields=["owner_team", "status", "due_at"], name="deadline_team_queue"),
             models.Index(fields=["child", "status"], name="deadline_child_status"),
+            # The API's deadline list, newest first (api.pagination.KeysFirstQuerySet): a
+            # page's ids read from the reader's children by this index alone, then 51 rows.
+            models.Index(fields=["child", "id"], name="deadline_by_child_newest"),
             # The work lists (home, escalation queue): the deadlines still to meet of the
             # children a reader may see (protocol.selectors.still_to_meet), a small part
             # of a ledger that keeps every deadline of three years.
