@@ -17,6 +17,10 @@ from bench.national import PERSONAS
 from children.models import Child
 from episodes.models import Episode
 
+# The API lists over the large tables, beside the episodes' (bench/pages.py and
+# tests/test_scale.py), each read as a police liaison officer and a Missing Co-ordinator.
+API_LISTS = ("children", "deadlines", "risk-assessments", "return-interviews", "alerts")
+
 
 @dataclasses.dataclass(frozen=True)
 class PageRecords:

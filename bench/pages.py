@@ -55,7 +55,7 @@ def pages() -> list[tuple[str, str, str, dict]]:
 
     from agencies.models import User
     from bench.national import DEFAULT_NOW, PERSONAS
-    from bench.page_data import page_records
+    from bench.page_data import API_LISTS, page_records
     from children.models import Child
     from core.clock import add_months
     from episodes.models import Episode
@@ -173,6 +173,18 @@ def pages() -> list[tuple[str, str, str, dict]]:
                 {"api": True},
             )
         )
+    # The other API lists over the large tables, as a reader of a police force's
+    # children (a few thousand, across four authorities) and of a whole authority.
+    for path in API_LISTS:
+        for persona in ("police_liaison", "missing_coordinator"):
+            rows.append(
+                (
+                    f"API GET /api/v1/{path}/, {persona.replace('_', ' ')}",
+                    persona,
+                    f"/api/v1/{path}/",
+                    {"api": True},
+                )
+            )
     return rows
 
 
