@@ -153,6 +153,7 @@ def pages() -> list[tuple[str, str, str, dict]]:
             {},
         ),
         ("statutory returns, Missing Co-ordinator", "missing_coordinator", "/reports/returns/", {}),
+        ("oversight lists, Missing Co-ordinator", "missing_coordinator", "/reports/oversight/", {}),
         ("place, social worker", "social_worker", f"/context/places/{records.place_id}/", {}),
         ("hotspots, Missing Co-ordinator", "missing_coordinator", "/context/hotspots/", {}),
         ("alerts, Missing Co-ordinator", "missing_coordinator", "/alerts/", {}),

@@ -53,6 +53,7 @@ PAGES = [
     ("missing_coordinator", "/meetings/panels/{panel_meeting}/"),
     ("missing_coordinator", "/reports/?{months}"),
     ("missing_coordinator", "/reports/returns/"),
+    ("missing_coordinator", "/reports/oversight/"),
     ("social_worker", "/context/places/{place}/"),
     ("missing_coordinator", "/context/hotspots/"),
     ("missing_coordinator", "/alerts/"),

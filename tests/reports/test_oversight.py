@@ -116,3 +116,27 @@ def test_a_team_manager_lists_only_their_teams_children(world):
     add_episode(world.child, london(2026, 6, 2, 12), None, reported_by=world.social_worker)
     listed = missing_now(children_for(world.team_manager), NOW)
     assert [row[0] for row in listed.rows] == ["Jamie Fictional"]
+
+
+def test_a_lists_rows_are_escaped_markup_with_each_name_linking_to_the_record():
+    from django.urls import reverse
+
+    from reports.oversight import OversightList
+
+    listed = OversightList(
+        "missing_now",
+        "Children missing now",
+        "Daily tracking",
+        ["Child", "Category"],
+        [["Zoë <b>O'Neil</b> & co", "Missing"], ["Sam", 3]],
+        [41, 987654],
+    )
+    assert listed.body_html == (
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+        f'<a class="govuk-link" href="{reverse("casework:child_record", args=[41])}">'
+        "Zoë &lt;b&gt;O&#x27;Neil&lt;/b&gt; &amp; co</a></th>"
+        '<td class="govuk-table__cell">Missing</td></tr>'
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+        f'<a class="govuk-link" href="{reverse("casework:child_record", args=[987654])}">'
+        'Sam</a></th><td class="govuk-table__cell">3</td></tr>'
+    )
