@@ -44,6 +44,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "missing.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
+_HISTORY_CONTEXT = re.compile(r"^SELECT set_config\('pghistory\.context_id'.*?, true\); ", re.S)
+_WRITES = re.compile(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s", re.I)
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -252,14 +256,14 @@ def measure(
     ]
     # Queries as tests/test_scale.py counts them: every statement but BEGIN and COMMIT.
     queries_only = [q for q in statements if q["sql"].strip().upper() not in ("BEGIN", "COMMIT")]
-    # Reads only: a write carries pghistory's context before it (`SELECT set_config(...);
-    # INSERT ...`), and is not run again.
-    reads = [
-        q
-        for q in statements
-        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
-        and "set_config('pghistory" not in q["sql"]
-    ]
+    # Reads only, without the context pghistory puts before any statement not beginning
+    # with SELECT (`SELECT set_config(...); WITH ...`, `...; INSERT ...`): a write is not
+    # run again.
+    reads = []
+    for q in statements:
+        sql = _HISTORY_CONTEXT.sub("", q["sql"])
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")) and not _WRITES.search(sql):
+            reads.append({**q, "sql": sql})
     with connection.cursor() as cursor:
         # The page's main query: the slowest of its reads, each timed again on its own
         # (the captured times are rounded to the millisecond, too coarse to choose by).
