@@ -43,7 +43,8 @@ class KeysFirstQuerySet(QuerySet):
         ):
             return super().__getitem__(k)
         keys = QuerySet.__getitem__(self.order_by(*ordering).values("pk"), k)
-        page = QuerySet(self.model, using=self._db).filter(pk__in=keys).order_by(*ordering)
+        page: QuerySet = QuerySet(self.model, using=self.db)
+        page = page.filter(pk__in=keys).order_by(*ordering)
+        # What the list reads with its rows, as the queryset asked.
         page.query.select_related = self.query.select_related
-        page._prefetch_related_lookups = self._prefetch_related_lookups
-        return page
+        return page.prefetch_related(*getattr(self, "_prefetch_related_lookups", ()))
