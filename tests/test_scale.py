@@ -185,6 +185,23 @@ def _sequential_scans(plan: dict, table: str) -> bool:
     return any(_sequential_scans(child, table) for child in plan.get("Plans", []))
 
 
+def _plan(cursor, sql: str) -> dict:
+    """The statement's plan (EXPLAIN, not run): its top node, as JSON."""
+    cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+    plan = cursor.fetchone()[0]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def _medium_dataset(*tables: str) -> None:
+    """20 authorities of 150 children: an authority's children are 5% of the table, so
+    the planner's choice between an index and a scan is a real one (enable_seqscan on).
+    The scanned tables and `tables` analysed."""
+    generate(connection, episodes=20_000, seed=11, log=_quiet, history=False, authorities=20)
+    with connection.cursor() as cursor:
+        for table in (*SCANNED, *tables):
+            cursor.execute(f"ANALYZE {table}")
+
+
 def _driving_table(sql: str) -> str:
     """The table a statement lists rows of (its outermost FROM), which the page's query
     must reach through an index; tables joined to it for their columns may be hashed."""
@@ -202,12 +219,7 @@ def _driving_table(sql: str) -> str:
 
 
 def test_no_page_reads_deadlines_episodes_or_children_sequentially_at_a_medium_size():
-    # 20 authorities of 150 children: an authority's children are 5% of the table,
-    # so the planner's choice between an index and a scan is a real one (enable_seqscan on).
-    generate(connection, episodes=20_000, seed=11, log=_quiet, history=False, authorities=20)
-    with connection.cursor() as cursor:
-        for table in (*SCANNED, "children_allocation", "risk_mashreferral", "children_placement"):
-            cursor.execute(f"ANALYZE {table}")
+    _medium_dataset("children_allocation", "risk_mashreferral", "children_placement")
     scans = {}
     with connection.cursor() as cursor:
         for page, statements in _page_queries().items():
@@ -215,9 +227,7 @@ def test_no_page_reads_deadlines_episodes_or_children_sequentially_at_a_medium_s
                 sql = _HISTORY_CONTEXT.sub("", sql)
                 if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                     continue
-                cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-                plan = cursor.fetchone()[0]
-                plan = json.loads(plan) if isinstance(plan, str) else plan
+                plan = _plan(cursor, sql)
                 # A statement of common table expressions (the committee report) lists
                 # episodes (their facts, decision 0027) and deadlines: none read
                 # sequentially (the children are joined to them, and may be hashed).
@@ -227,7 +237,7 @@ def test_no_page_reads_deadlines_episodes_or_children_sequentially_at_a_medium_s
                     else (_driving_table(sql),)
                 )
                 for table in sorted(set(SCANNED) & set(tables)):
-                    if _sequential_scans(plan[0]["Plan"], table):
+                    if _sequential_scans(plan, table):
                         scans.setdefault(page, []).append((table, sql[:200]))
                         cursor.execute("EXPLAIN " + sql)
                         print(page, "\n".join(row[0] for row in cursor.fetchall()))
@@ -253,10 +263,7 @@ def test_a_police_officers_api_lists_start_from_the_forces_children(path, table)
     `child_id IN (their ids)`, PostgreSQL walked the whole risk assessment table newest
     first and tested each row against them: 15 s at national scale. The list reads the
     table through its child index, for those children only."""
-    generate(connection, episodes=20_000, seed=11, log=_quiet, history=False, authorities=20)
-    with connection.cursor() as cursor:
-        for name in (*SCANNED, table):
-            cursor.execute(f"ANALYZE {name}")
+    _medium_dataset(table)
     officer = User.objects.get(username=PERSONAS["police_liaison"])
     _key, secret = create_api_key(acting_user=ENGINE, user=officer)
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {secret}")
@@ -267,19 +274,13 @@ def test_a_police_officers_api_lists_start_from_the_forces_children(path, table)
     assert listing, "the list reads its table"
     with connection.cursor() as cursor:
         for sql in listing:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-            plan = cursor.fetchone()[0]
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            assert _read_by_child(plan[0]["Plan"], table), sql[:300]
+            assert _read_by_child(_plan(cursor, sql), table), sql[:300]
 
 
 def test_the_alerts_page_reads_open_episodes_from_the_readers_children_not_the_country():
     """/alerts/ (not yet a page of bench/pages.py): an authority-wide reader's alerts
     start from their children's ids, through the index of open episodes by child."""
-    generate(connection, episodes=20_000, seed=11, log=_quiet, history=False, authorities=20)
-    with connection.cursor() as cursor:
-        for table in SCANNED:
-            cursor.execute(f"ANALYZE {table}")
+    _medium_dataset()
     client = Client()
     client.force_login(User.objects.get(username=PERSONAS["missing_coordinator"]))
     assert client.get("/alerts/").status_code == 200
@@ -293,11 +294,8 @@ def test_the_alerts_page_reads_open_episodes_from_the_readers_children_not_the_c
     assert statements, "the page lists open episodes"
     with connection.cursor() as cursor:
         for sql in statements:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-            plan = cursor.fetchone()[0]
-            plan = json.loads(plan) if isinstance(plan, str) else plan
             for table in SCANNED:
-                assert not _sequential_scans(plan[0]["Plan"], table), (table, sql[:300])
+                assert not _sequential_scans(_plan(cursor, sql), table), (table, sql[:300])
 
 
 def test_the_generated_ledger_is_what_the_engine_itself_writes():
