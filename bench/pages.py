@@ -284,7 +284,11 @@ def measure(
                 print(f"{float(q['time']) * 1000:8.1f}  {q['sql'][:160]}")
             # pghistory prefixes a request's non-SELECT statements (a WITH ...) with its
             # context: `SELECT set_config(...), set_config(...); <the statement>`.
-            slow = [q for q in statements if float(q["time"]) >= 0.005 and q is not main]
+            slow = [
+                q
+                for q in statements
+                if float(q["time"]) >= 0.005 and _HISTORY_CONTEXT.sub("", q["sql"]) != main["sql"]
+            ]
             for query in [main, *slow]:
                 statement = re.sub(r"^SELECT set_config\('pghistory.*?, true\); ", "", query["sql"])
                 if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
