@@ -470,6 +470,7 @@ def generate(
     are dropped for the load and built again before it returns (in the same transaction:
     nobody sees the tables without them)."""
     from protocol.conf import protocol_settings
+    from reports.facts import fill_episode_facts
 
     rng = random.Random(seed)
     settings = protocol_settings()
@@ -1185,15 +1186,9 @@ def generate(
             _rebuild_indexes(raw, BULK_TABLES, rebuild, before, log)
             log(f"  {len(rebuild)} indexes built ({time.perf_counter() - started:.1f} s)")
         # The report's facts of each episode (reports.EpisodeFact), as its triggers, off for
-        # the load, would have written them: by the one definition they call, in one
-        # statement, once the indexes it reads through are built.
-        raw.execute(
-            "INSERT INTO reports_episodefact SELECT * FROM reports_compute_episode_facts("
-            "ARRAY(SELECT id FROM episodes_episode WHERE id >= %(first)s))",
-            {"first": first_episode},
-        )
-        counts["episode facts"] = raw.rowcount
-        log(f"  episode facts: {raw.rowcount:,} ({time.perf_counter() - started:.1f} s)")
+        # the load, would have written them, once the indexes they read through are built.
+        counts["episode facts"] = fill_episode_facts(raw, first_episode_id=first_episode)
+        log(f"  episode facts: {counts['episode facts']:,} ({time.perf_counter() - started:.1f} s)")
         _reset_sequences(raw, [*tables, "protocol_deadline", "returns_returninterviewepisode"])
         raw.execute("SET LOCAL session_replication_role = DEFAULT")
     return counts

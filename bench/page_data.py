@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from django.db.models import Count
 from django.utils import timezone
@@ -16,6 +17,11 @@ from agencies.models import User
 from bench.national import PERSONAS
 from children.models import Child
 from episodes.models import Episode
+
+# pghistory's middleware puts the request's context before each statement that does not
+# begin with SELECT, transaction statements included ("SELECT set_config(...); WITH ...",
+# "...; INSERT ...", "...; SAVEPOINT ..."): stripped to see the statement itself.
+HISTORY_CONTEXT = re.compile(r"^SELECT set_config\('pghistory\.context_id'.*?, true\); ", re.S)
 
 # The API lists over the large tables, beside the episodes' (bench/pages.py and
 # tests/test_scale.py), each read as a police liaison officer and a Missing Co-ordinator.

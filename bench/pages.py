@@ -44,7 +44,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "missing.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
-_HISTORY_CONTEXT = re.compile(r"^SELECT set_config\('pghistory\.context_id'.*?, true\); ", re.S)
 _WRITES = re.compile(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s", re.I)
 
 
@@ -227,6 +226,7 @@ def measure(
     from agencies.models import User
     from api.services import create_api_key
     from bench.national import PERSONAS
+    from bench.page_data import HISTORY_CONTEXT
     from core.actors import ENGINE
 
     user = User.objects.get(username=PERSONAS[persona])
@@ -261,7 +261,7 @@ def measure(
     # run again.
     reads = []
     for q in statements:
-        sql = _HISTORY_CONTEXT.sub("", q["sql"])
+        sql = HISTORY_CONTEXT.sub("", q["sql"])
         if sql.lstrip().upper().startswith(("SELECT", "WITH")) and not _WRITES.search(sql):
             reads.append({**q, "sql": sql})
     with connection.cursor() as cursor:
@@ -282,18 +282,11 @@ def measure(
             print(f"\n## {label}: every statement of the last request (ms)")
             for q in statements:
                 print(f"{float(q['time']) * 1000:8.1f}  {q['sql'][:160]}")
-            # pghistory prefixes a request's non-SELECT statements (a WITH ...) with its
-            # context: `SELECT set_config(...), set_config(...); <the statement>`.
-            slow = [
-                q
-                for q in statements
-                if float(q["time"]) >= 0.005 and _HISTORY_CONTEXT.sub("", q["sql"]) != main["sql"]
-            ]
+            # The plans of the main query and of the other slow reads (never a write:
+            # EXPLAIN ANALYZE runs the statement).
+            slow = [q for q in reads if float(q["time"]) >= 0.005 and q["sql"] != main["sql"]]
             for query in [main, *slow]:
-                statement = re.sub(r"^SELECT set_config\('pghistory.*?, true\); ", "", query["sql"])
-                if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                    continue
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
                 print(f"\n## {label}\n" + "\n".join(row[0] for row in cursor.fetchall()))
     if profile:
         # Where the server time goes, outside SQL: the same requests again under cProfile

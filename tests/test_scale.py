@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import re
 
 import pytest
 from django.db import connection, transaction
@@ -22,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from agencies.models import User
 from api.services import create_api_key
 from bench.national import DEFAULT_NOW, PERSONAS, generate
-from bench.page_data import API_LISTS
+from bench.page_data import API_LISTS, HISTORY_CONTEXT
 from children.models import Child
 from core.actors import ENGINE
 from protocol.ledger import reconcile
@@ -122,12 +121,6 @@ def _clients() -> dict[str, Client]:
     return clients
 
 
-# pghistory's middleware puts the request's context before each statement, transaction
-# statements included ("SELECT set_config(...); SAVEPOINT ..."): those are the test's
-# stand-ins for BEGIN and COMMIT, not the page's queries.
-_HISTORY_CONTEXT = re.compile(r"^SELECT set_config\('pghistory\.context_id'.*?, true\); ", re.S)
-
-
 def _page_queries() -> dict[tuple[str, str], list[str]]:
     """The SQL of each page, as each persona (after one request to warm up)."""
     values = _placeholders()
@@ -143,7 +136,8 @@ def _page_queries() -> dict[tuple[str, str], list[str]]:
         pages[(persona, pattern)] = [
             query["sql"]
             for query in captured.captured_queries
-            if not _HISTORY_CONTEXT.sub("", query["sql"]).startswith(("SAVEPOINT", "RELEASE"))
+            # The test's savepoints stand in for BEGIN and COMMIT: not the page's queries.
+            if not HISTORY_CONTEXT.sub("", query["sql"]).startswith(("SAVEPOINT", "RELEASE"))
         ]
     return pages
 
@@ -224,7 +218,7 @@ def test_no_page_reads_deadlines_episodes_or_children_sequentially_at_a_medium_s
     with connection.cursor() as cursor:
         for page, statements in _page_queries().items():
             for sql in statements:
-                sql = _HISTORY_CONTEXT.sub("", sql)
+                sql = HISTORY_CONTEXT.sub("", sql)
                 if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                     continue
                 plan = _plan(cursor, sql)
